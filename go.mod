@@ -1,0 +1,3 @@
+module github.com/polysse/sse
+
+go 1.26
