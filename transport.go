@@ -1,0 +1,143 @@
+package sse
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+)
+
+// Header is a set of HTTP header fields. Keys are stored in canonical form (for example
+// "Last-Event-Id"); Get, Set, Add, Del and Values accept any case. It has the same
+// underlying type as net/http's Header, so the two convert to each other freely.
+type Header map[string][]string
+
+// Get returns the first value of key, or "".
+func (h Header) Get(key string) string {
+	if v := h[canonicalKey(key)]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Values returns all values of key.
+func (h Header) Values(key string) []string { return h[canonicalKey(key)] }
+
+// Set replaces the values of key with value.
+func (h Header) Set(key, value string) { h[canonicalKey(key)] = []string{value} }
+
+// Add appends value to the values of key.
+func (h Header) Add(key, value string) {
+	k := canonicalKey(key)
+	h[k] = append(h[k], value)
+}
+
+// Del removes key.
+func (h Header) Del(key string) { delete(h, canonicalKey(key)) }
+
+// Clone returns a deep copy of h, or nil when h is nil.
+func (h Header) Clone() Header {
+	if h == nil {
+		return nil
+	}
+	c := make(Header, len(h))
+	for k, v := range h {
+		c[k] = append([]string(nil), v...)
+	}
+	return c
+}
+
+// canonicalKey returns the MIME canonical form of an ASCII header name: the first letter and
+// every letter after a hyphen upper case, the rest lower case. A name with a byte outside
+// the token characters is returned unchanged, as net/textproto does.
+func canonicalKey(s string) string {
+	upper := true
+	canonical := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isTokenChar(c) {
+			return s
+		}
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			canonical = false
+		}
+		upper = c == '-'
+	}
+	if canonical {
+		return s
+	}
+	b := []byte(s)
+	upper = true
+	for i, c := range b {
+		if upper && 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+		upper = c == '-'
+	}
+	return string(b)
+}
+
+func isTokenChar(c byte) bool {
+	return c > ' ' && c < 0x7f && !strings.ContainsRune("\"(),/:;<=>?@[\\]{}", rune(c))
+}
+
+// Request is one connection attempt of a Client, as given to a Transport.
+type Request struct {
+	// Method is the HTTP method, GET unless configured otherwise.
+	Method string
+	// URL is the absolute URL to fetch, query parameter for the last event ID included.
+	URL string
+	// Header holds the request headers: Accept, Cache-Control, Last-Event-ID (when not
+	// empty) and the configured ones. The transport may read but must not keep it.
+	Header Header
+	// Body is the request body, or nil. It is the same slice on every attempt: the
+	// transport must not modify it.
+	Body []byte
+	// WithCredentials asks for credentials on cross-origin requests (the fetch
+	// credentials mode "include" instead of "same-origin"). Native transports ignore it.
+	WithCredentials bool
+}
+
+// Response is the answer to a Request.
+type Response struct {
+	// StatusCode is the HTTP status, e.g. 200.
+	StatusCode int
+	// StatusText is the reason phrase, e.g. "OK"; it may be empty (HTTP/2 has none).
+	StatusText string
+	// Header holds the response headers.
+	Header Header
+	// URL is the final URL after redirects.
+	URL string
+	// Body streams the response body. The Client closes it.
+	Body io.ReadCloser
+}
+
+// Transport performs connection attempts for a Client.
+//
+// RoundTrip sends req and returns the response once its headers have arrived. Cancelling
+// ctx must abort the request and make reads from the body return promptly with an
+// error. An error that wraps ErrPermanent makes the client fail the connection for good
+// (a CORS failure, say) instead of reconnecting; any other error counts as a network
+// error, after which the client reconnects. Implementations must be safe for concurrent
+// use.
+type Transport interface {
+	RoundTrip(ctx context.Context, req *Request) (*Response, error)
+}
+
+// TransportFunc adapts a function to the Transport interface.
+type TransportFunc func(ctx context.Context, req *Request) (*Response, error)
+
+// RoundTrip calls f.
+func (f TransportFunc) RoundTrip(ctx context.Context, req *Request) (*Response, error) {
+	return f(ctx, req)
+}
+
+// ErrPermanent marks a transport error after which reconnecting is futile.
+var ErrPermanent = errors.New("sse: permanent transport failure")
+
+// DefaultTransport is the Transport used by clients that configure none: net/http's
+// default client natively; under js it is nil until a bridge (polysse's jsbridge) sets it.
+// Set it only during initialisation, before any client runs.
+var DefaultTransport Transport
