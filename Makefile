@@ -1,0 +1,43 @@
+# Thin wrappers around scripts/*.sh; the scripts hold the logic and can be run
+# directly too (bash scripts/NAME.sh). `make` alone prints this help.
+
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+
+# Extra arguments for `make demo`, e.g. make demo ARGS="-addr :8080".
+ARGS ?=
+
+.PHONY: help test lint test-go test-wasm bench wasm demo fuzz tools
+
+help: ## Show this help
+	@printf 'Usage: make <target>\n\nTargets:\n'
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN { FS = ":.*## " } { printf "  %-10s %s\n", $$1, $$2 }'
+	@printf '\nVariables: COUNT, BENCH, BENCH_OUT (bench); FUZZTIME, FUZZ (fuzz); ARGS (demo); CI=true (nothing may be skipped)\n'
+
+test: ## Everything: tools, lint, native race tests, js/wasm tests under node, scripts/test.d/*.sh
+	@bash scripts/test.sh
+
+lint: ## gofmt check; go vet + staticcheck natively, for js/wasm, and in nested modules
+	@bash scripts/lint.sh
+
+test-go: ## Native tests of the root module with -race
+	@bash scripts/test-go.sh
+
+test-wasm: ## js/wasm tests of the root module, run under node
+	@bash scripts/test-wasm.sh
+
+bench: ## Benchmarks vs peers in internal/bench (COUNT=n, BENCH=regexp)
+	@bash scripts/bench.sh
+
+wasm: ## Build web/dist/polysse.wasm + wasm_exec.js and print raw/gzip/brotli sizes
+	@bash scripts/wasm.sh
+
+demo: ## Run the demo (go run ./cmd/demo $(ARGS))
+	@bash scripts/demo.sh $(ARGS)
+
+fuzz: ## Short run of every Fuzz target (FUZZTIME=20s each, FUZZ=regexp)
+	@bash scripts/fuzz.sh
+
+tools: ## Install pinned tools (staticcheck into .tools/bin)
+	@bash scripts/tools.sh
