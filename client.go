@@ -1,7 +1,6 @@
 package sse
 
 import (
-	"context"
 	"errors"
 	"iter"
 	"math/rand/v2"
@@ -199,7 +198,7 @@ type ClientOptions struct {
 	Header Header
 	// HeaderFunc, if set, is called before every attempt; its headers are added to Header's
 	// (replacing same-named ones). An error counts as a failed attempt and is retried.
-	HeaderFunc func(ctx context.Context) (Header, error)
+	HeaderFunc func(ctx Context) (Header, error)
 	// Body is the request body sent on every attempt, e.g. a JSON document for a POST.
 	Body []byte
 	// WithCredentials is passed to the transport (see Request.WithCredentials).
@@ -261,7 +260,7 @@ type Client struct {
 	state   atomic.Int32
 	mu      sync.Mutex
 	started bool
-	cancel  context.CancelFunc
+	scope   *scope // the running client's scope; Close cancels it
 	info    *CloseInfo
 	lastID  string
 	done    chan struct{}
@@ -318,10 +317,10 @@ func (c *Client) closeWith(info *CloseInfo) bool {
 	}
 	c.info = info
 	c.state.Store(int32(Closed))
-	cancel, started := c.cancel, c.started
+	sc, started := c.scope, c.started
 	c.mu.Unlock()
-	if cancel != nil {
-		cancel()
+	if sc != nil {
+		sc.cancel(ErrClosed)
 	}
 	if !started {
 		// Never run: nothing else will finish it. OnClose still fires, once.
@@ -340,13 +339,13 @@ func (c *Client) finish() {
 func (c *Client) closed() bool { return c.ReadyState() == Closed }
 
 // stopped reports whether the run must stop: the client closed or its context ended.
-func (c *Client) stopped(ctx context.Context) bool { return c.closed() || ctx.Err() != nil }
+func (c *Client) stopped(ctx Context) bool { return c.closed() || ctx.Err() != nil }
 
 // Run connects and delivers events to the callbacks until the client closes. It returns
 // nil when the client closed normally (Close, a cancelled ctx, completion, 204) and the
 // *CloseInfo when it failed. Run may be called once: a second call returns
 // ErrAlreadyStarted.
-func (c *Client) Run(ctx context.Context) error {
+func (c *Client) Run(ctx Context) error {
 	return c.run(ctx, c.opts.OnEvent)
 }
 
@@ -354,7 +353,7 @@ func (c *Client) Run(ctx context.Context) error {
 // runs: breaking out of the loop closes the client. When the client fails, the last pair
 // has a zero Event and the *CloseInfo as error; after a normal close the loop just ends.
 // OnEvent is not called for events taken this way. Like Run, Events may be used once.
-func (c *Client) Events(ctx context.Context) iter.Seq2[Event, error] {
+func (c *Client) Events(ctx Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		stopped := false
 		err := c.run(ctx, func(ev Event) {
@@ -369,7 +368,7 @@ func (c *Client) Events(ctx context.Context) iter.Seq2[Event, error] {
 	}
 }
 
-func (c *Client) run(ctx context.Context, onEvent func(Event)) error {
+func (c *Client) run(parent Context, onEvent func(Event)) error {
 	c.mu.Lock()
 	if c.started {
 		c.mu.Unlock()
@@ -379,9 +378,9 @@ func (c *Client) run(ctx context.Context, onEvent func(Event)) error {
 		c.mu.Unlock()
 		return nil // closed before it ran; OnClose has fired
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	c.started, c.cancel = true, cancel
+	ctx := newScope(parent)
+	defer ctx.cancel(ErrClosed)
+	c.started, c.scope = true, ctx
 	c.mu.Unlock()
 
 	c.loop(ctx, onEvent)
@@ -405,7 +404,7 @@ type outcome struct {
 	after  time.Duration
 }
 
-func (c *Client) loop(ctx context.Context, onEvent func(Event)) {
+func (c *Client) loop(ctx *scope, onEvent func(Event)) {
 	transport := c.opts.Transport
 	if transport == nil {
 		transport = DefaultTransport
@@ -451,9 +450,12 @@ func (c *Client) loop(ctx context.Context, onEvent func(Event)) {
 		if c.stopped(ctx) {
 			return
 		}
-		t := time.NewTimer(delay)
+		// time.AfterFunc rather than a Timer: a chan time.Time would keep time.Time's
+		// formatting code alive in the js/wasm build.
+		wake := make(chan struct{})
+		t := time.AfterFunc(delay, func() { close(wake) })
 		select {
-		case <-t.C:
+		case <-wake:
 		case <-ctx.Done():
 			t.Stop()
 			return
@@ -476,9 +478,10 @@ func (c *Client) fail(info *CloseInfo, attempt int) {
 }
 
 // connect makes one attempt and reads its stream until it ends.
-func (c *Client) connect(ctx context.Context, t Transport, p *Parser, onEvent func(Event)) outcome {
-	actx, abort := context.WithCancelCause(ctx)
-	defer abort(nil)
+func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)) outcome {
+	actx := newScope(ctx)
+	defer actx.cancel(ErrClosed)
+	abort := actx.cancel
 
 	req, err := c.request(actx)
 	if err != nil {
@@ -492,7 +495,7 @@ func (c *Client) connect(ctx context.Context, t Transport, p *Parser, onEvent fu
 	}
 	resp, err := t.RoundTrip(actx, req)
 	if err != nil {
-		if cause := context.Cause(actx); cause == ErrHeartbeatTimeout {
+		if cause := actx.Err(); cause == ErrHeartbeatTimeout {
 			err = cause
 		}
 		if errors.Is(err, ErrPermanent) {
@@ -504,7 +507,7 @@ func (c *Client) connect(ctx context.Context, t Transport, p *Parser, onEvent fu
 	o := outcome{status: resp.StatusCode, text: resp.StatusText}
 
 	if resp.StatusCode != 200 {
-		switch Outcome(strings.TrimSpace(resp.Header.Get(HeaderOutcome))) {
+		switch Outcome(trimOWS(resp.Header.Get(HeaderOutcome))) {
 		case OutcomeComplete:
 			o.close = &CloseInfo{Reason: CloseComplete, Status: o.status, StatusText: o.text}
 			return o
@@ -545,7 +548,7 @@ func (c *Client) connect(ctx context.Context, t Transport, p *Parser, onEvent fu
 		f(resp)
 	}
 	if c.opts.HeartbeatAuto {
-		if ms, err := strconv.ParseUint(strings.TrimSpace(resp.Header.Get(HeaderHeartbeatInterval)), 10, 32); err == nil && ms > 0 {
+		if ms, ok := parseDigits(trimOWS(resp.Header.Get(HeaderHeartbeatInterval))); ok && ms > 0 && ms < 1<<40 {
 			timeout = time.Duration(ms+ms/3) * time.Millisecond
 			if watchdog == nil {
 				watchdog = time.AfterFunc(timeout, func() { abort(ErrHeartbeatTimeout) })
@@ -590,7 +593,7 @@ func (c *Client) connect(ctx context.Context, t Transport, p *Parser, onEvent fu
 			return o
 		}
 		if rerr != nil {
-			if cause := context.Cause(actx); cause != nil {
+			if cause := actx.Err(); cause != nil {
 				rerr = cause
 			}
 			p.End()
@@ -607,7 +610,7 @@ func (c *Client) setLastID(id string) {
 }
 
 // request builds the request of one attempt.
-func (c *Client) request(ctx context.Context) (*Request, error) {
+func (c *Client) request(ctx Context) (*Request, error) {
 	h := make(Header, len(c.opts.Header)+3)
 	for k, v := range c.opts.Header {
 		h[k] = v
@@ -646,23 +649,111 @@ func isEventStream(ct string) bool {
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
-	return strings.EqualFold(strings.Trim(ct, " \t"), "text/event-stream")
+	return equalFoldASCII(trimOWS(ct), "text/event-stream")
 }
 
-// retryAfter parses a Retry-After value in seconds or as an HTTP date; zero if absent or
+// The header helpers below are ASCII-only on purpose: header values that matter here are
+// ASCII, and the Unicode-aware strings functions would pull Unicode tables into the
+// js/wasm build.
+
+// trimOWS removes leading and trailing spaces and tabs (HTTP optional white space).
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// equalFoldASCII reports whether a and b are equal under ASCII case folding.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// parseDigits parses a non-empty string of ASCII digits that fits in a uint64.
+func parseDigits(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' || n > (1<<64-1-uint64(c-'0'))/10 {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
+// retryAfter parses a Retry-After value, in seconds or as an IMF-fixdate; zero if absent or
 // invalid.
 func retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
+	v = trimOWS(v)
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.ParseUint(v, 10, 32); err == nil {
-		return time.Duration(s) * time.Second
+	if s, ok := parseDigits(v); ok {
+		return time.Duration(min(s, 1<<32)) * time.Second
 	}
-	if t, err := time.Parse(time.RFC1123, v); err == nil {
+	if t, ok := parseIMFFixdate(v); ok {
 		return max(time.Until(t), 0)
 	}
 	return 0
+}
+
+// parseIMFFixdate parses the preferred HTTP date form, "Sun, 06 Nov 1994 08:49:37 GMT".
+// It avoids time.Parse and time.Date, whose layout and zone code would add tens of
+// kilobytes to the js/wasm build.
+func parseIMFFixdate(v string) (time.Time, bool) {
+	if len(v) != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
+		v[16] != ' ' || v[19] != ':' || v[22] != ':' || v[25:] != " GMT" {
+		return time.Time{}, false
+	}
+	num := func(s string) int64 {
+		n, ok := parseDigits(s)
+		if !ok {
+			return -1
+		}
+		return int64(n)
+	}
+	m := strings.Index("JanFebMarAprMayJunJulAugSepOctNovDec", v[8:11])
+	day, year, hh, mm, ss := num(v[5:7]), num(v[12:16]), num(v[17:19]), num(v[20:22]), num(v[23:25])
+	if m < 0 || m%3 != 0 || day < 1 || day > 31 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 {
+		return time.Time{}, false
+	}
+	return time.Unix(daysFromCivil(year, int64(m/3+1), day)*86400+hh*3600+mm*60+ss, 0), true
+}
+
+// daysFromCivil returns the number of days from 1970-01-01 to the given proleptic
+// Gregorian date (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 // addQuery adds name=value to the query of url, before any fragment, percent-encoding both.

@@ -2,8 +2,6 @@ package sse
 
 import (
 	"container/heap"
-	"context"
-	"crypto/rand"
 	"sync"
 	"time"
 )
@@ -40,7 +38,7 @@ const (
 // error only when that source fails.
 func NewToken() (string, error) {
 	var u [16]byte
-	if _, err := rand.Read(u[:]); err != nil {
+	if err := randomBytes(u[:]); err != nil {
 		return "", err
 	}
 	u[6] = u[6]&0x0f | 0x40 // version 4
@@ -65,10 +63,10 @@ func NewToken() (string, error) {
 // of concurrent Redeem calls for one recorded token, exactly one reports it found.
 type CompletionStore interface {
 	// Record stores token with its outcome for ttl (DefaultTokenTTL when ttl <= 0).
-	Record(ctx context.Context, token string, outcome Outcome, ttl time.Duration) error
+	Record(ctx Context, token string, outcome Outcome, ttl time.Duration) error
 	// Redeem removes token and returns its outcome and true, or "" and false when the
 	// token is unknown, already redeemed or expired.
-	Redeem(ctx context.Context, token string) (Outcome, bool, error)
+	Redeem(ctx Context, token string) (Outcome, bool, error)
 }
 
 // MemoryStore is a bounded in-memory CompletionStore for one process.
@@ -94,7 +92,7 @@ type tokenEntry struct {
 }
 
 // Record implements CompletionStore.
-func (s *MemoryStore) Record(_ context.Context, token string, outcome Outcome, ttl time.Duration) error {
+func (s *MemoryStore) Record(_ Context, token string, outcome Outcome, ttl time.Duration) error {
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
@@ -125,7 +123,7 @@ func (s *MemoryStore) Record(_ context.Context, token string, outcome Outcome, t
 }
 
 // Redeem implements CompletionStore.
-func (s *MemoryStore) Redeem(_ context.Context, token string) (Outcome, bool, error) {
+func (s *MemoryStore) Redeem(_ Context, token string) (Outcome, bool, error) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

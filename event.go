@@ -73,3 +73,6 @@ func (e *Event) Validate() error {
 	}
 	return nil
 }
+
+// Version is the version of polysse.
+const Version = "0.1.0"

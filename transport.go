@@ -1,7 +1,6 @@
 package sse
 
 import (
-	"context"
 	"errors"
 	"io"
 	"strings"
@@ -116,21 +115,21 @@ type Response struct {
 
 // Transport performs connection attempts for a Client.
 //
-// RoundTrip sends req and returns the response once its headers have arrived. Cancelling
-// ctx must abort the request and make reads from the body return promptly with an
+// RoundTrip sends req and returns the response once its headers have arrived. The ctx a
+// Client passes also implements context.Context. Cancelling ctx must abort the request and make reads from the body return promptly with an
 // error. An error that wraps ErrPermanent makes the client fail the connection for good
 // (a CORS failure, say) instead of reconnecting; any other error counts as a network
 // error, after which the client reconnects. Implementations must be safe for concurrent
 // use.
 type Transport interface {
-	RoundTrip(ctx context.Context, req *Request) (*Response, error)
+	RoundTrip(ctx Context, req *Request) (*Response, error)
 }
 
 // TransportFunc adapts a function to the Transport interface.
-type TransportFunc func(ctx context.Context, req *Request) (*Response, error)
+type TransportFunc func(ctx Context, req *Request) (*Response, error)
 
 // RoundTrip calls f.
-func (f TransportFunc) RoundTrip(ctx context.Context, req *Request) (*Response, error) {
+func (f TransportFunc) RoundTrip(ctx Context, req *Request) (*Response, error) {
 	return f(ctx, req)
 }
 

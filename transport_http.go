@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func init() {
@@ -28,7 +29,11 @@ func HTTPTransport(client *http.Client) Transport {
 
 type httpTransport struct{ c *http.Client }
 
-func (t httpTransport) RoundTrip(ctx context.Context, req *Request) (*Response, error) {
+func (t httpTransport) RoundTrip(c Context, req *Request) (*Response, error) {
+	ctx, ok := c.(context.Context)
+	if !ok {
+		ctx = contextOf{c}
+	}
 	var body io.Reader
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body) // NewRequest sets GetBody, so redirects resend it
@@ -57,3 +62,9 @@ type permanentError struct{ err error }
 
 func (e *permanentError) Error() string   { return e.err.Error() }
 func (e *permanentError) Unwrap() []error { return []error{e.err, ErrPermanent} }
+
+// contextOf makes a Context that is not a context.Context into one.
+type contextOf struct{ Context }
+
+func (contextOf) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (contextOf) Value(any) any               { return nil }

@@ -1,0 +1,247 @@
+package jsbridge
+
+import (
+	"math"
+	"syscall/js"
+	"time"
+
+	"github.com/polysse/sse"
+)
+
+// maxBatch is the number of buffered event bytes after which the binding delivers a batch
+// without waiting for the end of the current read.
+const maxBatch = 256 << 10
+
+// Flags of one event record in a batch.
+const (
+	recType = 1 << iota // the record carries a new event type
+	recID               // the record carries a new last event ID
+)
+
+// Register installs the binding on api, the object the JavaScript loader receives:
+// api.open(sink, url, options) starts a client and returns a handle with a close method.
+// It also makes FetchTransport the default transport of sse clients.
+//
+// The sink is the JavaScript EventSource object; the binding calls its methods _open,
+// _batch, _error and _close (see web/src). Events travel in batches: the binding writes
+// them into one Uint8Array and calls _batch once per batch, which the sink decodes and
+// dispatches. A record is one flag byte, then, when the flags say so, the event type and
+// the last event ID, then the data, each as a little-endian uint32 length followed by
+// UTF-8 bytes.
+func Register(api js.Value) {
+	sse.DefaultTransport = &FetchTransport{}
+	api.Set("open", js.FuncOf(open))
+}
+
+type binding struct {
+	sink   js.Value
+	client *sse.Client
+	handle js.Func
+
+	u8     js.Value
+	u8Len  int
+	buf    []byte
+	count  int
+	typ    string
+	id     string
+	primed bool
+}
+
+// open is api.open(sink, url, options). It must not block: it creates the client and
+// starts it on a new goroutine.
+func open(_ js.Value, args []js.Value) any {
+	b := &binding{sink: arg(args, 0)}
+	opts := arg(args, 2)
+	o := b.options(opts)
+	b.client = sse.NewClient(arg(args, 1).String(), o)
+	b.handle = js.FuncOf(func(js.Value, []js.Value) any {
+		b.client.Close() // never blocks
+		return nil
+	})
+	handle := js.Global().Get("Object").New()
+	handle.Set("close", b.handle)
+	go func() {
+		_ = b.client.Run(nil)
+	}()
+	return handle
+}
+
+func (b *binding) options(opts js.Value) *sse.ClientOptions {
+	o := &sse.ClientOptions{
+		Method:                    str(opts, "method"),
+		WithCredentials:           opts.Get("withCredentials").Truthy(),
+		LastEventID:               str(opts, "lastEventId"),
+		LastEventIDQueryParameter: str(opts, "lastEventIdQueryParameter"),
+		CompleteEvent:             str(opts, "completeEvent"),
+		FatalEvent:                str(opts, "fatalEvent"),
+		MaxEventSize:              intOf(opts.Get("maxEventSize")),
+		Transport:                 &FetchTransport{Fetch: opts.Get("fetch"), BeforeRead: b.flush},
+		OnOpen:                    b.onOpen,
+		OnEvent:                   b.add,
+		OnError:                   b.onError,
+		OnClose:                   b.onClose,
+	}
+	if body := opts.Get("body"); body.Type() == js.TypeObject {
+		o.Body = make([]byte, body.Get("byteLength").Int())
+		js.CopyBytesToGo(o.Body, body)
+	}
+	if r := opts.Get("retry"); r.Type() == js.TypeObject {
+		o.Retry = sse.RetryPolicy{
+			Initial:     ms(r.Get("initial")),
+			Max:         ms(r.Get("max")),
+			Multiplier:  num(r.Get("multiplier")),
+			Jitter:      num(r.Get("jitter")),
+			MaxAttempts: intOf(r.Get("maxAttempts")),
+			ResetAfter:  ms(r.Get("resetAfter")),
+		}
+	}
+	switch hb := opts.Get("heartbeatTimeout"); {
+	case hb.Type() == js.TypeString && hb.String() == "auto":
+		o.HeartbeatAuto = true
+	case hb.Type() == js.TypeNumber:
+		o.HeartbeatTimeout = ms(hb)
+	}
+	if h := opts.Get("headers"); isFunction(h) {
+		o.HeaderFunc = func(sse.Context) (sse.Header, error) { return callHeaders(h) }
+	}
+	if f := opts.Get("classify"); isFunction(f) {
+		o.Classify = func(r *sse.Response) sse.Verdict {
+			var v string
+			if err := try(func() { v = f.Invoke(JSResponse(r)).String() }); err != nil {
+				return sse.VerdictFatal
+			}
+			switch v {
+			case "open":
+				return sse.VerdictOpen
+			case "retry":
+				return sse.VerdictRetry
+			}
+			return sse.VerdictFatal
+		}
+	}
+	return o
+}
+
+// callHeaders calls the sink's normalised headers function, which returns a Promise of an
+// array of [name, value] pairs.
+func callHeaders(f js.Value) (sse.Header, error) {
+	var p js.Value
+	if err := try(func() { p = f.Invoke() }); err != nil {
+		return nil, err
+	}
+	pairs, err := await(p)
+	if err != nil {
+		return nil, err
+	}
+	h := sse.Header{}
+	for i, n := 0, pairs.Length(); i < n; i++ {
+		kv := pairs.Index(i)
+		h.Add(kv.Index(0).String(), kv.Index(1).String())
+	}
+	return h, nil
+}
+
+func str(o js.Value, key string) string {
+	if v := o.Get(key); v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
+
+func num(v js.Value) float64 {
+	if v.Type() == js.TypeNumber {
+		if f := v.Float(); !math.IsNaN(f) {
+			return f
+		}
+	}
+	return 0
+}
+
+func intOf(v js.Value) int { return int(min(num(v), math.MaxInt32)) }
+
+func ms(v js.Value) time.Duration {
+	return time.Duration(min(num(v), float64(math.MaxInt64/int64(time.Millisecond)))) * time.Millisecond
+}
+
+// add appends an event record to the batch.
+func (b *binding) add(ev sse.Event) {
+	flags := byte(0)
+	if !b.primed || ev.Type != b.typ {
+		flags |= recType
+		b.typ = ev.Type
+	}
+	if !b.primed || ev.ID != b.id {
+		flags |= recID
+		b.id = ev.ID
+	}
+	b.primed = true
+	b.buf = append(b.buf, flags)
+	if flags&recType != 0 {
+		b.buf = appendField(b.buf, ev.Type)
+	}
+	if flags&recID != 0 {
+		b.buf = appendField(b.buf, ev.ID)
+	}
+	b.buf = appendField(b.buf, ev.Data)
+	b.count++
+	if len(b.buf) >= maxBatch {
+		b.flush()
+	}
+}
+
+func appendField(dst []byte, s string) []byte {
+	n := uint32(len(s))
+	dst = append(dst, byte(n), byte(n>>8), byte(n>>16), byte(n>>24)) // little endian
+	return append(dst, s...)
+}
+
+// flush hands the batch to the sink.
+func (b *binding) flush() {
+	if b.count == 0 {
+		return
+	}
+	if b.u8Len < len(b.buf) {
+		b.u8Len = max(len(b.buf), 2*b.u8Len, 64<<10)
+		b.u8 = js.Global().Get("Uint8Array").New(b.u8Len)
+	}
+	js.CopyBytesToJS(b.u8, b.buf)
+	n, count := len(b.buf), b.count
+	b.buf, b.count = b.buf[:0], 0
+	if cap(b.buf) > 4*maxBatch {
+		b.buf = nil
+	}
+	b.call("_batch", b.u8, n, count)
+}
+
+// call calls a sink method; an exception there is reported, never fatal to the module.
+func (b *binding) call(method string, args ...any) {
+	if err := try(func() { b.sink.Call(method, args...) }); err != nil {
+		js.Global().Get("console").Call("error", "polysse: "+method+": "+err.Error())
+	}
+}
+
+func (b *binding) onOpen(r *sse.Response) {
+	b.primed = false // a new connection: send the type and ID again
+	b.call("_open", r.StatusCode, r.StatusText, r.URL)
+}
+
+func (b *binding) onError(e *sse.ErrorInfo) {
+	b.flush()
+	msg := ""
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	closing := b.client.ReadyState() == sse.Closed
+	b.call("_error", e.Status, e.StatusText, e.Attempt, float64(e.RetryIn)/float64(time.Millisecond), closing, msg)
+}
+
+func (b *binding) onClose(ci *sse.CloseInfo) {
+	b.flush()
+	msg := ""
+	if ci.Err != nil {
+		msg = ci.Err.Error()
+	}
+	b.call("_close", string(ci.Reason), ci.Fatal, ci.Status, ci.StatusText, ci.Local, ci.Data, msg)
+	b.handle.Release()
+	b.u8 = js.Undefined()
+}
