@@ -2,6 +2,7 @@
 # Benchmarks against peer libraries, in the separate module internal/bench.
 #   COUNT=6 make bench            # -count (default 1)
 #   BENCH=Fanout make bench       # -bench regexp (default .)
+#   BENCHTIME=2s make bench       # -benchtime (default: go test's, 1s)
 #   BENCH_OUT=file make bench     # also keep the raw output there
 # If internal/bench has ./cmd/benchtable, the raw `go test` output is piped
 # through it (stdin) to print a table; otherwise the raw output is the result.
@@ -17,10 +18,26 @@ if [[ -z "$raw" ]]; then
   trap 'rm -f "$raw"' EXIT
 fi
 
-info "bench: go test -run '^\$' -bench '${BENCH:-.}' -benchmem -count ${COUNT:-1} ./... (internal/bench)"
-go test -run '^$' -bench "${BENCH:-.}" -benchmem -count "${COUNT:-1}" "$@" ./... | tee "$raw"
+args=(-run '^$' -bench "${BENCH:-.}" -benchmem -count "${COUNT:-1}")
+[[ -n "${BENCHTIME:-}" ]] && args+=(-benchtime "$BENCHTIME")
+args+=("$@" ./...)
+
+# The command is printed, and recorded with the date and machine at the top of the
+# raw output, so that a table can be pasted with what produced it.
+quote() { # shell-quote an argument only when it needs it
+  if [[ "$1" =~ ^[A-Za-z0-9_./=:,+-]+$ ]]; then printf '%s' "$1"; else printf "'%s'" "${1//\'/\'\\\'\'}"; fi
+}
+cmd="go test"
+for a in "${args[@]}"; do cmd+=" $(quote "$a")"; done
+info "bench: (cd internal/bench && $cmd)"
+{
+  printf 'command: (cd internal/bench && %s)\n' "$cmd"
+  printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'machine: %s, %s CPUs, %s\n' "$(uname -sm)" "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(go version | cut -d' ' -f3)"
+} >"$raw"
+go test "${args[@]}" | tee -a "$raw"
 
 if [[ -d cmd/benchtable ]]; then
-  info "bench: table (go run ./cmd/benchtable)"
+  info "bench: table (go run ./cmd/benchtable < raw output)"
   go run ./cmd/benchtable <"$raw"
 fi

@@ -51,7 +51,7 @@ type group struct {
 }
 
 type report struct {
-	header []string // goos, goarch, cpu lines
+	header []string // command, date, machine, goos, goarch and cpu lines
 	groups []*group
 }
 
@@ -67,7 +67,7 @@ func parse(r io.Reader) (*report, error) {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		for _, k := range []string{"goos:", "goarch:", "cpu:"} {
+		for _, k := range []string{"command:", "date:", "machine:", "goos:", "goarch:", "cpu:"} {
 			if strings.HasPrefix(line, k) && !slices.Contains(rep.header, line) {
 				rep.header = append(rep.header, line)
 			}
