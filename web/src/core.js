@@ -1,0 +1,368 @@
+// polysse core (shared by polysse.js and polysse.mjs; scripts/wasm.d/10-web.sh wraps it).
+// The EventSource class: state and events live here, connections and parsing in Go.
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+const CLOSE_REASONS = ['local', 'complete', 'fatal-event', 'http-status', 'content-type', 'no-content', 'retry-limit', 'network', 'event-too-large'];
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function baseURL() {
+  if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
+  if (typeof location !== 'undefined' && location.href) return location.href;
+  return undefined;
+}
+
+function isObject(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function');
+}
+
+function optString(init, key) {
+  const v = init[key];
+  if (v === undefined || v === null) return undefined;
+  return String(v);
+}
+
+function optNumber(obj, key, where) {
+  const v = obj[key];
+  if (v === undefined || v === null) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new TypeError(`Failed to construct 'EventSource': ${where}${key} must be a non-negative finite number, got ${String(v)}.`);
+  }
+  return n;
+}
+
+function headerPairs(h) {
+  // new Headers validates names and values and throws a TypeError for bad ones.
+  return Array.from(new Headers(h ?? undefined));
+}
+
+function bodyBytes(body) {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return encoder.encode(body);
+  if (body instanceof URLSearchParams) return encoder.encode(body.toString());
+  if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+  throw new TypeError("Failed to construct 'EventSource': body must be a string, URLSearchParams, ArrayBuffer or ArrayBufferView.");
+}
+
+// normalize validates the EventSourceInit dictionary with polysse's extensions and returns
+// the options object the Go binding reads. Every problem is a TypeError thrown from the
+// constructor, before any request.
+function normalize(init) {
+  if (init === undefined || init === null) init = {};
+  if (!isObject(init)) throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
+  const o = { withCredentials: Boolean(init.withCredentials) };
+  const method = optString(init, 'method');
+  o.method = method === undefined ? 'GET' : method.toUpperCase();
+  o.body = bodyBytes(init.body);
+  if (o.body !== undefined && (o.method === 'GET' || o.method === 'HEAD')) {
+    throw new TypeError(`Failed to construct 'EventSource': a ${o.method} request cannot have a body; set method, e.g. 'POST'.`);
+  }
+  const headers = init.headers;
+  if (typeof headers === 'function') {
+    o.headers = async () => headerPairs(await headers());
+  } else if (headers !== undefined && headers !== null) {
+    const pairs = headerPairs(headers);
+    o.headers = () => Promise.resolve(pairs);
+  }
+  if (init.fetch !== undefined && init.fetch !== null) {
+    if (typeof init.fetch !== 'function') throw new TypeError("Failed to construct 'EventSource': fetch must be a function.");
+    o.fetch = init.fetch;
+  }
+  if (init.retry !== undefined && init.retry !== null) {
+    if (!isObject(init.retry)) throw new TypeError("Failed to construct 'EventSource': retry must be an object.");
+    const r = init.retry;
+    o.retry = {
+      initial: optNumber(r, 'initial', 'retry.'),
+      max: optNumber(r, 'max', 'retry.'),
+      multiplier: optNumber(r, 'multiplier', 'retry.'),
+      jitter: optNumber(r, 'jitter', 'retry.'),
+      maxAttempts: optNumber(r, 'maxAttempts', 'retry.'),
+      resetAfter: optNumber(r, 'resetAfter', 'retry.'),
+    };
+    if (o.retry.jitter !== undefined && o.retry.jitter > 1) throw new TypeError("Failed to construct 'EventSource': retry.jitter must be between 0 and 1.");
+  }
+  if (init.classify !== undefined && init.classify !== null) {
+    if (typeof init.classify !== 'function') throw new TypeError("Failed to construct 'EventSource': classify must be a function.");
+    const classify = init.classify;
+    o.classify = (response) => {
+      let v;
+      try {
+        v = classify(response);
+      } catch (e) {
+        reportError(e);
+        return 'fatal';
+      }
+      if (v === 'open' || v === 'retry' || v === 'fatal') return v;
+      reportError(new TypeError(`polysse: classify returned ${String(v)}; expected 'open', 'retry' or 'fatal'. Treating it as 'fatal'.`));
+      return 'fatal';
+    };
+  }
+  const hb = init.heartbeatTimeout;
+  if (hb === 'auto') o.heartbeatTimeout = 'auto';
+  else if (hb !== undefined && hb !== null) o.heartbeatTimeout = optNumber(init, 'heartbeatTimeout', '');
+  o.completeEvent = optString(init, 'completeEvent');
+  o.fatalEvent = optString(init, 'fatalEvent');
+  o.lastEventIdQueryParameter = optString(init, 'lastEventIdQueryParameter');
+  o.maxEventSize = optNumber(init, 'maxEventSize', '');
+  o.openWhenHidden = init.openWhenHidden === undefined ? true : Boolean(init.openWhenHidden);
+  return o;
+}
+
+function reportError(e) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
+  else console.error(e);
+}
+
+function readOnly(event, fields) {
+  for (const [k, v] of Object.entries(fields)) {
+    Object.defineProperty(event, k, { value: v, enumerable: true });
+  }
+  return event;
+}
+
+function createAPI(bridge, version) {
+  const NativeEventSource = globalThis.EventSource;
+
+  class EventSource extends EventTarget {
+    #url;
+    #withCredentials;
+    #readyState = CONNECTING;
+    #opts;
+    #handle = null;
+    #gen = 0;
+    #origin = '';
+    #type = 'message';
+    #lastId = '';
+    #closeFired = false;
+    #handlers = new Map();
+    #onVisibility = null;
+
+    constructor(url, eventSourceInitDict = undefined) {
+      super();
+      if (arguments.length < 1) {
+        throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
+      }
+      const s = String(url);
+      let u;
+      try {
+        u = new URL(s, baseURL());
+      } catch {
+        throw new DOMException(`Failed to construct 'EventSource': The URL '${s}' is invalid.`, 'SyntaxError');
+      }
+      this.#url = u.href;
+      this.#opts = normalize(eventSourceInitDict);
+      this.#withCredentials = this.#opts.withCredentials;
+      if (!this.#opts.openWhenHidden && typeof document !== 'undefined') {
+        this.#onVisibility = () => this.#visibilityChanged();
+        document.addEventListener('visibilitychange', this.#onVisibility);
+        if (document.visibilityState === 'hidden') return; // connect once visible
+      }
+      this.#connect();
+    }
+
+    get url() { return this.#url; }
+    get withCredentials() { return this.#withCredentials; }
+    get readyState() { return this.#readyState; }
+
+    close() {
+      if (this.#readyState === CLOSED) return;
+      this.#readyState = CLOSED;
+      this.#disconnect();
+      this.#fireClose('local', false, 0, '', true, undefined);
+    }
+
+    // #connect starts a Go client; #gen tells its callbacks from those of a client
+    // stopped earlier (openWhenHidden: false restarts clients).
+    #connect() {
+      const gen = ++this.#gen;
+      const live = () => gen === this.#gen && this.#readyState !== CLOSED;
+      const sink = {
+        _open: (status, statusText, url) => {
+          if (!live()) return;
+          this.#readyState = OPEN;
+          try { this.#origin = new URL(url).origin; } catch { this.#origin = new URL(this.#url).origin; }
+          this.dispatchEvent(new Event('open'));
+        },
+        _batch: (u8, len, count) => {
+          let p = 0;
+          const u32 = () => { const n = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24); p += 4; return n >>> 0; };
+          for (let i = 0; i < count && p < len; i++) {
+            const flags = u8[p++];
+            if (flags & 1) { const n = u32(); this.#type = decoder.decode(u8.subarray(p, p + n)); p += n; }
+            if (flags & 2) { const n = u32(); this.#lastId = decoder.decode(u8.subarray(p, p + n)); p += n; }
+            const n = u32();
+            const data = n === 0 ? '' : decoder.decode(u8.subarray(p, p + n));
+            p += n;
+            if (!live()) return; // closed by a listener
+            this.dispatchEvent(new MessageEvent(this.#type, { data, origin: this.#origin, lastEventId: this.#lastId }));
+          }
+        },
+        _error: (status, statusText, attempt, retryIn, closing, message) => {
+          if (!live()) return;
+          this.#readyState = closing ? CLOSED : CONNECTING;
+          const fields = { attempt };
+          if (status) { fields.status = status; fields.statusText = statusText; }
+          if (!closing) fields.retryIn = retryIn;
+          if (message) fields.message = message;
+          this.dispatchEvent(readOnly(new Event('error'), fields));
+        },
+        _close: (reason, fatal, status, statusText, isLocal, data) => {
+          if (gen !== this.#gen) return;
+          this.#handle = null;
+          if (this.#readyState !== CLOSED) this.#readyState = CLOSED;
+          this.#removeVisibility();
+          this.#fireClose(reason, fatal, status, statusText, isLocal, data === '' ? undefined : data);
+        },
+      };
+      const opts = { ...this.#opts, lastEventId: this.#lastId };
+      this.#handle = bridge.open(sink, this.#url, opts);
+    }
+
+    #disconnect() {
+      this.#gen++;
+      const h = this.#handle;
+      this.#handle = null;
+      if (h) h.close();
+      this.#removeVisibility();
+    }
+
+    #removeVisibility() {
+      if (this.#onVisibility && typeof document !== 'undefined') {
+        document.removeEventListener('visibilitychange', this.#onVisibility);
+        this.#onVisibility = null;
+      }
+    }
+
+    #visibilityChanged() {
+      if (this.#readyState === CLOSED) return;
+      if (document.visibilityState === 'hidden') {
+        this.#gen++;
+        const h = this.#handle;
+        this.#handle = null;
+        if (h) h.close();
+        this.#readyState = CONNECTING;
+      } else if (!this.#handle) {
+        this.#connect();
+      }
+    }
+
+    #fireClose(reason, fatal, status, statusText, isLocal, data) {
+      if (this.#closeFired) return;
+      this.#closeFired = true;
+      if (!CLOSE_REASONS.includes(reason)) reason = 'network';
+      this.dispatchEvent(readOnly(new Event('close'), { reason, fatal, status, statusText, isLocal, data }));
+    }
+
+    #handler(type) { return this.#handlers.get(type)?.value ?? null; }
+    #setHandler(type, v) {
+      let h = this.#handlers.get(type);
+      const fn = typeof v === 'function' || (isObject(v) && typeof v !== 'function') ? v : null;
+      if (fn === null) {
+        if (h) { this.removeEventListener(type, h.listener); this.#handlers.delete(type); }
+        return;
+      }
+      if (!h) {
+        h = { value: fn, listener: (e) => { const f = h.value; if (typeof f === 'function') return f.call(this, e); } };
+        this.#handlers.set(type, h);
+        this.addEventListener(type, h.listener);
+      } else {
+        h.value = fn;
+      }
+    }
+
+    get onopen() { return this.#handler('open'); }
+    set onopen(v) { this.#setHandler('open', v); }
+    get onmessage() { return this.#handler('message'); }
+    set onmessage(v) { this.#setHandler('message', v); }
+    get onerror() { return this.#handler('error'); }
+    set onerror(v) { this.#setHandler('error', v); }
+    get onclose() { return this.#handler('close'); }
+    set onclose(v) { this.#setHandler('close', v); }
+  }
+
+  for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSED', CLOSED]]) {
+    const d = { value, enumerable: true, writable: false, configurable: false };
+    Object.defineProperty(EventSource, name, d);
+    Object.defineProperty(EventSource.prototype, name, d);
+  }
+  Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+
+  let saved;
+  return {
+    EventSource,
+    NativeEventSource,
+    version,
+    install() {
+      if (globalThis.EventSource !== EventSource) {
+        saved = { had: Object.prototype.hasOwnProperty.call(globalThis, 'EventSource'), value: globalThis.EventSource };
+        globalThis.EventSource = EventSource;
+      }
+      return EventSource;
+    },
+    uninstall() {
+      if (globalThis.EventSource === EventSource && saved) {
+        if (saved.had) globalThis.EventSource = saved.value;
+        else delete globalThis.EventSource;
+        saved = undefined;
+      }
+    },
+  };
+}
+
+// runGo starts the module with the Go class from wasm_exec.js and resolves with the API.
+async function runGo(Go, instantiate) {
+  const go = new Go();
+  const { instance } = await instantiate(go.importObject);
+  let bridge;
+  const prev = Object.getOwnPropertyDescriptor(globalThis, '__polysseReady');
+  globalThis.__polysseReady = (api) => { bridge = api; };
+  try {
+    go.run(instance).catch(reportError); // main runs synchronously up to its first block
+  } finally {
+    if (prev) Object.defineProperty(globalThis, '__polysseReady', prev);
+    else delete globalThis.__polysseReady;
+  }
+  if (!bridge) throw new Error('polysse: the wasm module did not start');
+  return createAPI(bridge, bridge.version);
+}
+
+// withOwnGo runs load (which defines globalThis.Go) and returns the Go class it defined,
+// leaving the page's own globalThis.Go as it was.
+async function withOwnGo(load) {
+  const prev = Object.getOwnPropertyDescriptor(globalThis, 'Go');
+  try {
+    await load();
+    const Go = globalThis.Go;
+    if (typeof Go !== 'function') throw new Error('polysse: wasm_exec.js did not define Go');
+    return Go;
+  } finally {
+    if (prev) Object.defineProperty(globalThis, 'Go', prev);
+    else delete globalThis.Go;
+  }
+}
+
+async function instantiateFrom(source, importObject) {
+  if (source instanceof WebAssembly.Module) {
+    return { instance: await WebAssembly.instantiate(source, importObject) };
+  }
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    return WebAssembly.instantiate(source, importObject);
+  }
+  const url = source;
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      return await WebAssembly.instantiateStreaming(fetch(url), importObject);
+    } catch (e) {
+      // A server that sends the wrong MIME type makes instantiateStreaming fail; fall back.
+      if (!(e instanceof TypeError)) throw e;
+    }
+  }
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`polysse: fetching ${url} failed: ${r.status}`);
+  return WebAssembly.instantiate(await r.arrayBuffer(), importObject);
+}
