@@ -1,0 +1,85 @@
+//go:build !js
+
+package sse_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"time"
+
+	sse "github.com/polysse/sse"
+)
+
+// Read a stream with the Events iterator. The server ends the stream with a complete
+// event, which CompleteEvent turns into a normal end of the loop instead of a reconnect.
+func ExampleClient_Events() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "retry: 1000\n\n"+
+			"data: hello\n\n"+
+			"event: update\nid: 1\ndata: {\"n\":1}\n\n"+
+			": a comment\n\n"+
+			"event: update\nid: 2\ndata: line one\ndata: line two\n\n"+
+			"event: complete\nid: done\ndata: {}\n\n")
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := sse.NewClient(srv.URL, &sse.ClientOptions{CompleteEvent: "complete"})
+	for ev, err := range c.Events(ctx) {
+		if err != nil {
+			fmt.Println("failed:", err)
+			return
+		}
+		fmt.Printf("%s id=%q data=%q\n", ev.Type, ev.ID, ev.Data)
+	}
+	fmt.Println("closed:", c.CloseInfo().Reason, c.ReadyState())
+	// Output:
+	// message id="" data="hello"
+	// update id="1" data="{\"n\":1}"
+	// update id="2" data="line one\nline two"
+	// complete id="done" data="{}"
+	// closed: complete CLOSED
+}
+
+// Run a client with callbacks. The server refuses the second connection with 401, which
+// fails the client for good: Run returns the *CloseInfo.
+func ExampleNewClient() {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) > 1 {
+			fmt.Println("server: Last-Event-ID", r.Header.Get("Last-Event-ID"))
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "id: 41\ndata: first\n\nid: 42\ndata: second\n\n")
+	}))
+	defer srv.Close()
+
+	c := sse.NewClient(srv.URL, &sse.ClientOptions{
+		Retry:   sse.RetryPolicy{Initial: 10 * time.Millisecond},
+		OnOpen:  func(*sse.Response) { fmt.Println("open") },
+		OnEvent: func(ev sse.Event) { fmt.Println("event", ev.ID, ev.Data) },
+		OnError: func(ei *sse.ErrorInfo) { fmt.Println("error", ei.Status, "retry in", ei.RetryIn) },
+		OnClose: func(ci *sse.CloseInfo) { fmt.Println("close", ci.Reason) },
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.Run(ctx)
+	fmt.Println("Run:", err)
+	// Output:
+	// open
+	// event 41 first
+	// event 42 second
+	// error 200 retry in 10ms
+	// server: Last-Event-ID 42
+	// error 401 retry in 0s
+	// close http-status
+	// Run: sse: closed: http-status (status 401 Unauthorized)
+}
