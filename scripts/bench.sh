@@ -3,6 +3,8 @@
 #   COUNT=6 make bench            # -count (default 1)
 #   BENCH=Fanout make bench       # -bench regexp (default .)
 #   BENCHTIME=2s make bench       # -benchtime (default: go test's, 1s)
+#   ROUNDS=5 make bench           # run the whole suite 5 times, interleaving the
+#                                 # implementations (fairer than -count on a busy machine)
 #   BENCH_OUT=file make bench     # also keep the raw output there
 # If internal/bench has ./cmd/benchtable, the raw `go test` output is piped
 # through it (stdin) to print a table; otherwise the raw output is the result.
@@ -29,13 +31,19 @@ quote() { # shell-quote an argument only when it needs it
 }
 cmd="go test"
 for a in "${args[@]}"; do cmd+=" $(quote "$a")"; done
+rounds="${ROUNDS:-1}"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
+((rounds == 1)) || cmd="for i in \$(seq $rounds); do $cmd; done"
 info "bench: (cd internal/bench && $cmd)"
 {
   printf 'command: (cd internal/bench && %s)\n' "$cmd"
   printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
   printf 'machine: %s, %s CPUs, %s\n' "$(uname -sm)" "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(go version | cut -d' ' -f3)"
 } >"$raw"
-go test "${args[@]}" | tee -a "$raw"
+for ((i = 1; i <= rounds; i++)); do
+  ((rounds == 1)) || info "bench: round $i of $rounds"
+  go test "${args[@]}" | tee -a "$raw"
+done
 
 if [[ -d cmd/benchtable ]]; then
   info "bench: table (go run ./cmd/benchtable < raw output)"

@@ -24,6 +24,7 @@ type encoder struct {
 // exported encoder: its server formats events inside its unexported HTTP handler.
 var encoders = []encoder{
 	{"polysse", preparePolysse},
+	{"polysse-frame", preparePolysseFrame},
 	{"go-sse", prepareGoSSE},
 	{"go-sse-build", prepareGoSSEBuild},
 	{"launchdarkly", prepareLaunchDarkly},
@@ -49,6 +50,28 @@ func preparePolysse(w *bench.Workload, dst io.Writer) func() error {
 	return func() error {
 		for i := range evs {
 			if err := enc.Encode(&evs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// preparePolysseFrame encodes every event once with Event.AppendTo in prepare, outside
+// the timing, and writes the frames: what a polysse server does per subscriber when it
+// fans one published event out, and the counterpart of go-sse's prebuilt Message below.
+func preparePolysseFrame(w *bench.Workload, dst io.Writer) func() error {
+	frames := make([][]byte, len(w.Events))
+	for i := range w.Events {
+		f, err := w.Events[i].AppendTo(nil)
+		if err != nil {
+			panic(err)
+		}
+		frames[i] = f
+	}
+	return func() error {
+		for _, f := range frames {
+			if _, err := dst.Write(f); err != nil {
 				return err
 			}
 		}
