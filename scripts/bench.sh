@@ -39,11 +39,14 @@ info "bench: (cd internal/bench && $cmd)"
   printf 'command: (cd internal/bench && %s)\n' "$cmd"
   printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
   printf 'machine: %s, %s CPUs, %s\n' "$(uname -sm)" "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(go version | cut -d' ' -f3)"
+  [[ -r /proc/loadavg ]] && printf 'load average before: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$raw"
 for ((i = 1; i <= rounds; i++)); do
   ((rounds == 1)) || info "bench: round $i of $rounds"
   go test "${args[@]}" | tee -a "$raw"
 done
+
+[[ -r /proc/loadavg ]] && printf 'load average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw"
 
 if [[ -d cmd/benchtable ]]; then
   info "bench: table (go run ./cmd/benchtable < raw output)"
