@@ -473,3 +473,34 @@ func TestClientRequestURL(t *testing.T) {
 		})
 	}
 }
+
+// TestClientSynctestHeartbeatSlowConsumer: time spent in the client's own callbacks is not
+// server silence. The server sends a chunk every 5s, well within the 10s timeout, but the
+// first OnEvent takes 12s; the bytes sent meanwhile wait, unread, in the connection. The
+// watchdog must not abort the attempt for that.
+func TestClientSynctestHeartbeatSlowConsumer(t *testing.T) {
+	replies := []clientTestReply{
+		clientTestHeld("data: 1\n\n", 5*time.Second, "data: 2\n\n", 5*time.Second, "data: 3\n\n"),
+		clientTestStatus(204), // ends a wrongly reconnecting client
+	}
+	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
+		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+			Transport:        s.Transport,
+			HeartbeatTimeout: 10 * time.Second,
+			OnEvent: func(ev sse.Event) {
+				if ev.Data == "1" {
+					time.Sleep(12 * time.Second) // a slow consumer
+				}
+			},
+		}, `event message id="" data="3"`)
+		require.NoError(t, clientTestRun(t, s, c))
+		assert.Equal(t, []string{
+			`open OPEN`,
+			`event message id="" data="1" OPEN`,
+			`event message id="" data="2" OPEN`,
+			`event message id="" data="3" OPEN`,
+			clientTestCloseLocal,
+		}, rec.entries())
+		assert.Len(t, s.requests(), 1)
+	})
+}

@@ -1460,3 +1460,64 @@ func TestClientConcurrentClose(t *testing.T) {
 		clientTestCheckClosed(t, c, rec)
 	}
 }
+
+// TestClientCloseDuringHeaderFunc: HeaderFunc gets a context that Close cancels, so a
+// slow header source (a token refresh) does not hold the client open.
+func TestClientCloseDuringHeaderFunc(t *testing.T) {
+	clientTestEachEnv(t, []clientTestReply{clientTestHeld()}, func(t *testing.T, s *clientTestServer) {
+		entered := make(chan struct{})
+		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+			Transport: s.Transport,
+			HeaderFunc: func(ctx sse.Context) (sse.Header, error) {
+				close(entered)
+				<-ctx.Done()
+				return nil, ctx.Err()
+			},
+		})
+		done := clientTestStart(t.Context(), c)
+		clientTestAwait(t, s, entered, "HeaderFunc")
+		rec.closeClient()
+		require.NoError(t, clientTestAwait(t, s, done, "Run"))
+		assert.Equal(t, []string{clientTestCloseLocal}, rec.entries())
+		clientTestCheckClosed(t, c, rec)
+		assert.Empty(t, s.requests())
+	})
+}
+
+// TestClientPanicInCallback: when a callback or the body of an Events loop panics, the
+// panic reaches the caller, and the client still ends: CLOSED, OnClose once, Done closed,
+// nothing left running.
+func TestClientPanicInCallback(t *testing.T) {
+	for _, how := range []string{"Events loop body", "OnEvent"} {
+		t.Run(how, func(t *testing.T) {
+			clientTestEachEnv(t, []clientTestReply{clientTestHeld("data: x\n\n")}, func(t *testing.T, s *clientTestServer) {
+				opts := sse.ClientOptions{Transport: s.Transport}
+				if how == "OnEvent" {
+					opts.OnEvent = func(sse.Event) { panic("boom") }
+				}
+				c, rec := clientTestNewClient(s.URL+"/stream", opts)
+				var recovered any
+				func() {
+					defer func() { recovered = recover() }()
+					if how == "OnEvent" {
+						_ = c.Run(t.Context())
+						return
+					}
+					for range c.Events(t.Context()) {
+						panic("boom")
+					}
+				}()
+				assert.Equal(t, "boom", recovered, "the panic reaches the caller")
+				assert.Equal(t, sse.Closed, c.ReadyState())
+				select {
+				case <-c.Done():
+				default:
+					t.Fatal("Done not closed when the panic left Run or Events")
+				}
+				entries := rec.entries()
+				assert.Equal(t, `close local fatal=false local=true status=0() data="" err=nil CLOSED`, entries[len(entries)-1])
+				clientTestCheckClosed(t, c, rec)
+			})
+		})
+	}
+}
