@@ -351,13 +351,15 @@ func (wr *writer) write(ctx context.Context, frames ...[]byte) (Reason, error) {
 		}
 		return "", nil
 	}
+	// Check the deadline before the context: net/http cancels the request's context on
+	// any write error, a timeout included.
 	switch {
-	case ctx.Err() != nil:
-		return ReasonClientGone, context.Cause(ctx)
 	case errors.Is(err, http.ErrNotSupported):
 		return ReasonClosed, fmt.Errorf("%w: %w", ErrNotFlushable, err)
 	case wr.deadlines && (errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(deadline)):
 		return ReasonEvicted, fmt.Errorf("%w: %w", ErrWriteTimeout, err)
+	case ctx.Err() != nil:
+		return ReasonClientGone, context.Cause(ctx)
 	default:
 		return ReasonClientGone, err
 	}

@@ -1,0 +1,263 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/server"
+)
+
+// topicsFromQuery subscribes a request to the comma-separated topics of its query
+// parameter "topics".
+func topicsFromQuery(r *http.Request) []string {
+	return strings.Split(r.URL.Query().Get("topics"), ",")
+}
+
+// liveMarker publishes a marker event to topics and reads s up to it, returning the events
+// before it: what the subscriber received besides live events.
+func readUntilLive(t *testing.T, srv *server.Server, s *stream, topic string) []string {
+	t.Helper()
+	require.NoError(t, srv.Publish(topic, sse.Event{ID: "live", Data: "live"}))
+	var got []string
+	for {
+		ev := s.MustNext()
+		if ev.ID == "live" {
+			return got
+		}
+		got = append(got, ev.ID)
+	}
+}
+
+func TestReplay(t *testing.T) {
+	tests := []struct {
+		name   string
+		lastID string
+		want   []string
+	}{
+		{name: "no last event id"},
+		{name: "resume inside the buffer", lastID: "5", want: []string{"6", "7", "8"}},
+		{name: "resume at the newest event", lastID: "8"},
+		{name: "id pushed out of the buffer", lastID: "3"},
+		{name: "unknown id", lastID: "nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			subscribed := make(chan struct{}, 1)
+			srv := server.New(server.Options{
+				ReplaySize: 5, // keeps 4..8
+				Topics:     topicsFromQuery,
+				Stream:     func(s *server.Session) { subscribed <- struct{}{}; <-s.Done() },
+			})
+			for i := 1; i <= 8; i++ {
+				require.NoError(t, srv.Publish("t", sse.Event{ID: strconv.Itoa(i), Data: "x"}))
+			}
+			ts := startServer(t, srv, "HTTP/1.1")
+			header := map[string]string{}
+			if tt.lastID != "" {
+				header["Last-Event-ID"] = tt.lastID
+			}
+			s := connect(t, ts.Client(), ts.URL+"?topics=t", header)
+			require.Equal(t, http.StatusOK, s.Resp.StatusCode)
+			<-subscribed
+			require.Equal(t, tt.want, readUntilLive(t, srv, s, "t"))
+		})
+	}
+}
+
+func TestReplayAcrossTopics(t *testing.T) {
+	tests := []struct {
+		topics string
+		lastID string
+		want   []string
+	}{
+		{"a,b", "1", []string{"2", "3", "4", "5"}},
+		{"b,a", "3", []string{"4", "5"}},
+		{"b", "2", []string{"3", "5"}},
+		{"a", "2", nil}, // 2 was published to b only: unknown in a
+		{"a,a", "1", []string{"3", "4"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.topics+" after "+tt.lastID, func(t *testing.T) {
+			subscribed := make(chan struct{}, 1)
+			srv := server.New(server.Options{
+				ReplaySize: 10,
+				Topics:     topicsFromQuery,
+				Stream:     func(s *server.Session) { subscribed <- struct{}{}; <-s.Done() },
+			})
+			for i, topics := range [][]string{{"a"}, {"b"}, {"a", "b"}, {"a"}, {"b"}} {
+				require.NoError(t, srv.PublishTo(topics, sse.Event{ID: strconv.Itoa(i + 1), Data: "x"}))
+			}
+			ts := startServer(t, srv, "HTTP/1.1")
+			s := connect(t, ts.Client(), ts.URL+"?topics="+tt.topics, map[string]string{"Last-Event-ID": tt.lastID})
+			<-subscribed
+			require.Equal(t, tt.want, readUntilLive(t, srv, s, tt.topics[:1]))
+		})
+	}
+}
+
+func TestSubscriberOfSeveralTopicsGetsEachEventOnce(t *testing.T) {
+	subscribed := make(chan struct{}, 1)
+	srv := server.New(server.Options{
+		Topics: topicsFromQuery,
+		Stream: func(s *server.Session) { subscribed <- struct{}{}; <-s.Done() },
+	})
+	ts := startServer(t, srv, "HTTP/2")
+	s := connect(t, ts.Client(), ts.URL+"?topics=a,b,c", nil)
+	<-subscribed
+	require.NoError(t, srv.PublishTo([]string{"a", "b", "c", "a"}, sse.Event{ID: "1", Data: "to all"}))
+	require.NoError(t, srv.PublishTo([]string{"b", "z"}, sse.Event{ID: "2", Data: "to b"}))
+	require.NoError(t, srv.Publish("z", sse.Event{ID: "3", Data: "to z"}))
+	require.Equal(t, []string{"1", "2"}, readUntilLive(t, srv, s, "c"))
+}
+
+func TestAutoID(t *testing.T) {
+	subscribed := make(chan struct{}, 1)
+	srv := server.New(server.Options{
+		AutoID: true,
+		Topics: topicsFromQuery,
+		Stream: func(s *server.Session) { subscribed <- struct{}{}; <-s.Done() },
+	})
+	ts := startServer(t, srv, "HTTP/1.1")
+	s := connect(t, ts.Client(), ts.URL+"?topics=t", nil)
+	<-subscribed
+	require.NoError(t, srv.Publish("t", sse.Event{Data: "a"}))
+	require.NoError(t, srv.Publish("t", sse.Event{ID: "mine", Data: "b"}))
+	require.NoError(t, srv.Publish("t", sse.Event{Data: "c"}))
+	a, b, c := s.MustNext(), s.MustNext(), s.MustNext()
+	require.Equal(t, "mine", b.ID)
+	prefix, n, ok := strings.Cut(a.ID, "-")
+	require.True(t, ok, a.ID)
+	require.Equal(t, prefix+"-"+n, a.ID)
+	require.Equal(t, fmt.Sprintf("%s-%d", prefix, mustAtoi(t, n)+2), c.ID)
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return n
+}
+
+// stalledClient opens a stream over a raw connection with a small receive buffer and
+// never reads from it. It is closed when the test ends.
+func stalledClient(t *testing.T, addr, target string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(4096))
+	_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n", target)
+	require.NoError(t, err)
+}
+
+// smallSendBuffers makes the server's connections fill up fast when not read.
+func smallSendBuffers(hs *http.Server) {
+	hs.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		_ = c.(*net.TCPConn).SetWriteBuffer(4096)
+		return ctx
+	}
+}
+
+// TestStalledReaderDoesNotDelayOthers publishes, one event at a time, to a subscriber that
+// never reads and to one that does: each event reaches the reading one while the stalled
+// one's writer is blocked on its socket (the write timeout is an hour), and the stalled one
+// is evicted (Disconnect) or loses events (Drop).
+func TestStalledReaderDoesNotDelayOthers(t *testing.T) {
+	for _, policy := range []server.OverflowPolicy{server.Disconnect, server.Drop} {
+		name := map[server.OverflowPolicy]string{server.Disconnect: "Disconnect", server.Drop: "Drop"}[policy]
+		t.Run(name, func(t *testing.T) {
+			sessions := make(chan *server.Session, 2)
+			srv := server.New(server.Options{
+				QueueSize:    4,
+				Overflow:     policy,
+				WriteTimeout: time.Hour,
+				Topics:       topicsFromQuery,
+				Stream:       func(s *server.Session) { sessions <- s; <-s.Done() },
+			})
+			ts := startServer(t, srv, "HTTP/1.1", smallSendBuffers)
+			stalledClient(t, ts.Listener.Addr().String(), "/?topics=t")
+			stalled := <-sessions
+			reader := connect(t, ts.Client(), ts.URL+"?topics=t", nil)
+			<-sessions
+
+			payload := strings.Repeat("x", 16<<10)
+			const events = 400 // 6.4 MB: far more than the stalled socket's buffers
+			for i := range events {
+				require.NoError(t, srv.Publish("t", sse.Event{ID: strconv.Itoa(i), Data: payload}))
+				require.Equal(t, strconv.Itoa(i), reader.MustNext().ID)
+			}
+			switch policy {
+			case server.Disconnect:
+				<-stalled.Done()
+				require.Equal(t, server.ReasonEvicted, stalled.Reason())
+				require.ErrorIs(t, stalled.Err(), server.ErrSlowSubscriber)
+			case server.Drop:
+				select {
+				case <-stalled.Done():
+					t.Fatalf("stalled session ended: %v", stalled.Err())
+				default:
+				}
+				require.Greater(t, stalled.Dropped(), events/2)
+			}
+		})
+	}
+}
+
+func TestClientThatNeverReadsIsEvictedWithinWriteTimeout(t *testing.T) {
+	sessions := make(chan *server.Session, 1)
+	pushErr := make(chan error, 1)
+	srv := server.New(server.Options{
+		WriteTimeout: 50 * time.Millisecond,
+		Stream: func(s *server.Session) {
+			sessions <- s
+			payload := strings.Repeat("x", 16<<10)
+			for {
+				if err := s.PushData(payload); err != nil {
+					pushErr <- err
+					return
+				}
+			}
+		},
+	})
+	ts := startServer(t, srv, "HTTP/1.1", smallSendBuffers)
+	stalledClient(t, ts.Listener.Addr().String(), "/")
+	s := <-sessions
+	<-s.Done()
+	require.Equal(t, server.ReasonEvicted, s.Reason())
+	require.ErrorIs(t, s.Err(), server.ErrWriteTimeout)
+	require.ErrorIs(t, <-pushErr, server.ErrSessionClosed)
+	require.Equal(t, 0, srv.Sessions())
+}
+
+func TestMaxSessions(t *testing.T) {
+	sessions := make(chan *server.Session, 3)
+	srv := server.New(server.Options{
+		MaxSessions: 2,
+		RetryAfter:  1500 * time.Millisecond,
+		Stream:      func(s *server.Session) { sessions <- s; <-s.Done() },
+	})
+	ts := startServer(t, srv, "HTTP/1.1")
+	first := connect(t, ts.Client(), ts.URL, nil)
+	require.Equal(t, http.StatusOK, first.Resp.StatusCode)
+	require.Equal(t, http.StatusOK, connect(t, ts.Client(), ts.URL, nil).Resp.StatusCode)
+	s1 := <-sessions
+	<-sessions
+
+	over := connect(t, ts.Client(), ts.URL, nil)
+	require.Equal(t, http.StatusServiceUnavailable, over.Resp.StatusCode)
+	require.Equal(t, "2", over.Resp.Header.Get("Retry-After"))
+	require.Equal(t, 2, srv.Sessions())
+
+	first.Close()
+	<-s1.Done()
+	require.Equal(t, http.StatusOK, connect(t, ts.Client(), ts.URL, nil).Resp.StatusCode)
+}
