@@ -151,7 +151,8 @@ const (
 type RetryPolicy struct {
 	// Initial is the first delay; zero means 3s. A retry field from the server replaces it.
 	Initial time.Duration
-	// Max caps the delay; zero means one minute, or Initial when that is larger.
+	// Max caps every delay, a server's retry field included; zero means one minute, or
+	// Initial when that is larger.
 	Max time.Duration
 	// Multiplier grows the delay per consecutive failure; values below 1 mean 1.
 	Multiplier float64
@@ -169,20 +170,15 @@ type RetryPolicy struct {
 const DefaultReconnectionTime = 3 * time.Second
 
 func (rp *RetryPolicy) delay(initial time.Duration, n int) time.Duration {
-	d := float64(initial)
-	if m := rp.Multiplier; m > 1 {
-		limit := rp.Max
-		if limit <= 0 {
-			limit = time.Minute
-		}
-		limit = max(limit, initial)
-		for i := 1; i < n && d < float64(limit); i++ {
-			d *= m
-		}
-		d = min(d, float64(limit))
-	} else if rp.Max > 0 && initial > rp.Max {
-		d = float64(rp.Max)
+	limit := rp.Max
+	if limit <= 0 {
+		limit = max(time.Minute, initial)
 	}
+	d := float64(min(initial, limit))
+	for i := 1; i < n && rp.Multiplier > 1 && d < float64(limit); i++ {
+		d *= rp.Multiplier
+	}
+	d = min(d, float64(limit))
 	if j := min(rp.Jitter, 1); j > 0 {
 		d -= d * j * rand.Float64()
 	}
@@ -252,7 +248,8 @@ type ClientOptions struct {
 // A Client is created with NewClient and runs once, with Run or Events. Callbacks are
 // called one at a time, on the goroutine that runs it. ReadyState, LastEventID, Close and
 // CloseInfo are safe for concurrent use, and Close may be called from a callback: no event
-// or callback but OnClose follows it.
+// or callback but OnClose follows it. A callback that panics closes the client (OnClose
+// runs, Done closes) before the panic continues up the Run call.
 type Client struct {
 	url  string
 	opts ClientOptions
@@ -272,7 +269,10 @@ func NewClient(url string, opts *ClientOptions) *Client {
 	c := &Client{url: url, done: make(chan struct{})}
 	if opts != nil {
 		c.opts = *opts
-		c.opts.Header = opts.Header.Clone()
+		c.opts.Header = make(Header, len(opts.Header))
+		for k, v := range opts.Header {
+			c.opts.Header[canonicalKey(k)] = append([]string(nil), v...)
+		}
 	}
 	c.lastID = c.opts.LastEventID
 	return c
@@ -302,8 +302,10 @@ func (c *Client) CloseInfo() *CloseInfo {
 }
 
 // Close closes the client with CloseLocal. It may be called at any time, from any
-// goroutine, any number of times; after the first call no further event is delivered.
-// Close does not wait for the client to finish: Done does.
+// goroutine, any number of times. Called from a callback, nothing but OnClose follows it.
+// Called from another goroutine, one callback that is already being dispatched may still
+// run; Close does not wait for it (that would deadlock a Close from inside a callback).
+// Done is closed once nothing more will be called.
 func (c *Client) Close() {
 	c.closeWith(&CloseInfo{Reason: CloseLocal, Local: true})
 }
@@ -344,7 +346,7 @@ func (c *Client) stopped(ctx Context) bool { return c.closed() || ctx.Err() != n
 // Run connects and delivers events to the callbacks until the client closes. It returns
 // nil when the client closed normally (Close, a cancelled ctx, completion, 204) and the
 // *CloseInfo when it failed. Run may be called once: a second call returns
-// ErrAlreadyStarted.
+// ErrAlreadyStarted, and a call after Close returns nil at once.
 func (c *Client) Run(ctx Context) error {
 	return c.run(ctx, c.opts.OnEvent)
 }
@@ -379,19 +381,30 @@ func (c *Client) run(parent Context, onEvent func(Event)) error {
 		return nil // closed before it ran; OnClose has fired
 	}
 	ctx := newScope(parent)
-	defer ctx.cancel(ErrClosed)
 	c.started, c.scope = true, ctx
 	c.mu.Unlock()
-
+	defer func() {
+		// The loop ends once the client is closed or ctx is done, or when a callback
+		// panics; in the last two cases this records a local close. OnClose runs and Done
+		// closes even while a panic unwinds.
+		c.closeWith(&CloseInfo{Reason: CloseLocal, Local: true})
+		ctx.cancel(ErrClosed)
+		c.finish()
+	}()
 	c.loop(ctx, onEvent)
-	// The loop ends only once the client is closed or ctx is done; in the latter case
-	// (the caller cancelled), this records the local close.
-	c.closeWith(&CloseInfo{Reason: CloseLocal, Local: true})
-	c.finish()
-	if c.info.Fatal {
-		return c.info
+	if info := c.closedInfo(); info.Fatal {
+		return info
 	}
 	return nil
+}
+
+func (c *Client) closedInfo() *CloseInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.info == nil {
+		return &CloseInfo{Reason: CloseLocal, Local: true}
+	}
+	return c.info
 }
 
 // attempt outcomes of connect.
@@ -544,6 +557,9 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 		return o
 	}
 	o.opened = time.Now()
+	if watchdog != nil {
+		watchdog.Stop() // time spent in callbacks is not server silence
+	}
 	if f := c.opts.OnOpen; f != nil {
 		f(resp)
 	}
@@ -556,15 +572,15 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 			}
 		}
 	}
-	if watchdog != nil {
-		watchdog.Reset(timeout)
-	}
 
 	p.Reset(c.LastEventID())
 	for {
-		n, rerr := p.Fill(resp.Body)
-		if n > 0 && watchdog != nil {
+		if watchdog != nil {
 			watchdog.Reset(timeout)
+		}
+		_, rerr := p.Fill(resp.Body)
+		if watchdog != nil {
+			watchdog.Stop() // bytes arrived, or the read failed; callbacks follow
 		}
 		for !c.stopped(ctx) {
 			ev, ok := p.Next()

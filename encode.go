@@ -32,7 +32,7 @@ func (e *Event) AppendTo(dst []byte) ([]byte, error) {
 	}
 	if e.Retry > 0 {
 		dst = append(dst, "retry: "...)
-		dst = strconv.AppendInt(dst, e.Retry.Milliseconds(), 10)
+		dst = strconv.AppendInt(dst, max(e.Retry.Milliseconds(), 1), 10) // never 0 for a positive Retry
 		dst = append(dst, '\n')
 	}
 	if e.ID != "" {
@@ -135,6 +135,9 @@ func (enc *Encoder) write(b []byte) error {
 		enc.buf = b
 	} else {
 		enc.buf = nil
+	}
+	if len(b) == 0 {
+		return nil // an empty Event has no wire form
 	}
 	_, err := enc.w.Write(b)
 	return err

@@ -43,6 +43,7 @@ func TestEventAppendTo(t *testing.T) {
 		{"comment comes first", sse.Event{Comment: "c", Data: "d"}, ": c\ndata: d\n\n"},
 		{"retry is written in whole milliseconds", sse.Event{Retry: 1500 * time.Millisecond}, "retry: 1500\n"},
 		{"retry truncates sub-millisecond parts", sse.Event{Retry: 2*time.Second + 999*time.Microsecond}, "retry: 2000\n"},
+		{"a positive retry under a millisecond is written as 1", sse.Event{Retry: time.Microsecond}, "retry: 1\n"},
 		{"retry-only event has no blank line", sse.Event{Retry: time.Second}, "retry: 1000\n"},
 		{"zero retry writes nothing", sse.Event{Retry: 0, Data: "x"}, "data: x\n\n"},
 		{"full event in documented order", sse.Event{Comment: "c", Retry: 3 * time.Second, ID: "1", Type: "t", Data: "d1\nd2"},

@@ -31,8 +31,8 @@ type Event struct {
 	Type string
 	// Data is the payload.
 	Data string
-	// Retry, when positive, is written as a retry field in whole milliseconds, telling
-	// clients their reconnection time.
+	// Retry, when positive, is written as a retry field in whole milliseconds (at least 1),
+	// telling clients their reconnection time.
 	Retry time.Duration
 	// Comment is written as comment lines (": text"). Comments keep idle streams alive
 	// through proxies; clients ignore them.

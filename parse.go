@@ -108,6 +108,12 @@ func (p *Parser) Fill(r io.Reader) (int, error) {
 		return 0, p.err
 	}
 	p.compact()
+	// An incomplete line longer than the limit (plus a BOM not yet removed) will fail when
+	// it ends: stop reading now, so that memory stays bounded even without Next calls.
+	if len(p.buf) > p.maxSize()+3 && indexLineEndBytes(p.buf) < 0 {
+		p.fail(ErrEventTooLarge)
+		return 0, p.err
+	}
 	if cap(p.buf)-len(p.buf) < minReadSize {
 		grown := make([]byte, len(p.buf), max(2*cap(p.buf), len(p.buf)+minReadSize))
 		copy(grown, p.buf)
@@ -195,6 +201,10 @@ func (p *Parser) line() ([]byte, bool) {
 	}
 	i += p.scanned
 	p.scanned = 0
+	if i > p.maxSize() {
+		p.fail(ErrEventTooLarge)
+		return nil, false
+	}
 	line := rest[:i]
 	p.start += i + 1
 	if rest[i] == '\r' {
@@ -242,17 +252,17 @@ func (p *Parser) field(line []byte) {
 	// matches none of these, exactly as its raw bytes do not.
 	switch string(name) {
 	case "data":
-		if len(p.data)+len(value)+1 > p.maxSize() {
+		if len(p.data)+len(value) > p.maxSize() { // the final LF is not part of the data
 			p.fail(ErrEventTooLarge)
 			return
 		}
 		p.data = append(p.data, value...)
 		p.data = append(p.data, '\n')
 	case "event":
-		p.typ = append(p.typ[:0], value...)
+		p.typ = appendValid(p.typ[:0], value)
 	case "id":
 		if bytes.IndexByte(value, 0) < 0 {
-			p.id = append(p.id[:0], value...)
+			p.id = appendValid(p.id[:0], value)
 		}
 	case "retry":
 		if ms, ok := parseRetry(value); ok {
@@ -290,7 +300,7 @@ func (p *Parser) dispatch() (Event, bool) {
 	idChanged := string(p.id) != p.lastID
 	if len(p.data) == 0 {
 		if idChanged {
-			p.lastID = p.decode(p.id)
+			p.lastID = string(p.id)
 		}
 		p.typ = p.typ[:0]
 		return Event{}, false
@@ -300,40 +310,47 @@ func (p *Parser) dispatch() (Event, bool) {
 		p.scratch = appendUTF8(p.scratch[:0], data)
 		data = p.scratch
 	}
+	typeChanged := len(p.typ) > 0 && string(p.typ) != p.lastType
 	ev := Event{ID: p.lastID, Type: "message"}
-	if idChanged {
-		// One allocation holds the data and the new ID.
-		id := p.id
-		if !utf8.Valid(id) {
-			id = appendUTF8(nil, id) // rare: an invalid ID costs one more allocation
-		}
-		var b strings.Builder
-		b.Grow(len(data) + len(id))
-		b.Write(data)
-		b.Write(id)
-		s := b.String()
-		ev.Data, ev.ID = s[:len(data)], s[len(data):]
-		p.lastID = ev.ID
-	} else {
-		ev.Data = string(data)
-	}
 	if len(p.typ) > 0 {
-		if string(p.typ) != p.lastType {
-			p.lastType = p.decode(p.typ)
-		}
 		ev.Type = p.lastType
-		p.typ = p.typ[:0]
 	}
+	if !idChanged && !typeChanged {
+		ev.Data = string(data)
+	} else {
+		// One allocation holds the data and whatever of the ID and type changed.
+		n := len(data)
+		var b strings.Builder
+		b.Grow(n + len(p.id) + len(p.typ))
+		b.Write(data)
+		if idChanged {
+			b.Write(p.id)
+		}
+		if typeChanged {
+			b.Write(p.typ)
+		}
+		s := b.String()
+		ev.Data = s[:n]
+		if idChanged {
+			ev.ID, n = s[n:n+len(p.id)], n+len(p.id)
+			p.lastID = ev.ID
+		}
+		if typeChanged {
+			ev.Type = s[n:]
+			p.lastType = ev.Type
+		}
+	}
+	p.typ = p.typ[:0]
 	p.data = p.data[:0]
 	return ev, true
 }
 
-// decode returns b as a string, with invalid UTF-8 replaced.
-func (p *Parser) decode(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
+// appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8).
+func appendValid(dst, src []byte) []byte {
+	if utf8.Valid(src) {
+		return append(dst, src...)
 	}
-	return string(appendUTF8(nil, b))
+	return appendUTF8(dst, src)
 }
 
 // appendUTF8 appends src to dst, replacing each maximal subpart of an invalid UTF-8

@@ -281,7 +281,7 @@ func FuzzEncodeRoundTrip(f *testing.F) {
 		}
 		if retry > 0 {
 			want.HasRetry = true
-			want.Retry = time.Duration(time.Duration(retry).Milliseconds()) * time.Millisecond
+			want.Retry = time.Duration(max(time.Duration(retry).Milliseconds(), 1)) * time.Millisecond
 		}
 		require.Equal(t, want, got, "wire %q", wire)
 	})
