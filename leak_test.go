@@ -84,6 +84,7 @@ func leakIgnored(stack string) bool {
 		"testing.runFuzzTests",  //
 		"created by runtime.",   // runtime helpers (finalizers, cleanups, ...)
 		"runtime.ensureSigM",    // os/signal
+		"runtime.handleEvent()", // js/wasm: the runtime goroutine that runs JavaScript callbacks
 		"os/signal.signal_recv", //
 		"runtime/trace.",        // tracing
 		"created by os/signal.", //
