@@ -6,6 +6,10 @@
 #   ROUNDS=5 make bench           # run the whole suite 5 times, interleaving the
 #                                 # implementations (fairer than -count on a busy machine)
 #   BENCH_OUT=file make bench     # also keep the raw output there
+#   LOAD=0 make bench             # skip the loopback load test (cmd/loadtest: 5,000
+#                                 # TCP connections per server); it runs by default
+#                                 # when BENCH is not set, and with LOAD=1 always.
+#                                 # LOAD_ARGS="-n 1000" passes flags to it.
 # If internal/bench has ./cmd/benchtable, the raw `go test` output is piped
 # through it (stdin) to print a table; otherwise the raw output is the result.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -51,4 +55,12 @@ done
 if [[ -d cmd/benchtable ]]; then
   info "bench: table (go run ./cmd/benchtable < raw output)"
   go run ./cmd/benchtable <"$raw"
+fi
+
+load="${LOAD:-}"
+[[ -z "$load" && -z "${BENCH:-}" ]] && load=1
+if [[ "$load" == 1 && -d cmd/loadtest ]]; then
+  info "bench: loopback load test (cd internal/bench && go run ./cmd/loadtest ${LOAD_ARGS:-})"
+  # shellcheck disable=SC2086 # LOAD_ARGS is a list of flags
+  go run ./cmd/loadtest ${LOAD_ARGS:-}
 fi

@@ -1,0 +1,291 @@
+package bench_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/polysse/sse/server"
+	r3sse "github.com/r3labs/sse/v2"
+	gosse "github.com/tmaxmax/go-sse"
+)
+
+// deliveries counts the events that reach the subscribers' writers during one publish.
+type deliveries struct {
+	remaining atomic.Int64
+	done      chan struct{} // receives when remaining reaches zero
+}
+
+// idle is what remaining holds between publishes: out of reach, so that nothing written
+// then (a preamble, a warm-up event) completes a publish.
+const idle = 1 << 62
+
+// subWriter is a subscriber's http.ResponseWriter: it discards what it is given and
+// counts, at each Flush that follows a Write, one delivered event. Every implementation
+// writes a published event and then flushes it, once per event when events are
+// published one at a time, as here. Each subWriter is used by one goroutine at a time.
+type subWriter struct {
+	h       http.Header
+	c       *deliveries
+	dirty   bool
+	flushes atomic.Int64
+}
+
+func (w *subWriter) Header() http.Header { return w.h }
+
+func (w *subWriter) Write(p []byte) (int, error) {
+	w.dirty = true
+	return len(p), nil
+}
+
+func (w *subWriter) WriteHeader(int) {}
+
+func (w *subWriter) Flush() {
+	w.flushes.Add(1)
+	if w.dirty {
+		w.dirty = false
+		if w.c.remaining.Add(-1) == 0 {
+			w.c.done <- struct{}{}
+		}
+	}
+}
+
+// fanout is one implementation's server, seen from the benchmark.
+type fanout interface {
+	http.Handler
+	// publish sends the benchmark's event to every subscriber.
+	publish() error
+	// warmUp reports whether publishing is needed before every subscriber has flushed
+	// once (go-sse sends no headers until its first event).
+	warmUp() bool
+	// shutdown ends the server once every request's context is cancelled.
+	shutdown(ctx context.Context) error
+}
+
+// publishEvent is what every publish benchmark sends: 64 bytes of data with an id and a
+// type, as in the 64B parser workload.
+var publishEvent = workloads[0].Events[0]
+
+type polysseFanout struct{ srv *server.Server }
+
+func newPolysse() fanout {
+	return &polysseFanout{server.New(server.Options{
+		Topics:            func(*http.Request) []string { return []string{"bench"} },
+		HeartbeatInterval: -1, // no heartbeats: every flush is a published event
+	})}
+}
+
+func (f *polysseFanout) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.srv.ServeHTTP(w, r) }
+func (f *polysseFanout) publish() error                                   { return f.srv.Publish("bench", publishEvent) }
+func (f *polysseFanout) warmUp() bool                                     { return false }
+func (f *polysseFanout) shutdown(ctx context.Context) error               { return f.srv.Shutdown(ctx) }
+
+type goSSEFanout struct {
+	srv *gosse.Server
+	msg *gosse.Message
+}
+
+func newGoSSE() fanout {
+	msg := &gosse.Message{ID: gosse.ID(publishEvent.ID), Type: gosse.Type(publishEvent.Type)}
+	msg.AppendData(publishEvent.Data)
+	return &goSSEFanout{srv: &gosse.Server{}, msg: msg} // the default provider, Joe
+}
+
+func (f *goSSEFanout) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.srv.ServeHTTP(w, r) }
+func (f *goSSEFanout) publish() error                                   { return f.srv.Publish(f.msg) }
+func (f *goSSEFanout) warmUp() bool                                     { return true }
+func (f *goSSEFanout) shutdown(ctx context.Context) error               { return f.srv.Shutdown(ctx) }
+
+type r3labsFanout struct {
+	srv *r3sse.Server
+	ev  *r3sse.Event
+}
+
+func newR3labs() fanout {
+	srv := r3sse.New()
+	srv.AutoReplay = false // its event log is unbounded; polysse and go-sse keep none here
+	srv.CreateStream("bench")
+	return &r3labsFanout{srv: srv, ev: &r3sse.Event{
+		ID:    []byte(publishEvent.ID),
+		Event: []byte(publishEvent.Type),
+		Data:  []byte(publishEvent.Data),
+	}}
+}
+
+func (f *r3labsFanout) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.srv.ServeHTTP(w, r) }
+func (f *r3labsFanout) publish() error                                   { f.srv.Publish("bench", f.ev); return nil }
+func (f *r3labsFanout) warmUp() bool                                     { return false }
+func (f *r3labsFanout) shutdown(context.Context) error                   { f.srv.Close(); return nil }
+
+var fanouts = []struct {
+	name string
+	make func() fanout
+}{
+	{"polysse", newPolysse},
+	{"go-sse", newGoSSE},
+	{"r3labs", newR3labs},
+}
+
+// subscribed is a fan-out server with n subscribers whose writers discard.
+type subscribed struct {
+	f       fanout
+	c       *deliveries
+	writers []*subWriter
+	cancel  context.CancelFunc
+	served  sync.WaitGroup
+}
+
+// subscribe starts n requests (each in its own goroutine, as net/http would) and waits
+// until every subscriber is live and nothing is in flight. It fails after 30 s.
+func subscribe(tb testing.TB, f fanout, n int) *subscribed {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &subscribed{f: f, c: &deliveries{done: make(chan struct{}, 1)}, cancel: cancel}
+	s.c.remaining.Store(idle)
+	s.writers = make([]*subWriter, n)
+	for i := range s.writers {
+		w := &subWriter{h: http.Header{}, c: s.c}
+		s.writers[i] = w
+		// Each request has its own context, as net/http gives it; cancelling ctx ends all.
+		rctx, rcancel := context.WithCancel(ctx)
+		r, err := http.NewRequestWithContext(rctx, http.MethodGet, "http://bench.invalid/events?stream=bench", nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r.Header.Set("Accept", "text/event-stream")
+		s.served.Go(func() {
+			defer rcancel() // as net/http does when the handler returns
+			f.ServeHTTP(w, r)
+		})
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !s.allFlushed() {
+		if time.Now().After(deadline) {
+			s.close(tb)
+			tb.Fatalf("%d subscribers: not all live after 30 s", n)
+		}
+		if f.warmUp() {
+			if err := f.publish(); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Let warm-up deliveries finish: wait until no flush happens for 20 ms.
+	last := int64(-1)
+	for total := s.flushes(); total != last; total = s.flushes() {
+		if time.Now().After(deadline) {
+			s.close(tb)
+			tb.Fatalf("%d subscribers: writes still going on after 30 s", n)
+		}
+		last = total
+		time.Sleep(20 * time.Millisecond)
+	}
+	return s
+}
+
+func (s *subscribed) allFlushed() bool {
+	for _, w := range s.writers {
+		if w.flushes.Load() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *subscribed) flushes() int64 {
+	var n int64
+	for _, w := range s.writers {
+		n += w.flushes.Load()
+	}
+	return n
+}
+
+// publishAll publishes once and waits until every subscriber's writer has flushed the
+// event, failing after timer fires.
+func (s *subscribed) publishAll(tb testing.TB, timer *time.Timer, timeout time.Duration) {
+	s.c.remaining.Store(int64(len(s.writers)))
+	if err := s.f.publish(); err != nil {
+		tb.Fatal(err)
+	}
+	timer.Reset(timeout)
+	select {
+	case <-s.c.done:
+	case <-timer.C:
+		tb.Fatalf("publish to %d subscribers: %d not delivered after %v",
+			len(s.writers), s.c.remaining.Load(), timeout)
+	}
+}
+
+// close cancels every request, shuts the server down and waits for the handlers.
+func (s *subscribed) close(tb testing.TB) {
+	s.c.remaining.Store(idle)
+	s.cancel()
+	done := make(chan struct{})
+	go func() { s.served.Wait(); close(done) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		tb.Errorf("handlers still running 30 s after their requests were cancelled")
+	}
+	if err := s.f.shutdown(ctx); err != nil {
+		tb.Errorf("shutdown: %v", err)
+	}
+}
+
+// BenchmarkPublish measures one publish to n subscribers whose writers discard, up to
+// the moment the last subscriber's writer has flushed the event: the publish call and the
+// delivery to every writer. It reports ns/subscriber too.
+//
+// The implementations deliver differently: polysse queues the encoded frame for each
+// session and each session's own goroutine writes it (a slow subscriber delays nobody);
+// go-sse's Joe writes to every subscriber in turn from its one goroutine (a slow one
+// delays all); r3labs hands the event to each subscriber's channel from the stream's
+// goroutine (which blocks when one subscriber's buffer of 64 is full), and each
+// subscriber's handler goroutine writes it.
+func BenchmarkPublish(b *testing.B) {
+	for _, n := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprintf("%dsubs", n), func(b *testing.B) {
+			for _, impl := range fanouts {
+				b.Run(impl.name, func(b *testing.B) {
+					s := subscribe(b, impl.make(), n)
+					defer s.close(b)
+					timer := time.NewTimer(time.Hour)
+					defer timer.Stop()
+					b.ReportAllocs()
+					for b.Loop() {
+						s.publishAll(b, timer, 30*time.Second)
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/subscriber")
+				})
+			}
+		})
+	}
+}
+
+// TestPublishDelivers checks the harness itself: every implementation delivers each of
+// a few publishes to every subscriber, exactly once.
+func TestPublishDelivers(t *testing.T) {
+	for _, impl := range fanouts {
+		t.Run(impl.name, func(t *testing.T) {
+			s := subscribe(t, impl.make(), 50)
+			defer s.close(t)
+			timer := time.NewTimer(time.Hour)
+			defer timer.Stop()
+			before := s.flushes()
+			for range 5 {
+				s.publishAll(t, timer, 10*time.Second)
+			}
+			time.Sleep(20 * time.Millisecond)
+			if got, want := s.flushes()-before, int64(5*50); got != want {
+				t.Errorf("%d flushes for 5 publishes to 50 subscribers, want %d", got, want)
+			}
+		})
+	}
+}
