@@ -1,3 +1,5 @@
+//go:build !js
+
 // Package server is polysse's embeddable Server-Sent Events server for net/http.
 //
 // A [Server] is an [http.Handler] for one kind of stream. Mount it on a route:

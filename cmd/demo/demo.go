@@ -1,0 +1,145 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"net/http"
+	"time"
+
+	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/server"
+)
+
+//go:embed index.html
+var page []byte
+
+// demo is the demo's routes and the SSE servers behind them.
+type demo struct {
+	mux     *http.ServeMux
+	servers []*server.Server
+	clock   *server.Server
+}
+
+func newDemo() *demo {
+	d := &demo{mux: http.NewServeMux()}
+	handle := func(pattern string, opts server.Options) *server.Server {
+		srv := server.New(opts)
+		d.servers = append(d.servers, srv)
+		d.mux.Handle(pattern, srv)
+		return srv
+	}
+
+	d.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(page)
+	})
+
+	// Replay: a clock publishes a tick every second to the topic "clock", each with an
+	// automatic id. Every stream is ended after 5 s; the browser reconnects 2 s later with
+	// its Last-Event-ID and gets the ticks it missed from the replay buffer: no gap.
+	d.clock = handle("GET /events/clock", server.Options{
+		Topics:     func(*http.Request) []string { return []string{"clock"} },
+		ReplaySize: 100,
+		ReplayAge:  time.Minute,
+		AutoID:     true,
+		Retry:      2 * time.Second,
+		Stream: func(s *server.Session) {
+			if id := s.LastEventID(); id != "" {
+				// Stream runs after the replay has been written.
+				_ = s.Push(sse.Event{Type: "info", Data: "reconnected with Last-Event-ID " + id + ": the ticks above were replayed"})
+			}
+			select {
+			case <-time.After(5 * time.Second):
+				s.Close() // a plain end of response: the browser reconnects
+			case <-s.Done():
+			}
+		},
+	})
+
+	// Heartbeats: an idle stream gets a "ping" event every 2 s (by default a ":" comment
+	// every 15 s, which a page cannot see). The interval is announced in the
+	// SSE-Heartbeat-Interval response header.
+	handle("GET /events/heartbeat", server.Options{
+		HeartbeatInterval: 2 * time.Second,
+		HeartbeatEvent:    &sse.Event{Type: "ping", Data: "still here"},
+	})
+
+	// Completion: five progress events, then a complete event. The browser's EventSource
+	// reconnects when the response ends; the reconnect redeems the complete event's id and
+	// is answered 204 with SSE-Outcome: complete, which closes the EventSource for good.
+	handle("GET /events/complete", server.Options{
+		Retry: time.Second,
+		Stream: func(s *server.Session) {
+			for i := 1; i <= 5; i++ {
+				if !sleep(s, 400*time.Millisecond) || s.PushJSON(map[string]int{"progress": 20 * i}) != nil {
+					return
+				}
+			}
+			_ = s.Complete(`{"result":"all done"}`)
+		},
+	})
+
+	// Fatal: the stream fails mid-way; the reconnect is answered 204 with SSE-Outcome: fatal.
+	handle("GET /events/fatal", server.Options{
+		Retry: time.Second,
+		Stream: func(s *server.Session) {
+			for i := 1; i <= 2; i++ {
+				if !sleep(s, 400*time.Millisecond) || s.PushData(fmt.Sprintf("working (%d)", i)) != nil {
+					return
+				}
+			}
+			_ = s.Fail(`{"error":"disk full"}`)
+		},
+	})
+
+	// Refusal: without ?token=let-me-in the request is refused before any session
+	// exists: 401 with a message, or 204 (stop, without an error) with ?mode=204.
+	handle("GET /events/refuse", server.Options{
+		Refuse: func(r *http.Request) (bool, error) {
+			q := r.URL.Query()
+			if q.Get("token") == "let-me-in" {
+				return false, nil
+			}
+			if q.Get("mode") == "204" {
+				return true, nil
+			}
+			return false, &server.StatusError{Code: http.StatusUnauthorized, Msg: "no valid token"}
+		},
+		Stream: func(s *server.Session) {
+			_ = s.PushData("welcome: you were let in")
+			<-s.Done()
+		},
+	})
+	return d
+}
+
+// publishClock publishes a tick to the clock topic every interval until ctx is done.
+func (d *demo) publishClock(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for n := 1; ; n++ {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if d.clock.Publish("clock", sse.Event{Data: fmt.Sprintf("tick %d at %s", n, now.Format(time.TimeOnly))}) != nil {
+				return
+			}
+		}
+	}
+}
+
+// sleep waits for d and reports whether the session is still open.
+func sleep(s *server.Session, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.Done():
+		return false
+	}
+}
