@@ -7,13 +7,13 @@ SHELL := /usr/bin/env bash
 # Extra arguments for `make demo`, e.g. make demo ARGS="-addr :8080".
 ARGS ?=
 
-.PHONY: help test lint test-go test-wasm bench wasm demo fuzz tools
+.PHONY: help test lint test-go test-wasm bench bench-browser wasm demo fuzz tools
 
 help: ## Show this help
 	@printf 'Usage: make <target>\n\nTargets:\n'
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN { FS = ":.*## " } { printf "  %-10s %s\n", $$1, $$2 }'
-	@printf '\nVariables: COUNT, BENCH, BENCH_OUT (bench); FUZZTIME, FUZZ (fuzz); ARGS (demo); CI=true (nothing may be skipped)\n'
+		awk 'BEGIN { FS = ":.*## " } { printf "  %-14s %s\n", $$1, $$2 }'
+	@printf '\nVariables: COUNT, BENCH, BENCH_OUT (bench); ROUNDS, RECORD, PROFILE (bench-browser); FUZZTIME, FUZZ (fuzz); ARGS (demo); CI=true (nothing may be skipped)\n'
 
 test: ## Everything: tools, lint, native race tests, js/wasm tests under node, scripts/test.d/*.sh
 	@bash scripts/test.sh
@@ -29,6 +29,9 @@ test-wasm: ## js/wasm tests of the root module, run under node
 
 bench: ## Benchmarks vs peers in internal/bench (COUNT=n, BENCH=regexp)
 	@bash scripts/bench.sh
+
+bench-browser: ## Browser throughput: native vs polysse vs JS polyfills in headless Chromium (ROUNDS=n, RECORD=1)
+	@bash scripts/bench-browser.sh
 
 wasm: ## Build web/dist/polysse.wasm + wasm_exec.js and print raw/gzip/brotli sizes
 	@bash scripts/wasm.sh
