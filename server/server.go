@@ -44,11 +44,13 @@ type Server struct {
 
 	mu       sync.Mutex
 	closed   bool
-	active   int           // running handlers and stream goroutines
-	sessions int           // open sessions
-	shutdown chan struct{} // closed when Shutdown begins
-	drained  chan struct{} // closed when closed and active == 0
-	isClosed atomic.Bool
+	active   int // running handlers and stream goroutines
+	sessions int // open sessions
+	// shutdownCtx is cancelled when Shutdown begins.
+	shutdownCtx   context.Context
+	beginShutdown context.CancelFunc
+	drained       chan struct{} // closed when closed and active == 0
+	isClosed      atomic.Bool
 }
 
 // New returns a Server configured by opts (see Options for the defaults). It panics when
@@ -62,9 +64,9 @@ func New(opts Options) *Server {
 		writeTO:    opts.WriteTimeout,
 		queueSize:  opts.QueueSize,
 		shutStatus: opts.ShutdownStatus,
-		shutdown:   make(chan struct{}),
 		drained:    make(chan struct{}),
 	}
+	srv.shutdownCtx, srv.beginShutdown = context.WithCancel(context.Background())
 	if srv.log == nil {
 		srv.log = slog.Default()
 	}
@@ -311,7 +313,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	if !srv.closed {
 		srv.closed = true
 		srv.isClosed.Store(true)
-		close(srv.shutdown)
+		srv.beginShutdown()
 		if srv.active == 0 {
 			close(srv.drained)
 		}

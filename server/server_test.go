@@ -52,7 +52,7 @@ func TestHeartbeatHeaderDisabled(t *testing.T) {
 	ts := startServer(t, srv, "HTTP/1.1")
 	s := connect(t, ts.Client(), ts.URL, nil)
 	require.Equal(t, http.StatusOK, s.Resp.StatusCode)
-	_, ok := s.Resp.Header[sse.HeaderHeartbeatInterval]
+	_, ok := s.Resp.Header[http.CanonicalHeaderKey(sse.HeaderHeartbeatInterval)]
 	require.False(t, ok)
 }
 
@@ -352,10 +352,9 @@ func TestNewPanicsOnInvalidHeartbeatEvent(t *testing.T) {
 	})
 }
 
-// wrapper is middleware's ResponseWriter: it hides Flush, and unwraps when unwrap is set.
+// wrapper is middleware's ResponseWriter that hides Flush; unwrapper adds Unwrap.
 type wrapper struct {
-	w      http.ResponseWriter
-	unwrap bool
+	w http.ResponseWriter
 }
 
 func (w *wrapper) Header() http.Header         { return w.w.Header() }

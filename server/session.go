@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,15 +53,15 @@ type Session struct {
 	id     string
 	req    *http.Request
 	lastID string
-	wake   chan struct{} // cap 1: the queue became non-empty, or the session should end
+	wake   chan struct{} // cap 1: the queue became non-empty, a heartbeat is due, or the session should end
 	done   chan struct{}
+	beat   atomic.Bool // a heartbeat is due
 
 	mu      sync.Mutex
 	queue   [][]byte
-	spare   [][]byte
 	ending  Reason // non-empty once the session is ending: no more writes are accepted
 	endErr  error
-	discard bool          // end without writing the queue (eviction)
+	discard bool          // end without writing the queue (eviction, client gone)
 	space   chan struct{} // closed when the writer drains the queue; made by a waiting Push
 	dropped int
 	reason  Reason // final, set before done is closed
@@ -298,28 +299,17 @@ func (s *Session) offer(b []byte, policy OverflowPolicy) (evict bool) {
 	return false
 }
 
-// take hands the queued frames to the writer, with the end it was asked for, if any.
-func (s *Session) take() (batch [][]byte, ending Reason, err error, discard bool) {
+// take hands the queued frames to the writer, with the end it was asked for, if any; the
+// writer gives back the (empty) slice of the previous batch for reuse as the queue.
+func (s *Session) take(spare [][]byte) (batch [][]byte, ending Reason, err error, discard bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	batch = s.queue
-	s.queue = s.spare[:0]
-	s.spare = nil
+	batch, s.queue = s.queue, spare
 	if s.space != nil {
 		close(s.space)
 		s.space = nil
 	}
 	return batch, s.ending, s.endErr, s.discard
-}
-
-// recycle gives a written batch back for reuse as the next queue.
-func (s *Session) recycle(batch [][]byte) {
-	clear(batch)
-	s.mu.Lock()
-	if s.spare == nil && s.reason == "" {
-		s.spare = batch[:0]
-	}
-	s.mu.Unlock()
 }
 
 // writer writes frames to the response with a per-write deadline.
@@ -398,46 +388,55 @@ func (s *Session) serve(w http.ResponseWriter, replay [][]byte) {
 		srv.runStream(s)
 	}
 
-	var t *time.Timer
-	var beat <-chan time.Time
-	if srv.heartbeat > 0 {
-		t = time.NewTimer(srv.heartbeat)
-		defer t.Stop()
-		beat = t.C
-	}
-	s.loop(ctx, wr, t, beat)
+	s.loop(ctx, wr)
 }
 
-// loop is the session's writer: the only code that writes to the response.
-func (s *Session) loop(ctx context.Context, wr *writer, t *time.Timer, beat <-chan time.Time) {
+// loop is the session's writer: the only code that writes to the response. It waits on
+// the wake channel alone; the client going away, Shutdown and the heartbeat timer reach
+// it through callbacks that signal it, which keeps a wake-up cheap.
+func (s *Session) loop(ctx context.Context, wr *writer) {
 	srv := s.srv
-	for {
-		select {
-		case <-s.wake:
-		case <-beat:
-			if reason, err := wr.write(ctx, srv.beat); reason != "" {
-				s.close(reason, err)
-				return
+	defer context.AfterFunc(ctx, func() { s.end(ReasonClientGone, context.Cause(ctx), true) })()
+	defer context.AfterFunc(srv.shutdownCtx, func() { s.end(ReasonShutdown, ErrServerClosed, false) })()
+	// The heartbeat timer is not reset on every write: when it fires, the writer checks
+	// how long the stream has been idle and re-arms it for the rest of the interval.
+	var t *time.Timer
+	var lastWrite time.Time
+	if srv.heartbeat > 0 {
+		lastWrite = time.Now()
+		t = time.AfterFunc(srv.heartbeat, func() {
+			s.beat.Store(true)
+			s.signal()
+		})
+		defer t.Stop()
+	}
+	var spare [][]byte
+	var one [1][]byte
+	for range s.wake {
+		batch, ending, endErr, discard := s.take(spare)
+		frames := batch
+		if t != nil && s.beat.Swap(false) {
+			if idle := time.Since(lastWrite); idle < srv.heartbeat && len(frames) == 0 {
+				t.Reset(srv.heartbeat - idle)
+			} else {
+				if len(frames) == 0 {
+					one[0] = srv.beat
+					frames = one[:]
+				}
+				t.Reset(srv.heartbeat)
 			}
-			t.Reset(srv.heartbeat)
-			continue
-		case <-ctx.Done():
-			s.close(ReasonClientGone, context.Cause(ctx))
-			return
-		case <-srv.shutdown:
-			s.end(ReasonShutdown, ErrServerClosed, false)
 		}
-		batch, ending, endErr, discard := s.take()
-		if len(batch) > 0 && !discard {
-			if reason, err := wr.write(ctx, batch...); reason != "" {
+		if len(frames) > 0 && !discard {
+			if reason, err := wr.write(ctx, frames...); reason != "" {
 				s.close(reason, err)
 				return
 			}
 			if t != nil {
-				t.Reset(srv.heartbeat)
+				lastWrite = time.Now()
 			}
 		}
-		s.recycle(batch)
+		clear(batch)
+		spare = batch[:0]
 		if ending != "" {
 			s.close(ending, endErr)
 			return
@@ -452,7 +451,7 @@ func (s *Session) close(reason Reason, err error) {
 		s.ending = reason
 	}
 	s.reason, s.err = reason, err
-	s.queue, s.spare = nil, nil
+	s.queue = nil
 	if s.space != nil {
 		close(s.space)
 		s.space = nil
