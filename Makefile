@@ -44,3 +44,7 @@ fuzz: ## Short run of every Fuzz target (FUZZTIME=20s each, FUZZ=regexp)
 
 tools: ## Install pinned tools (staticcheck into .tools/bin)
 	@bash scripts/tools.sh
+
+.PHONY: test-browser
+test-browser: ## Browser (Chromium) and Node tests of the JS side: web/test, node --test (scripts/test-browser.sh)
+	@bash scripts/test-browser.sh

@@ -1,0 +1,613 @@
+// polysse's extension scenarios, shared by the Chromium suite (browser.test.mjs, which runs
+// them inside a page) and the Node suite (node.test.mjs). Each scenario has run(env), which
+// drives polysse's EventSource against the scenario server and resolves with plain data
+// (it runs in a page or in Node), and check(result, assert), which asserts on that data in
+// Node with node:assert/strict.
+//
+// env: { EventSource, base (the scenario server's URL, ending with '/'), tag (a prefix for
+// run ids), browser (true in a page) }.
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function makeEnv(env) {
+  let n = 0;
+  const sid = (name) => `${env.tag}-${name}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
+  const url = (path, id) => `${env.base}sse/${path}${path.includes('?') ? '&' : '?'}sid=${encodeURIComponent(id)}`;
+  const log = async (id, { min = 0, settled = true, wait = 5000 } = {}) => {
+    const q = `sid=${encodeURIComponent(id)}&min=${min}&wait=${wait}${settled ? '&settled=1' : ''}`;
+    const r = await fetch(`${env.base}log?${q}`);
+    return r.json();
+  };
+  return { ...env, sid, url, log };
+}
+
+// record listens to es until its close event (polysse always fires exactly one), then
+// waits settle ms more for anything that should not come, and resolves with what it saw.
+// The harness calls close() inside the listener of the event whose data is stopOn.
+function record(es, { types = [], stopOn = 'END', timeout = 10000, settle = 150, onEvent } = {}) {
+  return new Promise((resolve) => {
+    const r = { events: [], errors: [], closes: [], timedOut: false };
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      setTimeout(() => resolve(r), settle);
+    };
+    const timer = setTimeout(() => {
+      r.timedOut = true;
+      es.close();
+      finish();
+    }, timeout);
+    const onAny = (e) => {
+      const o = { type: e.type, readyState: es.readyState };
+      if (e.type !== 'open') {
+        o.data = e.data;
+        o.lastEventId = e.lastEventId;
+      }
+      r.events.push(o);
+      if (onEvent) onEvent(e, es, r);
+      if (stopOn !== null && e.data === stopOn) es.close();
+    };
+    for (const t of new Set(['open', 'message', ...types])) es.addEventListener(t, onAny);
+    es.addEventListener('error', (e) => {
+      const o = {
+        type: 'error', readyState: es.readyState, status: e.status ?? null,
+        statusText: e.statusText ?? null, attempt: e.attempt ?? null, retryIn: e.retryIn ?? null,
+      };
+      r.events.push(o);
+      r.errors.push(o);
+      if (onEvent) onEvent(e, es, r);
+    });
+    es.addEventListener('close', (e) => {
+      r.closes.push({
+        reason: e.reason, fatal: e.fatal, status: e.status ?? null, isLocal: e.isLocal,
+        data: e.data ?? null, readyState: es.readyState,
+      });
+      r.events.push({ type: 'close' });
+      finish();
+    });
+  });
+}
+
+const view = (reqs) => reqs.map((q) => ({
+  method: q.method, path: q.path, query: q.query, status: q.status,
+  lastEventId: q.header['Last-Event-Id'] ?? null, clientGone: q.clientGone,
+}));
+
+const types = (r) => r.events.map((e) => e.type);
+
+// assertOneClose checks that exactly one close event fired, with the given fields.
+function assertOneClose(r, assert, want) {
+  assert.equal(r.timedOut, false, 'the run timed out');
+  assert.equal(r.closes.length, 1, `close events: ${JSON.stringify(r.closes)}`);
+  const c = r.closes[0];
+  for (const [k, v] of Object.entries(want)) assert.deepEqual(c[k], v, `close.${k} (close event ${JSON.stringify(c)})`);
+  assert.equal(c.readyState, 2);
+  assert.equal(r.events.at(-1).type, 'close', `events after close: ${JSON.stringify(r.events)}`);
+}
+
+// nextEvent resolves with the next event of type on target.
+const nextEvent = (target, type) => new Promise((resolve) => target.addEventListener(type, resolve, { once: true }));
+
+// fakeVisibility overrides document.visibilityState and document.hidden (a page cannot be
+// hidden for real in headless Chromium); set(state) changes them and fires visibilitychange.
+function fakeVisibility() {
+  let state = 'visible';
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' });
+  return {
+    set(s) {
+      state = s;
+      document.dispatchEvent(new Event('visibilitychange'));
+    },
+    restore() {
+      delete document.visibilityState;
+      delete document.hidden;
+    },
+  };
+}
+
+const classifyRetry = (r) => {
+  if (r.status === 503 || r.status === 429) return 'retry';
+  if (r.status === 200 && /^text\/event-stream\b/i.test(r.headers.get('content-type') || '')) return 'open';
+  return 'fatal';
+};
+
+export const scenarios = {
+  'classify: 401 is fatal, one request': {
+    async run(env) {
+      const id = env.sid('c401');
+      const es = new env.EventSource(env.url('status?code=401', id), {
+        classify: (r) => (r.status === 401 ? 'fatal' : classifyRetry(r)),
+        retry: { initial: 20 },
+      });
+      const r = await record(es);
+      await sleep(100);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'http-status', fatal: true, status: 401, isLocal: false });
+      assert.deepEqual(types(r), ['error', 'close']);
+      assert.deepEqual(r.errors.map((e) => [e.readyState, e.status, e.statusText]), [[2, 401, 'Unauthorized']]);
+      assert.equal(log.length, 1, 'exactly one request');
+      assert.equal(log[0].status, 401);
+    },
+  },
+
+  'classify: 503 retried with backoff, then the stream opens': {
+    async run(env) {
+      const id = env.sid('r503');
+      const es = new env.EventSource(env.url('status?code=503&times=2&then=events', id), {
+        classify: classifyRetry,
+        retry: { initial: 50, multiplier: 2, jitter: 0 },
+      });
+      const r = await record(es);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local', fatal: false, isLocal: true });
+      assert.deepEqual(r.errors.map((e) => [e.readyState, e.status, e.attempt, e.retryIn]),
+        [[0, 503, 1, 50], [0, 503, 2, 100]]);
+      assert.deepEqual(types(r).slice(0, 3), ['error', 'error', 'open']);
+      assert.deepEqual(log.map((q) => q.status), [503, 503, 200]);
+      assert.equal(r.events.filter((e) => e.type === 'message').at(-1).data, 'END');
+    },
+  },
+
+  'retry.maxAttempts: gives up with retry-limit': {
+    async run(env) {
+      const id = env.sid('limit');
+      const es = new env.EventSource(env.url('status?code=503', id), {
+        classify: classifyRetry,
+        retry: { initial: 20, maxAttempts: 2, jitter: 0 },
+      });
+      const r = await record(es);
+      await sleep(100);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'retry-limit', fatal: true, status: 503 });
+      assert.deepEqual(r.errors.map((e) => [e.readyState, e.attempt]), [[0, 1], [0, 2], [2, 3]]);
+      assert.equal(log.length, 3, 'the first attempt and two retries');
+    },
+  },
+
+  'network error: error event with attempt and retryIn, then reconnect': {
+    async run(env) {
+      const id = env.sid('drop');
+      const es = new env.EventSource(env.url('drop?times=2&then=events', id), {
+        retry: { initial: 30, multiplier: 2, jitter: 0 },
+      });
+      const r = await record(es);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(r.errors.map((e) => [e.readyState, e.status, e.attempt, e.retryIn]),
+        [[0, null, 1, 30], [0, null, 2, 60]]);
+      assert.deepEqual(log.map((q) => q.status), [0, 0, 200]);
+    },
+  },
+
+  'heartbeatTimeout (fixed): a stalled stream is aborted and resumed': {
+    async run(env) {
+      const id = env.sid('hbfixed');
+      const es = new env.EventSource(env.url('stall?times=1&then=events', id), { heartbeatTimeout: 300 });
+      const r = await record(es);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(types(r).slice(0, 4), ['open', 'message', 'error', 'open']);
+      assert.equal(r.errors.length, 1);
+      assert.equal(r.errors[0].readyState, 0);
+      assert.equal(r.errors[0].attempt, 1);
+      assert.equal(r.errors[0].retryIn, 50, 'the stream\'s retry field');
+      assert.deepEqual(view(log).map((q) => [q.path, q.lastEventId, q.clientGone]),
+        [['/sse/stall', null, true], ['/sse/stall', 's1', true]]);
+    },
+  },
+
+  'heartbeatTimeout auto: uses SSE-Heartbeat-Interval plus a third': {
+    async run(env) {
+      const id = env.sid('hbauto');
+      const es = new env.EventSource(env.url('stall?announce=300&times=1&then=events', id), { heartbeatTimeout: 'auto' });
+      const r = await record(es);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(types(r).slice(0, 4), ['open', 'message', 'error', 'open']);
+      assert.deepEqual(view(log).map((q) => [q.lastEventId, q.clientGone]), [[null, true], ['s1', true]]);
+    },
+  },
+
+  'heartbeatTimeout auto: heartbeats keep a quiet stream open': {
+    async run(env) {
+      const id = env.sid('hbalive');
+      // Heartbeats every 500 ms (timeout 666 ms); END after 1.6 s of heartbeats only.
+      const es = new env.EventSource(env.url('heartbeat?interval=500&for=1600', id), { heartbeatTimeout: 'auto' });
+      const r = await record(es);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(types(r), ['open', 'message', 'message', 'close']);
+      assert.equal(log.length, 1, 'no reconnect');
+    },
+  },
+
+  'completeEvent: closes with reason complete, no second request': {
+    async run(env) {
+      const id = env.sid('complete');
+      const es = new env.EventSource(env.url('complete?data=%7B%22ok%22%3Atrue%7D', id), {
+        completeEvent: 'complete',
+      });
+      const r = await record(es, { types: ['complete'] });
+      await sleep(300); // the stream's retry is 100 ms: a reconnect would have come by now
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'complete', fatal: false, isLocal: false, data: '{"ok":true}' });
+      assert.deepEqual(types(r), ['open', 'message', 'complete', 'close']);
+      assert.equal(r.errors.length, 0);
+      assert.equal(log.length, 1, 'no second request');
+    },
+  },
+
+  'without completeEvent: the reconnect gets 204 SSE-Outcome complete': {
+    async run(env) {
+      const id = env.sid('complete204');
+      const es = new env.EventSource(env.url('complete?data=done', id));
+      const r = await record(es, { types: ['complete'] });
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'complete', fatal: false, status: 204, isLocal: false });
+      const complete = r.events.find((e) => e.type === 'complete');
+      assert.equal(complete.data, 'done');
+      assert.deepEqual(types(r).slice(0, 4), ['open', 'message', 'complete', 'error']);
+      assert.equal(log.length, 2);
+      assert.equal(log[1].status, 204);
+      assert.equal(log[1].header['Last-Event-Id'], complete.lastEventId, 'the reconnect redeems the token');
+    },
+  },
+
+  'fatalEvent: closes with reason fatal-event and its data': {
+    async run(env) {
+      const id = env.sid('fatal');
+      const es = new env.EventSource(env.url('fatal?data=boom', id), { fatalEvent: 'fatal' });
+      const r = await record(es, { types: ['fatal'] });
+      await sleep(300);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'fatal-event', fatal: true, isLocal: false, data: 'boom' });
+      assert.deepEqual(types(r).filter((t) => t !== 'error'), ['open', 'message', 'fatal', 'close']);
+      assert.equal(log.length, 1, 'no second request');
+    },
+  },
+
+  'without fatalEvent: the reconnect gets 204 SSE-Outcome fatal': {
+    async run(env) {
+      const id = env.sid('fatal204');
+      const es = new env.EventSource(env.url('fatal?data=boom', id));
+      const r = await record(es, { types: ['fatal'] });
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'fatal-event', fatal: true, status: 204 });
+      assert.equal(log.length, 2);
+      assert.equal(log[1].status, 204);
+    },
+  },
+
+  'headers: a sync function is called once per attempt': {
+    async run(env) {
+      const id = env.sid('hdrsync');
+      let calls = 0;
+      const es = new env.EventSource(env.url('reconnect', id), {
+        headers: () => ({ 'X-Attempt': String(++calls), Authorization: 'Bearer t0k' }),
+      });
+      const r = await record(es);
+      return { r, calls, log: await env.log(id) };
+    },
+    check({ r, calls, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(calls, 3);
+      assert.deepEqual(log.map((q) => [q.header['X-Attempt'], q.header.Authorization, q.header['Last-Event-Id'] ?? null]),
+        [['1', 'Bearer t0k', null], ['2', 'Bearer t0k', 'é1'], ['3', 'Bearer t0k', '2']]);
+      assert.deepEqual(log.map((q) => [q.header.Accept, q.header['Cache-Control']]),
+        Array(3).fill(['text/event-stream', 'no-cache']));
+    },
+  },
+
+  'headers: an async function (a Promise) is awaited per attempt': {
+    async run(env) {
+      const id = env.sid('hdrasync');
+      let calls = 0;
+      const es = new env.EventSource(env.url('reconnect', id), {
+        headers: async () => {
+          const n = ++calls;
+          await sleep(20);
+          return new Headers({ 'X-Attempt': String(n) });
+        },
+      });
+      const r = await record(es);
+      return { r, calls, log: await env.log(id) };
+    },
+    check({ r, calls, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(calls, 3);
+      assert.deepEqual(log.map((q) => q.header['X-Attempt']), ['1', '2', '3']);
+    },
+  },
+
+  'headers: an object, sent on every attempt': {
+    async run(env) {
+      const id = env.sid('hdrobj');
+      const es = new env.EventSource(env.url('reconnect', id), { headers: { 'X-Static': 'yes' } });
+      const r = await record(es);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(log.map((q) => q.header['X-Static']), ['yes', 'yes', 'yes']);
+    },
+  },
+
+  'POST with a JSON body': {
+    async run(env) {
+      const id = env.sid('post');
+      const body = JSON.stringify({ query: 'events', n: 1, s: 'é' });
+      const es = new env.EventSource(env.url('events', id), {
+        method: 'POST', body, headers: { 'Content-Type': 'application/json' },
+      });
+      const r = await record(es);
+      return { r, body, log: await env.log(id) };
+    },
+    check({ r, body, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(log.length, 1);
+      assert.equal(log[0].method, 'POST');
+      assert.equal(log[0].body, body);
+      assert.equal(log[0].header['Content-Type'], 'application/json');
+      assert.equal(log[0].header.Accept, 'text/event-stream');
+    },
+  },
+
+  'POST body on every reconnect': {
+    async run(env) {
+      const id = env.sid('postre');
+      const es = new env.EventSource(env.url('reconnect', id), {
+        method: 'post', body: new TextEncoder().encode('{"a":1}'), headers: { 'Content-Type': 'application/json' },
+      });
+      const r = await record(es);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(log.map((q) => [q.method, q.body]), Array(3).fill(['POST', '{"a":1}']));
+    },
+  },
+
+  'custom fetch: used for every attempt': {
+    async run(env) {
+      const id = env.sid('fetch');
+      const calls = [];
+      const es = new env.EventSource(env.url('reconnect', id), {
+        fetch: (input, init) => {
+          calls.push({ url: String(input), method: init.method });
+          const headers = new Headers(init.headers);
+          headers.set('X-Via', 'custom fetch');
+          return globalThis.fetch(input, { ...init, headers });
+        },
+      });
+      const r = await record(es);
+      return { r, calls, log: await env.log(id) };
+    },
+    check({ r, calls, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(calls.length, 3);
+      assert.equal(log.length, 3);
+      assert.ok(calls.every((c) => c.url.includes('/sse/reconnect?') && c.method === 'GET'), JSON.stringify(calls));
+      assert.deepEqual(log.map((q) => q.header['X-Via']), Array(3).fill('custom fetch'));
+    },
+  },
+
+  'globalThis.fetch is looked up at each attempt (interceptors installed later)': {
+    async run(env) {
+      const id = env.sid('latefetch');
+      const original = globalThis.fetch;
+      let seen = 0;
+      let es;
+      const r = await (async () => {
+        es = new env.EventSource(env.url('reconnect', id));
+        return record(es, {
+          onEvent: (e) => {
+            if (e.type === 'message' && e.data === 'first') {
+              globalThis.fetch = (input, init) => { seen++; return original(input, init); };
+            }
+          },
+        });
+      })().finally(() => { globalThis.fetch = original; });
+      return { r, seen, log: await env.log(id) };
+    },
+    check({ r, seen, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(log.length, 3);
+      assert.equal(seen, 2, 'the two reconnects went through the fetch installed later');
+    },
+  },
+
+  'lastEventIdQueryParameter: the id also travels in the query': {
+    async run(env) {
+      const id = env.sid('idquery');
+      const es = new env.EventSource(env.url('reconnect', id), { lastEventIdQueryParameter: 'lastEventId' });
+      const r = await record(es);
+      return { r, url: es.url, log: await env.log(id) };
+    },
+    check({ r, url, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.ok(!url.includes('lastEventId'), 'the url attribute is the one given');
+      assert.deepEqual(log.map((q) => new URLSearchParams(q.query).get('lastEventId')), [null, 'é1', '2']);
+      assert.deepEqual(log.map((q) => q.header['Last-Event-Id'] ?? null), [null, 'é1', '2']);
+    },
+  },
+
+  'retry field: honoured as the initial backoff': {
+    async run(env) {
+      const id = env.sid('retryfield');
+      const es = new env.EventSource(env.url('reconnect?retry=70', id), { retry: { initial: 5000, jitter: 0 } });
+      const r = await record(es);
+      return { r, log: await env.log(id) };
+    },
+    check({ r }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(r.errors.map((e) => e.retryIn), [70, 70]);
+    },
+  },
+
+  'close(): from an error listener during backoff, no reconnect': {
+    async run(env) {
+      const id = env.sid('closebackoff');
+      const es = new env.EventSource(env.url('reconnect', id));
+      const r = await record(es, {
+        onEvent: (e, src) => { if (e.type === 'error') setTimeout(() => src.close(), 20); },
+      });
+      await sleep(300);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local', isLocal: true, fatal: false });
+      assert.deepEqual(types(r), ['open', 'message', 'error', 'close']);
+      assert.equal(log.length, 1);
+    },
+  },
+
+  'openWhenHidden: false disconnects while hidden, reconnects when visible': {
+    browserOnly: true,
+    async run(env) {
+      const vis = fakeVisibility();
+      try {
+        const id = env.sid('hidden');
+        const es = new env.EventSource(env.url('hold?retry=50', id), { openWhenHidden: false });
+        const done = record(es, { stopOn: 'attempt 2' });
+        await nextEvent(es, 'message');
+        vis.set('hidden');
+        const stateHidden = es.readyState;
+        const logHidden = await env.log(id, { min: 1, settled: true }); // the request was aborted
+        await sleep(200); // no reconnect while hidden
+        const logStillHidden = await env.log(id, { settled: false });
+        vis.set('visible');
+        const r = await done;
+        return { r, stateHidden, logHidden, logStillHidden, log: await env.log(id) };
+      } finally {
+        vis.restore();
+      }
+    },
+    check({ r, stateHidden, logHidden, logStillHidden, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(stateHidden, 0, 'CONNECTING while hidden');
+      assert.deepEqual(view(logHidden).map((q) => q.clientGone), [true]);
+      assert.equal(logStillHidden.length, 1, 'no request while hidden');
+      assert.deepEqual(r.events.filter((e) => e.type === 'message').map((e) => e.data), ['attempt 1', 'attempt 2']);
+      assert.deepEqual(view(log).map((q) => q.lastEventId), [null, 'h1']);
+    },
+  },
+
+  'openWhenHidden: false created while hidden connects once visible': {
+    browserOnly: true,
+    async run(env) {
+      const vis = fakeVisibility();
+      try {
+        vis.set('hidden');
+        const id = env.sid('bornhidden');
+        const es = new env.EventSource(env.url('hold', id), { openWhenHidden: false });
+        const done = record(es, { stopOn: 'attempt 1' });
+        const state = es.readyState;
+        await sleep(300);
+        const logHidden = await env.log(id, { settled: false });
+        vis.set('visible');
+        const r = await done;
+        return { r, state, logHidden, log: await env.log(id) };
+      } finally {
+        vis.restore();
+      }
+    },
+    check({ r, state, logHidden, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(state, 0);
+      assert.equal(logHidden.length, 0, 'no request while hidden');
+      assert.equal(log.length, 1);
+    },
+  },
+
+  'openWhenHidden: default true keeps the connection while hidden': {
+    browserOnly: true,
+    async run(env) {
+      const vis = fakeVisibility();
+      try {
+        const id = env.sid('hiddenok');
+        const es = new env.EventSource(env.url('hold', id));
+        const done = record(es, { stopOn: null });
+        await nextEvent(es, 'message');
+        vis.set('hidden');
+        await sleep(200);
+        const state = es.readyState;
+        es.close();
+        const r = await done;
+        return { r, state, log: await env.log(id) };
+      } finally {
+        vis.restore();
+      }
+    },
+    check({ r, state, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(state, 1, 'still OPEN while hidden');
+      assert.equal(log.length, 1);
+    },
+  },
+
+  'invalid options throw a TypeError before any request': {
+    async run(env) {
+      const id = env.sid('badopts');
+      const out = {};
+      for (const [k, init] of Object.entries({
+        getBody: { body: 'x' },
+        fetchNotFunction: { fetch: 1 },
+        classifyNotFunction: { classify: 'x' },
+        negativeRetry: { retry: { initial: -1 } },
+        badHeader: { headers: { 'Bad Header': 'x' } },
+        badHeartbeat: { heartbeatTimeout: 'sometimes' },
+      })) {
+        try {
+          new env.EventSource(env.url('events', id), init).close();
+          out[k] = 'no error';
+        } catch (e) {
+          out[k] = e.constructor.name;
+        }
+      }
+      await sleep(100);
+      return { out, log: await env.log(id) };
+    },
+    check({ out, log }, assert) {
+      assert.deepEqual(out, {
+        getBody: 'TypeError', fetchNotFunction: 'TypeError', classifyNotFunction: 'TypeError',
+        negativeRetry: 'TypeError', badHeader: 'TypeError', badHeartbeat: 'TypeError',
+      });
+      assert.equal(log.length, 0);
+    },
+  },
+};
+
+// runScenario runs scenario name with env and resolves with its result (or, when run
+// throws, { error }).
+export async function runScenario(name, env) {
+  try {
+    return await scenarios[name].run(makeEnv(env));
+  } catch (e) {
+    return { error: String((e && e.stack) || e) };
+  }
+}
