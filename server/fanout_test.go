@@ -81,11 +81,12 @@ func TestReplayAcrossTopics(t *testing.T) {
 		lastID string
 		want   []string
 	}{
-		{"a,b", "1", []string{"2", "3", "4", "5"}},
-		{"b,a", "3", []string{"4", "5"}},
-		{"b", "2", []string{"3", "5"}},
+		{"a,b", "1", []string{"2", "3", "4", "5", "6"}},
+		{"b,a", "3", []string{"4", "5", "6"}},
+		{"b", "2", []string{"3", "5", "6"}},
 		{"a", "2", nil}, // 2 was published to b only: unknown in a
-		{"a,a", "1", []string{"3", "4"}},
+		{"a,a", "1", []string{"3", "4", "6"}},
+		{"b", "5", []string{"6"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.topics+" after "+tt.lastID, func(t *testing.T) {
@@ -95,7 +96,7 @@ func TestReplayAcrossTopics(t *testing.T) {
 				Topics:     topicsFromQuery,
 				Stream:     func(s *server.Session) { subscribed <- struct{}{}; <-s.Done() },
 			})
-			for i, topics := range [][]string{{"a"}, {"b"}, {"a", "b"}, {"a"}, {"b"}} {
+			for i, topics := range [][]string{{"a"}, {"b"}, {"a", "b"}, {"a"}, {"b"}, {"a", "b", "a", "b"}} {
 				require.NoError(t, srv.PublishTo(topics, sse.Event{ID: strconv.Itoa(i + 1), Data: "x"}))
 			}
 			ts := startServer(t, srv, "HTTP/1.1")

@@ -67,7 +67,10 @@ func (h *hub) publish(topics []string, ev *sse.Event) {
 	if h.replayAge > 0 {
 		now = time.Now()
 	}
-	for _, name := range topics {
+	for i, name := range topics {
+		if slices.Contains(topics[:i], name) {
+			continue
+		}
 		t := h.topics[name]
 		if t == nil {
 			if h.replaySize == 0 {
@@ -97,6 +100,23 @@ func (h *hub) publish(topics []string, ev *sse.Event) {
 				continue
 			}
 			i++
+		}
+	}
+	if h.replayAge > 0 && seq%sweepEvery == 0 {
+		h.sweepLocked(now.Add(-h.replayAge))
+	}
+}
+
+// sweepEvery is how many publishes go between two sweeps of all replay buffers.
+const sweepEvery = 1024
+
+// sweepLocked drops expired events from every topic, and the topics left with neither
+// subscribers nor events, so that topics no longer published to do not hold memory.
+func (h *hub) sweepLocked(cutoff time.Time) {
+	for name, t := range h.topics {
+		t.replay.trim(cutoff)
+		if len(t.subs) == 0 && t.replay.n == 0 {
+			delete(h.topics, name)
 		}
 	}
 }

@@ -148,6 +148,12 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer srv.release()
 
 	s := newSession(srv, r, lastID)
+	defer func() {
+		if v := recover(); v != nil { // from Options.Topics: free the session, let net/http log it
+			s.close(ReasonClosed, fmt.Errorf("server: panic serving session: %v", v))
+			panic(v)
+		}
+	}()
 	var replay [][]byte
 	if srv.opts.Topics != nil {
 		if topics := srv.opts.Topics(r); len(topics) > 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -414,4 +415,24 @@ func TestServerWriteTimeoutCleared(t *testing.T) {
 	close(release)
 	require.Equal(t, event{Data: "after the server's write timeout"}, c.MustNext())
 	c.RequireEOF()
+}
+
+func TestPanicInTopicsFreesTheSession(t *testing.T) {
+	srv := server.New(server.Options{
+		MaxSessions: 1,
+		Topics: func(r *http.Request) []string {
+			if r.URL.Query().Get("panic") != "" {
+				panic("topics bug")
+			}
+			return []string{"t"}
+		},
+	})
+	ts := startServer(t, srv, "HTTP/1.1", func(hs *http.Server) { hs.ErrorLog = log.New(io.Discard, "", 0) })
+	_, err := ts.Client().Get(ts.URL + "?panic=1")
+	require.Error(t, err, "net/http aborts the response of a panicking handler")
+	require.Equal(t, 0, srv.Sessions())
+	ok := connect(t, ts.Client(), ts.URL, nil)
+	require.Equal(t, http.StatusOK, ok.Resp.StatusCode, "the MaxSessions slot was freed")
+	ok.Close()
+	require.NoError(t, srv.Shutdown(t.Context()))
 }

@@ -447,6 +447,10 @@ func (s *Session) loop(ctx context.Context, wr *writer) {
 // close records the end of the session, frees its resources and closes Done.
 func (s *Session) close(reason Reason, err error) {
 	s.mu.Lock()
+	if s.reason != "" {
+		s.mu.Unlock()
+		return
+	}
 	if s.ending == "" {
 		s.ending = reason
 	}
