@@ -55,8 +55,8 @@
 // live events, with no gap and no duplicate: subscription and the replay snapshot happen
 // under one lock. An unknown id gets no replay and no error. Options.AutoID gives events
 // without an ID one. A topic keeps its buffer while it has subscribers or retained events;
-// buffers of topics that are no longer published to are trimmed by age only when they
-// are next published to.
+// expired events are dropped when their topic is published to, and from all topics every
+// 1024 publishes, so that topics no longer published to do not hold memory for ever.
 //
 // # Shutdown
 //
@@ -69,5 +69,8 @@
 //
 // ServeHTTP works with any http.ResponseWriter that implements http.Flusher (or unwraps
 // to one), so fan-out can be measured without sockets: serve N requests with discarding
-// writers, wait until Server.Sessions reports N, then Publish.
+// writers, wait until every writer got the initial comment, then Publish and wait until
+// every writer got the event (BenchmarkPublish in this package's tests does this).
+//
+// The package is built for every platform but js: browsers do not serve event streams.
 package server
