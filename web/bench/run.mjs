@@ -11,6 +11,7 @@
 // for its ready time) served from DIR, to measure a change against the current build in
 // the same session.
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -204,6 +205,7 @@ async function main() {
     if (bad.length) throw new Error(`--clients: unknown ${bad.join(', ')} (have ${CLIENTS.join(', ')})`);
     CLIENTS = want;
   }
+  const load0 = loadavg();
   const server = await startServer(o.server, o.root);
   const browser = await chromium.launch({ executablePath: o.chromium, headless: true, args: CHROMIUM_ARGS });
   try {
@@ -295,7 +297,9 @@ async function main() {
     const tbl = table(results, o.rounds);
     readyLine += `; in the benchmark page (dynamic script, warm cache): ${inPage.ms.toFixed(1)} ms\n\n${split}`;
     const v = verdicts(results, readyMed);
-    const head = `Chromium ${version} (headless, /usr/bin/chromium), polysse ${inPage.version}, ${o.rounds} rounds interleaved, median events/s`;
+    // Other work on the machine skews the numbers; the load average says how much there was.
+    const head = `Chromium ${version} (headless, /usr/bin/chromium), polysse ${inPage.version}, ${o.rounds} rounds interleaved, median events/s; ` +
+      `load average ${load0.map((x) => x.toFixed(1)).join(' ')} before, ${loadavg().map((x) => x.toFixed(1)).join(' ')} after`;
     console.log(`\n${head}\n\n${tbl}\n\n${readyLine}\n\n${v.join('\n')}`);
     if (o.markdown) {
       writeFileSync(o.markdown, `${head}\n\n${tbl}\n\n${readyLine}\n\n${v.map((x) => `- ${x}`).join('\n')}\n`);
