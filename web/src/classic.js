@@ -21,7 +21,9 @@ function loadScript(src) {
 }
 
 const ready = (async () => {
+  const module = compile(wasmURL);
+  module.catch(() => {}); // reported through ready, below
   const Go = await withOwnGo(() => loadScript(execURL));
-  return runGo(Go, (importObject) => instantiateFrom(wasmURL, importObject));
+  return runGo(Go, instantiate(module));
 })();
 globalThis.polysse = { ready };

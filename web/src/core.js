@@ -118,6 +118,28 @@ function reportError(e) {
   else console.error(e);
 }
 
+// SourceMessageEvent is the MessageEvent polysse dispatches. Constructing a MessageEvent
+// with an init dictionary costs about three times as much as without one (measured in
+// Chromium: ~2.3 µs against ~0.6 µs), so the three values live in private fields behind
+// getters that shadow MessageEvent.prototype's. instanceof MessageEvent holds; ports and
+// source keep their defaults, as for native EventSource events.
+function makeMessageEvent() {
+  return class MessageEvent extends globalThis.MessageEvent {
+    #data;
+    #origin;
+    #lastEventId;
+    constructor(type, data, origin, lastEventId) {
+      super(type);
+      this.#data = data;
+      this.#origin = origin;
+      this.#lastEventId = lastEventId;
+    }
+    get data() { return this.#data; }
+    get origin() { return this.#origin; }
+    get lastEventId() { return this.#lastEventId; }
+  };
+}
+
 function readOnly(event, fields) {
   for (const [k, v] of Object.entries(fields)) {
     Object.defineProperty(event, k, { value: v, enumerable: true });
@@ -127,6 +149,7 @@ function readOnly(event, fields) {
 
 function createAPI(bridge, version) {
   const NativeEventSource = globalThis.EventSource;
+  const SourceMessageEvent = makeMessageEvent();
 
   class EventSource extends EventTarget {
     #url;
@@ -199,7 +222,7 @@ function createAPI(bridge, version) {
             const data = n === 0 ? '' : decoder.decode(u8.subarray(p, p + n));
             p += n;
             if (!live()) return; // closed by a listener
-            this.dispatchEvent(new MessageEvent(this.#type, { data, origin: this.#origin, lastEventId: this.#lastId }));
+            this.dispatchEvent(new SourceMessageEvent(this.#type, data, this.#origin, this.#lastId));
           }
         },
         _error: (status, statusText, attempt, retryIn, closing, message) => {
@@ -346,23 +369,27 @@ async function withOwnGo(load) {
   }
 }
 
-async function instantiateFrom(source, importObject) {
-  if (source instanceof WebAssembly.Module) {
-    return { instance: await WebAssembly.instantiate(source, importObject) };
-  }
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-    return WebAssembly.instantiate(source, importObject);
-  }
+// compile returns a Promise of the compiled module. It starts at once, so that the download
+// and compilation overlap with loading wasm_exec.js. Go's module imports nothing but the
+// "gojs" functions wasm_exec.js provides at instantiation, so compiling needs no Go class.
+async function compile(source) {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
   const url = source;
-  if (typeof WebAssembly.instantiateStreaming === 'function') {
+  const response = fetch(url);
+  if (typeof WebAssembly.compileStreaming === 'function') {
     try {
-      return await WebAssembly.instantiateStreaming(fetch(url), importObject);
+      return await WebAssembly.compileStreaming(response);
     } catch (e) {
-      // A server that sends the wrong MIME type makes instantiateStreaming fail; fall back.
+      // A server that sends the wrong MIME type makes compileStreaming fail; fall back.
       if (!(e instanceof TypeError)) throw e;
     }
   }
   const r = await fetch(url);
   if (!r.ok) throw new Error(`polysse: fetching ${url} failed: ${r.status}`);
-  return WebAssembly.instantiate(await r.arrayBuffer(), importObject);
+  return WebAssembly.compile(await r.arrayBuffer());
+}
+
+function instantiate(modulePromise) {
+  return async (importObject) => ({ instance: await WebAssembly.instantiate(await modulePromise, importObject) });
 }

@@ -11,19 +11,24 @@ export async function init(options = {}) {
 }
 
 async function load(options) {
+  const module = source(options).then(compile);
+  module.catch(() => {}); // reported through the returned promise, below
   const execURL = new URL('./wasm_exec.js', import.meta.url).href;
   const Go = await withOwnGo(() => import(execURL));
-  let source = options.wasmModule ?? options.wasmURL ?? new URL('./polysse.wasm', import.meta.url);
-  if (!(source instanceof WebAssembly.Module) && !(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) {
-    const url = new URL(String(source), import.meta.url);
-    if (url.protocol === 'file:') {
-      const { readFile } = await import('node:fs/promises');
-      source = await readFile(url);
-    } else {
-      source = url.href;
-    }
+  return runGo(Go, instantiate(module));
+}
+
+// source resolves options to what compile takes: a module, bytes (a file: URL is read from
+// disk, as in Node), or a URL to fetch.
+async function source(options) {
+  const s = options.wasmModule ?? options.wasmURL ?? new URL('./polysse.wasm', import.meta.url);
+  if (s instanceof WebAssembly.Module || s instanceof ArrayBuffer || ArrayBuffer.isView(s)) return s;
+  const url = new URL(String(s), import.meta.url);
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url);
   }
-  return runGo(Go, (importObject) => instantiateFrom(source, importObject));
+  return url.href;
 }
 
 export default init;
