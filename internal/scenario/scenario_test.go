@@ -65,7 +65,7 @@ func settledLog(t *testing.T, ts *httptest.Server, sid string, minN int) []Reque
 
 func TestEventsAndLog(t *testing.T) {
 	_, ts := newServer(t)
-	resp, body := get(t, ts, "/sse/events?sid=a&end=1&x=1", http.Header{"Last-Event-Id": {"é0"}})
+	resp, body := get(t, ts, "/sse/events?sid=a&finish=1&x=1", http.Header{"Last-Event-Id": {"é0"}})
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("status %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -80,7 +80,7 @@ func TestEventsAndLog(t *testing.T) {
 	}
 	r := reqs[0]
 	if r.Seq != 1 || r.Attempt != 1 || r.Scenario != "events" || r.Method != "GET" || r.Path != "/sse/events" ||
-		r.Query != "end=1&x=1" || r.Status != 200 || !r.Ended || r.ClientGone || r.Header["Last-Event-Id"] != "é0" {
+		r.Query != "finish=1&x=1" || r.Status != 200 || !r.Ended || r.ClientGone || r.Header["Last-Event-Id"] != "é0" {
 		t.Errorf("log entry: %+v", r)
 	}
 	if other := settledLog(t, ts, "b", 0); len(other) != 0 {
@@ -92,7 +92,7 @@ func TestTimesThen(t *testing.T) {
 	_, ts := newServer(t)
 	var statuses []int
 	for range 3 {
-		resp, _ := get(t, ts, "/sse/status?code=503&retryAfter=2&times=2&then=events&end=1&sid=tt", nil)
+		resp, _ := get(t, ts, "/sse/status?code=503&retryAfter=2&times=2&then=events&finish=1&sid=tt", nil)
 		statuses = append(statuses, resp.StatusCode)
 		if resp.StatusCode == 503 && resp.Header.Get("Retry-After") != "2" {
 			t.Errorf("Retry-After %q", resp.Header.Get("Retry-After"))

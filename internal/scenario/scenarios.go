@@ -28,7 +28,7 @@ func init() {
 	scenarios = map[string]scenario{
 		"events": {
 			doc: "a stream of events: multi-line data, ids, named events, an empty named event, then END; " +
-				"retry=MS sends a retry field first; end=1 ends the response after END instead of holding it open",
+				"retry=MS sends a retry field first; finish=1 ends the response after END instead of holding it open",
 			stream: streamEvents,
 		},
 		"reconnect": {
@@ -264,7 +264,7 @@ func streamEvents(c *call, s *server.Session) {
 	if c.pushRetry(s, 0) != nil || pushAll(s, eventScript...) != nil {
 		return
 	}
-	if c.q.Get("end") != "1" {
+	if c.q.Get("finish") != "1" {
 		c.hold(s)
 	}
 }

@@ -154,7 +154,7 @@ const conformance = [
   },
   {
     name: 'the connection drops mid-body: reconnect',
-    path: 'raw?script=beforecut&cut=1&times=1&then=events',
+    path: 'raw?script=beforecut&cut=1&gap=100&times=1&then=events',
   },
   {
     name: 'the connection drops right after an event: the event is delivered, then reconnect',
