@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -145,7 +146,15 @@ type call struct {
 	q       url.Values
 	name    string // the scenario serving it, after times/then
 	attempt int    // 1-based, per run and scenario (after times/then)
+
+	// finished is set once the scenario has ended the response on its own (as opposed to
+	// waiting for the client to go away): a client that goes away after that does not
+	// count as gone, however the race between the two ends turns out.
+	finished atomic.Bool
 }
+
+// finish records that the scenario ends the response on its own.
+func (c *call) finish() { c.finished.Store(true) }
 
 type ctxKey struct{}
 
@@ -162,8 +171,9 @@ func (h *Handler) serveScenario(w http.ResponseWriter, r *http.Request, name str
 	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 	entry, attempt := h.log.add(q.Get("sid"), name, preflight, r, body)
 	sw := &statusWriter{ResponseWriter: w, log: &h.log, entry: entry}
+	c := &call{h: h, w: sw, q: q, name: name, attempt: attempt}
 	defer func() {
-		gone := r.Context().Err() != nil
+		gone := r.Context().Err() != nil && !c.finished.Load()
 		h.log.update(entry, func(e *Request) { e.Ended, e.ClientGone = true, gone })
 	}()
 
@@ -171,6 +181,7 @@ func (h *Handler) serveScenario(w http.ResponseWriter, r *http.Request, name str
 	hd.Set("Connection", "close") // one attempt, one connection
 	setCORS(hd, q.Get("cors"), r.Header.Get("Origin"))
 	if r.Method == http.MethodOptions {
+		c.finish()
 		if preflight && q.Get("preflight") == "1" {
 			hd.Set("Access-Control-Allow-Methods", r.Header.Get("Access-Control-Request-Method"))
 			if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
@@ -193,7 +204,7 @@ func (h *Handler) serveScenario(w http.ResponseWriter, r *http.Request, name str
 		http.Error(sw, "unknown scenario "+strconv.Quote(name), http.StatusNotFound)
 		return
 	}
-	c := &call{h: h, w: sw, q: q, name: name, attempt: attempt}
+	c.name, c.attempt = name, attempt
 	c.r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, c))
 	if f.serve != nil {
 		f.serve(c)

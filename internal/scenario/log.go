@@ -50,8 +50,10 @@ type Request struct {
 	Status int `json:"status"`
 	// Ended is true once the handler has returned.
 	Ended bool `json:"ended"`
-	// ClientGone is true when the client had gone away (closed the connection) by the
-	// time the handler returned.
+	// ClientGone is true when the client went away (closed the connection) while the
+	// scenario was still serving the request: holding the response open, or writing it. It
+	// stays false when the scenario had ended the response on its own, even if the client
+	// closed the connection before the handler returned.
 	ClientGone bool `json:"clientGone"`
 }
 

@@ -207,8 +207,10 @@ func refuse(r *http.Request) (bool, error) {
 	case http.StatusOK:
 		return false, nil
 	case http.StatusNoContent:
+		c.finish()
 		return true, nil
 	}
+	c.finish()
 	e := &server.StatusError{Code: code}
 	if ra := c.q.Get("retryAfter"); ra != "" {
 		e.Header = http.Header{"Retry-After": {ra}}
@@ -264,9 +266,11 @@ func streamEvents(c *call, s *server.Session) {
 	if c.pushRetry(s, 0) != nil || pushAll(s, eventScript...) != nil {
 		return
 	}
-	if c.q.Get("finish") != "1" {
-		c.hold(s)
+	if c.q.Get("finish") == "1" {
+		c.finish()
+		return
 	}
+	c.hold(s)
 }
 
 func streamReconnect(c *call, s *server.Session) {
@@ -275,9 +279,13 @@ func streamReconnect(c *call, s *server.Session) {
 	}
 	switch c.attempt {
 	case 1:
-		_ = s.Push(sse.Event{ID: "é1", Data: "first"})
+		if s.Push(sse.Event{ID: "é1", Data: "first"}) == nil {
+			c.finish()
+		}
 	case 2:
-		_ = pushAll(s, sse.Event{Data: "second: the id persists"}, sse.Event{ID: "2", Data: "third"})
+		if pushAll(s, sse.Event{Data: "second: the id persists"}, sse.Event{ID: "2", Data: "third"}) == nil {
+			c.finish()
+		}
 	default:
 		if s.Push(sse.Event{Data: "END"}) == nil {
 			c.hold(s)
@@ -320,6 +328,7 @@ func streamComplete(c *call, s *server.Session) {
 	if c.pushRetry(s, 100*time.Millisecond) != nil || s.Push(sse.Event{Data: "working"}) != nil {
 		return
 	}
+	c.finish() // Complete ends the response
 	_ = s.Complete(c.q.Get("data"))
 }
 
@@ -327,6 +336,7 @@ func streamFatal(c *call, s *server.Session) {
 	if c.pushRetry(s, 100*time.Millisecond) != nil || s.Push(sse.Event{Data: "working"}) != nil {
 		return
 	}
+	c.finish() // Fail ends the response
 	_ = s.Fail(c.q.Get("data"))
 }
 
@@ -392,15 +402,19 @@ func serveRaw(c *call) {
 		if !c.sleep(gap) {
 			return
 		}
+		c.finish()
 		if conn, _, err := rc.Hijack(); err == nil {
 			_ = conn.Close()
 		}
-	case c.q.Get("end") != "1":
+	case c.q.Get("end") == "1":
+		c.finish()
+	default:
 		c.sleep(c.h.maxHold)
 	}
 }
 
 func serveDrop(c *call) {
+	c.finish()
 	conn, _, err := http.NewResponseController(c.w).Hijack()
 	if err != nil {
 		http.Error(c.w, "cannot hijack: "+err.Error(), http.StatusInternalServerError)
@@ -440,6 +454,7 @@ func serveRedirect(c *call) {
 			q[k] = v
 		}
 	}
+	c.finish()
 	c.w.Header().Set("Location", "http://"+host+"/sse/"+url.PathEscape(to)+"?"+q.Encode())
 	c.w.WriteHeader(code)
 }
