@@ -109,6 +109,19 @@ const BUG = {
   cut: 'polysse limitation (cut): data right before a network error can be lost',
 };
 
+// known wraps the assertions of a case that a known bug (todo) makes fail: its failure is
+// reported in one line, not with the whole traces, to keep the output of make test short.
+// Without todo, fn is returned as is.
+const known = (todo, fn) => (!todo ? fn : async (...args) => {
+  try {
+    await fn(...args);
+  } catch (e) {
+    const short = new Error(`still failing: ${String(e.message).split('\n')[0].slice(0, 160)}`);
+    short.stack = short.message;
+    throw short;
+  }
+});
+
 // Each case: path (under /sse/ of the page's origin, or of the other origin with alt),
 // opts for trace() (lib/trace.mjs), the close event polysse must fire (default: a local
 // close), compareLog false when the server side is not deterministic, expect(native), a
@@ -295,7 +308,7 @@ describe('conformance: native EventSource vs polysse in Chromium', () => {
       assert.equal(n.timedOut, false, `native timed out${show()}`);
       if (c.expect) c.expect(n);
 
-      await t.test('events and readyState as native; one close event', { todo: c.todo }, () => {
+      await t.test(`events, readyState, one close event: ${c.name}`, { todo: c.todo }, known(c.todo, () => {
         assert.deepEqual(normalize(p), normalize(n), `traces differ${show()}`);
         assert.equal(n.closes.length, 0, 'native fires no close event');
         assert.equal(p.closes.length, 1, `polysse fires exactly one close event: ${JSON.stringify(p.closes)}`);
@@ -304,16 +317,17 @@ describe('conformance: native EventSource vs polysse in Chromium', () => {
           assert.deepEqual(p.closes[0][k], v, `close.${k}: ${JSON.stringify(p.closes[0])}`);
         }
         assert.equal(p.closes[0].readyState, 2);
-      });
+      }));
 
       if (c.compareLog === false) return;
       const [ln, lp] = await Promise.all(sids.map((s) => getLog(srv.url, s)));
-      await t.test('the server saw the same requests', { todo: c.todoRequests ?? c.todo }, () => {
+      const todoRequests = c.todoRequests ?? c.todo;
+      await t.test(`requests the server saw: ${c.name}`, { todo: todoRequests }, known(todoRequests, () => {
         const showLog = () => `\nnative:  ${JSON.stringify(ln)}\npolysse: ${JSON.stringify(lp)}`;
         const preflights = (log) => log.filter((q) => q.method === 'OPTIONS').length;
         assert.equal(preflights(lp), preflights(ln), `CORS preflights (OPTIONS)${showLog()}`);
         assert.deepEqual(lp.map(requestView), ln.map(requestView), `the server saw different requests${showLog()}`);
-      });
+      }));
     });
   }
 
@@ -340,14 +354,14 @@ describe('conformance: native EventSource vs polysse in Chromium', () => {
     assert.equal(p.proto.readyState.get, 'function');
   });
 
-  test('prototype property descriptors match (enumerable accessors and methods)', { timeout: 20_000, todo: BUG.enumerable }, async () => {
+  test('prototype property descriptors match (enumerable accessors and methods)', { timeout: 20_000, todo: BUG.enumerable }, known(BUG.enumerable, async () => {
     const tag = uniq('desc');
     const [n, p] = await page.evaluate(([u1, u2]) => [
       window.trace.shape(window.api.NativeEventSource, { plain: u1 }).proto,
       window.trace.shape(window.api.EventSource, { plain: u2 }).proto,
     ], [withSid(srv.url, 'hang', `${tag}-n`), withSid(srv.url, 'hang', `${tag}-p`)]);
     assert.deepEqual(p, n);
-  });
+  }));
 
   test('URLs: resolved against the document base, SyntaxError for invalid ones, String() of non-strings', { timeout: 20_000 }, async (t) => {
     const tag = uniq('urls');
@@ -361,7 +375,7 @@ describe('conformance: native EventSource vs polysse in Chromium', () => {
     assert.equal(n.invalid.threw.name, 'SyntaxError');
     assert.equal(n.invalid.threw.isDOMException, true);
     assert.ok(n.relative.url.includes('/sse/events?'), n.relative.url);
-    await t.test('a Symbol URL throws a TypeError', { todo: BUG.symbol }, () => assert.deepEqual(ps, ns));
+    await t.test('a Symbol URL throws a TypeError', { todo: BUG.symbol }, known(BUG.symbol, () => assert.deepEqual(ps, ns)));
   });
 
   test('no uncaught errors in the page', () => {
