@@ -251,8 +251,8 @@ func TestMaxSessions(t *testing.T) {
 	ts := startServer(t, srv, "HTTP/1.1")
 	first := connect(t, ts.Client(), ts.URL, nil)
 	require.Equal(t, http.StatusOK, first.Resp.StatusCode)
-	require.Equal(t, http.StatusOK, connect(t, ts.Client(), ts.URL, nil).Resp.StatusCode)
 	s1 := <-sessions
+	require.Equal(t, http.StatusOK, connect(t, ts.Client(), ts.URL, nil).Resp.StatusCode)
 	<-sessions
 
 	over := connect(t, ts.Client(), ts.URL, nil)

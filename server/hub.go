@@ -21,9 +21,12 @@ type hub struct {
 	idPrefix   string // "" unless AutoID
 	policy     OverflowPolicy
 
+	sched *scheduler
+
 	mu     sync.Mutex
 	seq    uint64 // sequence number of the last publish
 	topics map[string]*topic
+	ready  []*Session // scratch: subscribers to put on the run queue
 }
 
 // topic is one topic's subscribers and replay buffer.
@@ -42,7 +45,8 @@ type entry struct {
 	at    time.Time // zero unless ReplayAge is set
 }
 
-func (h *hub) init(replaySize int, replayAge time.Duration, autoID bool, policy OverflowPolicy) {
+func (h *hub) init(sched *scheduler, replaySize int, replayAge time.Duration, autoID bool, policy OverflowPolicy) {
+	h.sched = sched
 	h.replaySize = max(0, replaySize)
 	h.replayAge = replayAge
 	h.policy = policy
@@ -95,12 +99,21 @@ func (h *hub) publish(topics []string, ev *sse.Event) {
 				continue
 			}
 			s.lastSeq = seq
-			if s.offer(frame, h.policy) {
+			evict, run := s.offer(frame, h.policy)
+			if run {
+				h.ready = append(h.ready, s)
+			}
+			if evict {
 				h.removeLocked(s) // moves another subscriber to index i
 				continue
 			}
 			i++
 		}
+	}
+	if len(h.ready) > 0 {
+		h.sched.push(h.ready...)
+		clear(h.ready)
+		h.ready = h.ready[:0]
 	}
 	if h.replayAge > 0 && seq%sweepEvery == 0 {
 		h.sweepLocked(now.Add(-h.replayAge))
@@ -133,11 +146,10 @@ func (h *hub) subscribe(s *Session, topics []string, lastID string) [][]byte {
 		if t == nil {
 			t = &topic{name: name}
 			h.topics[name] = t
-		} else if slices.Contains(s.topics, t) {
+		} else if slices.ContainsFunc(s.subs, func(sub subscription) bool { return sub.t == t }) {
 			continue
 		}
-		s.topics = append(s.topics, t)
-		s.idx = append(s.idx, len(t.subs))
+		s.subs = append(s.subs, subscription{t, len(t.subs)})
 		t.subs = append(t.subs, s)
 	}
 	if lastID == "" || h.replaySize == 0 {
@@ -145,8 +157,8 @@ func (h *hub) subscribe(s *Session, topics []string, lastID string) [][]byte {
 	}
 	var from uint64
 	found := false
-	for _, t := range s.topics {
-		if seq, ok := t.replay.find(lastID); ok && (!found || seq > from) {
+	for _, sub := range s.subs {
+		if seq, ok := sub.t.replay.find(lastID); ok && (!found || seq > from) {
 			from, found = seq, true
 		}
 	}
@@ -158,10 +170,10 @@ func (h *hub) subscribe(s *Session, topics []string, lastID string) [][]byte {
 		cutoff = time.Now().Add(-h.replayAge)
 	}
 	var entries []entry
-	for _, t := range s.topics {
-		entries = t.replay.after(entries, from, cutoff)
+	for _, sub := range s.subs {
+		entries = sub.t.replay.after(entries, from, cutoff)
 	}
-	if len(s.topics) > 1 {
+	if len(s.subs) > 1 {
 		slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
 		entries = slices.CompactFunc(entries, func(a, b entry) bool { return a.seq == b.seq })
 	}
@@ -180,16 +192,16 @@ func (h *hub) unsubscribe(s *Session) {
 }
 
 func (h *hub) removeLocked(s *Session) {
-	for j, t := range s.topics {
-		i, last := s.idx[j], len(t.subs)-1
+	for _, sub := range s.subs {
+		t, i, last := sub.t, sub.i, len(sub.t.subs)-1
 		moved := t.subs[last]
 		t.subs[i] = moved
 		t.subs[last] = nil
 		t.subs = t.subs[:last]
 		if moved != s {
-			for k, mt := range moved.topics {
-				if mt == t {
-					moved.idx[k] = i
+			for k := range moved.subs {
+				if moved.subs[k].t == t {
+					moved.subs[k].i = i
 					break
 				}
 			}
@@ -198,7 +210,7 @@ func (h *hub) removeLocked(s *Session) {
 			delete(h.topics, t.name)
 		}
 	}
-	s.topics, s.idx = nil, nil
+	s.subs = nil
 }
 
 // ring is a replay buffer: a circular queue of entries, grown on demand up to its bound.

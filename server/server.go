@@ -31,21 +31,26 @@ type Server struct {
 	log        *slog.Logger
 	store      sse.CompletionStore
 	heartbeat  time.Duration
-	beat       []byte // the heartbeat frame
-	beatHeader string // SSE-Heartbeat-Interval value
-	preamble   []byte // initial comment and retry field
+	beat       []byte   // the heartbeat frame
+	beatFrames [][]byte // {beat}
+	beatHeader string   // SSE-Heartbeat-Interval value
+	preamble   []byte   // initial comment and retry field
 	writeTO    time.Duration
 	queueSize  int
 	retryAfter string
 	shutStatus int
-	header     http.Header
+	header     http.Header // response headers: the protocol's, then Options.Header
+	epoch      time.Time   // origin of Session.lastWrite
 
-	hub hub
+	hub   hub
+	sched scheduler
+	beats beats
 
 	mu       sync.Mutex
 	closed   bool
-	active   int // running handlers and stream goroutines
-	sessions int // open sessions
+	active   int      // running handlers and stream goroutines
+	sessions int      // open sessions
+	list     *Session // open sessions, linked by prev and next
 	// shutdownCtx is cancelled when Shutdown begins.
 	shutdownCtx   context.Context
 	beginShutdown context.CancelFunc
@@ -108,13 +113,24 @@ func New(opts Options) *Server {
 	if opts.Retry > 0 {
 		srv.preamble, _ = (&sse.Event{Retry: opts.Retry}).AppendTo(srv.preamble)
 	}
-	if len(opts.Header) > 0 {
-		srv.header = make(http.Header, len(opts.Header))
-		for k, v := range opts.Header {
-			srv.header[k] = slices.Clip(slices.Clone(v))
-		}
+	// Every response shares these value slices; their capacity is their length, so that
+	// middleware appending to one copies it.
+	srv.header = http.Header{
+		"Content-Type":      {"text/event-stream"},
+		"Cache-Control":     {"no-cache"},
+		"X-Accel-Buffering": {"no"},
 	}
-	srv.hub.init(opts.ReplaySize, opts.ReplayAge, opts.AutoID, opts.Overflow)
+	if srv.beatHeader != "" {
+		srv.header[http.CanonicalHeaderKey(sse.HeaderHeartbeatInterval)] = []string{srv.beatHeader}
+	}
+	for k, v := range opts.Header {
+		srv.header[http.CanonicalHeaderKey(k)] = slices.Clip(slices.Clone(v))
+	}
+	srv.epoch = time.Now()
+	srv.beatFrames = [][]byte{srv.beat}
+	srv.sched.init(srv)
+	srv.beats.srv = srv
+	srv.hub.init(&srv.sched, opts.ReplaySize, opts.ReplayAge, opts.AutoID, opts.Overflow)
 	return srv
 }
 
@@ -136,7 +152,8 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if srv.opts.Refuse != nil && srv.refuse(w, r) {
 		return
 	}
-	switch srv.acquire(true) {
+	s := newSession(srv, r, lastID)
+	switch srv.acquire(s) {
 	case errFull:
 		w.Header().Set("Retry-After", srv.retryAfter)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
@@ -146,8 +163,6 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer srv.release()
-
-	s := newSession(srv, r, lastID)
 	defer func() {
 		if v := recover(); v != nil { // from Options.Topics: free the session, let net/http log it
 			s.close(ReasonClosed, fmt.Errorf("server: panic serving session: %v", v))
@@ -229,19 +244,24 @@ func (srv *Server) refuseShutdown(w http.ResponseWriter) {
 
 var errFull = errors.New("server: too many sessions")
 
-// acquire counts a running handler and its session (session true) or a stream goroutine
-// (session false). It fails with ErrServerClosed after Shutdown began and with errFull over MaxSessions.
-func (srv *Server) acquire(session bool) error {
+// acquire counts a running handler and its session s, or a stream goroutine (s nil). It
+// fails with ErrServerClosed after Shutdown began and with errFull over MaxSessions.
+func (srv *Server) acquire(s *Session) error {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	if srv.closed {
 		return ErrServerClosed
 	}
-	if session {
+	if s != nil {
 		if srv.opts.MaxSessions > 0 && srv.sessions >= srv.opts.MaxSessions {
 			return errFull
 		}
 		srv.sessions++
+		s.next = srv.list
+		if s.next != nil {
+			s.next.prev = s
+		}
+		srv.list = s
 	}
 	srv.active++
 	return nil
@@ -259,11 +279,27 @@ func (srv *Server) release() {
 
 // sessionEnded frees the MaxSessions slot of a session that ended; its handler may still
 // be returning.
-func (srv *Server) sessionEnded() {
+func (srv *Server) sessionEnded(s *Session) {
 	srv.mu.Lock()
 	srv.sessions--
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		srv.list = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	}
+	s.prev, s.next = nil, nil
+	none := srv.sessions == 0
 	srv.mu.Unlock()
+	if none {
+		srv.sched.wakeIdle()
+	}
 }
+
+// now returns the time since the Server was made, on the monotonic clock.
+func (srv *Server) now() time.Duration { return time.Since(srv.epoch) }
 
 // Sessions returns the number of open sessions.
 func (srv *Server) Sessions() int {
@@ -315,6 +351,7 @@ func (srv *Server) PublishTo(topics []string, ev sse.Event) error {
 //
 // since http.Server.Shutdown waits for the handlers that it ends.
 func (srv *Server) Shutdown(ctx context.Context) error {
+	var open []*Session
 	srv.mu.Lock()
 	if !srv.closed {
 		srv.closed = true
@@ -323,10 +360,22 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		if srv.active == 0 {
 			close(srv.drained)
 		}
+		for s := srv.list; s != nil; s = s.next {
+			open = append(open, s)
+		}
 	}
 	srv.mu.Unlock()
+	for _, s := range open {
+		s.end(ReasonShutdown, ErrServerClosed, false)
+	}
 	select {
 	case <-srv.drained:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// No session is left: the workers exit as soon as they are idle.
+	select {
+	case <-srv.sched.stopped():
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -335,7 +384,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 
 // runStream runs Options.Stream for s in its own goroutine, recovering a panic.
 func (srv *Server) runStream(s *Session) {
-	if srv.acquire(false) != nil {
+	if srv.acquire(nil) != nil {
 		s.end(ReasonShutdown, ErrServerClosed, false)
 		return
 	}
@@ -344,7 +393,7 @@ func (srv *Server) runStream(s *Session) {
 		defer func() {
 			if v := recover(); v != nil {
 				srv.log.LogAttrs(context.Background(), slog.LevelError, "server: stream function panicked",
-					slog.String("session", s.id), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+					slog.String("session", s.ID()), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 				s.end(ReasonClosed, fmt.Errorf("%w: %v", ErrStreamPanic, v), false)
 				return
 			}

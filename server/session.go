@@ -43,49 +43,77 @@ const (
 // Session is one client's open event stream.
 //
 // All of its methods are safe for concurrent use. Writes (Push, PushData, PushJSON,
-// Comment, Complete, Fail) queue an encoded frame for the session's single writer, which
-// runs in the request's handler goroutine, so they never interleave. A session ends once:
-// Done is then closed, and Reason and Err say why. Its request's context
-// (Request().Context()) is cancelled when the handler returns, right after the session
-// ends.
+// Comment, Complete, Fail) and published events queue an encoded frame; the Server's
+// workers write a session's frames one batch at a time, never two at once, so they never
+// interleave. A session ends once: Done is then closed, and Reason and Err say why. Its
+// request's context (Request().Context()) is cancelled when the handler returns, right
+// after the session ends.
 type Session struct {
 	srv    *Server
-	id     string
+	uid    uuid.UUID
 	req    *http.Request
 	lastID string
-	wake   chan struct{} // cap 1: the queue became non-empty, a heartbeat is due, or the session should end
 	done   chan struct{}
-	beat   atomic.Bool // a heartbeat is due
 
-	mu      sync.Mutex
-	queue   [][]byte
-	ending  Reason // non-empty once the session is ending: no more writes are accepted
-	endErr  error
-	discard bool          // end without writing the queue (eviction, client gone)
-	space   chan struct{} // closed when the writer drains the queue; made by a waiting Push
-	dropped int
-	reason  Reason // final, set before done is closed
-	err     error
+	mu        sync.Mutex
+	queue     [][]byte
+	scheduled bool          // on the run queue or being run by a worker
+	beat      bool          // a heartbeat is due
+	discard   bool          // end without writing the queue (eviction, client gone)
+	ending    rcode         // set once the session is ending: no more writes are accepted
+	reason    rcode         // final, set before done is closed
+	started   bool          // the first run has begun (owned by the worker running the session)
+	err       error         // the error of the end asked for, then of the end
+	space     chan struct{} // closed when a worker takes the queue; made by a waiting Push
+	dropped   int32
+	beatIdx   int32 // 1 + index in the Server's heartbeat heap, 0 when not in it (guarded by its mutex)
+	beatAt    int64 // when the heartbeat heap looks at the session next (guarded by its mutex)
+
+	// Owned by the worker running the session (set by the handler before its first run).
+	wr        writer
+	spare     [][]byte     // the queue's spare slice; before the first run, the preamble and replay
+	lastWrite atomic.Int64 // time of the last write, since srv.epoch; read by the heartbeat heap
+
+	// Guarded by the Server's mutex: the list of open sessions.
+	prev, next *Session
 
 	// Guarded by the hub's mutex.
-	topics  []*topic
-	idx     []int // position of this session in topics[i].subs
+	subs    []subscription
 	lastSeq uint64
+}
+
+// subscription is a session's place in one topic's subscribers.
+type subscription struct {
+	t *topic
+	i int // index in t.subs
+}
+
+// rcode is a Reason as stored in a Session.
+type rcode uint8
+
+var reasons = [...]Reason{"", ReasonClientGone, ReasonClosed, ReasonCompleted, ReasonFailed, ReasonEvicted, ReasonShutdown}
+
+func codeOf(r Reason) rcode {
+	for i, x := range reasons {
+		if x == r {
+			return rcode(i)
+		}
+	}
+	panic("server: unknown reason " + string(r))
 }
 
 func newSession(srv *Server, r *http.Request, lastID string) *Session {
 	return &Session{
 		srv:    srv,
-		id:     uuid.NewString(),
+		uid:    uuid.New(),
 		req:    r,
 		lastID: lastID,
-		wake:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
 	}
 }
 
-// ID returns the session's unique id, a random UUID.
-func (s *Session) ID() string { return s.id }
+// ID returns the session's unique id, a random UUID in its canonical form.
+func (s *Session) ID() string { return s.uid.String() }
 
 // Request returns the request that opened the session. It must not be modified.
 func (s *Session) Request() *http.Request { return s.req }
@@ -103,7 +131,7 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 func (s *Session) Reason() Reason {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reason
+	return reasons[s.reason]
 }
 
 // Err returns the error that ended the session, or nil while it is open or when it ended
@@ -113,6 +141,9 @@ func (s *Session) Reason() Reason {
 func (s *Session) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.reason == 0 {
+		return nil
+	}
 	return s.err
 }
 
@@ -121,7 +152,7 @@ func (s *Session) Err() error {
 func (s *Session) Dropped() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.dropped
+	return int(s.dropped)
 }
 
 // Push queues ev for the client. It waits while the session's queue is full and returns
@@ -184,7 +215,7 @@ func (s *Session) finish(typ, data string, outcome sse.Outcome, reason Reason) e
 	s.mu.Lock()
 	ending := s.ending
 	s.mu.Unlock()
-	if ending != "" {
+	if ending != 0 {
 		return ErrSessionClosed
 	}
 	token, err := sse.NewToken()
@@ -202,14 +233,15 @@ func (s *Session) finish(typ, data string, outcome sse.Outcome, reason Reason) e
 		return fmt.Errorf("server: recording completion token: %w", err)
 	}
 	s.mu.Lock()
-	if s.ending != "" {
+	if s.ending != 0 {
 		s.mu.Unlock()
 		return ErrSessionClosed
 	}
 	s.queue = append(s.queue, frame) // the last frame may exceed QueueSize
-	s.ending = reason
+	s.ending, s.err = codeOf(reason), nil
+	run := s.scheduleLocked()
 	s.mu.Unlock()
-	s.signal()
+	s.run(run)
 	<-s.done
 	if got := s.Reason(); got != reason {
 		return fmt.Errorf("%w: %s", ErrSessionClosed, got)
@@ -227,17 +259,36 @@ func (s *Session) Close() {
 // discard drops the queued events.
 func (s *Session) end(reason Reason, err error, discard bool) {
 	s.mu.Lock()
-	if s.ending == "" {
-		s.ending, s.endErr, s.discard = reason, err, discard
+	if s.ending == 0 {
+		s.ending, s.err, s.discard = codeOf(reason), err, discard
 	}
+	run := s.scheduleLocked()
 	s.mu.Unlock()
-	s.signal()
+	s.run(run)
 }
 
-func (s *Session) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// heartbeatDue runs when the heartbeat timer fires.
+func (s *Session) heartbeatDue() {
+	s.mu.Lock()
+	s.beat = true
+	run := s.scheduleLocked()
+	s.mu.Unlock()
+	s.run(run)
+}
+
+// scheduleLocked marks the session scheduled and reports whether the caller must put it
+// on the run queue (with run, after unlocking s.mu).
+func (s *Session) scheduleLocked() bool {
+	if s.scheduled || s.reason != 0 {
+		return false
+	}
+	s.scheduled = true
+	return true
+}
+
+func (s *Session) run(ok bool) {
+	if ok {
+		s.srv.sched.push(s)
 	}
 }
 
@@ -245,17 +296,15 @@ func (s *Session) signal() {
 func (s *Session) enqueue(b []byte) error {
 	for {
 		s.mu.Lock()
-		if s.ending != "" {
+		if s.ending != 0 {
 			s.mu.Unlock()
 			return ErrSessionClosed
 		}
 		if len(s.queue) < s.srv.queueSize {
 			s.queue = append(s.queue, b)
-			first := len(s.queue) == 1
+			run := s.scheduleLocked()
 			s.mu.Unlock()
-			if first {
-				s.signal()
-			}
+			s.run(run)
 			return nil
 		}
 		if s.space == nil {
@@ -271,60 +320,95 @@ func (s *Session) enqueue(b []byte) error {
 	}
 }
 
-// offer queues a published frame without waiting and reports whether the session must be
-// evicted (its queue was full under policy Disconnect). The caller holds the hub's mutex.
-func (s *Session) offer(b []byte, policy OverflowPolicy) (evict bool) {
+// offer queues a published frame without waiting. It reports whether the session must be
+// evicted (its queue was full under policy Disconnect) and whether the caller must put it
+// on the run queue. The caller holds the hub's mutex.
+func (s *Session) offer(b []byte, policy OverflowPolicy) (evict, run bool) {
 	s.mu.Lock()
-	if s.ending != "" {
-		s.mu.Unlock()
-		return false
+	defer s.mu.Unlock()
+	if s.ending != 0 {
+		return false, false
 	}
 	if len(s.queue) >= s.srv.queueSize {
 		if policy == Drop {
 			s.dropped++
-			s.mu.Unlock()
-			return false
+			return false, false
 		}
-		s.ending, s.endErr, s.discard = ReasonEvicted, ErrSlowSubscriber, true
-		s.mu.Unlock()
-		s.signal()
-		return true
+		s.ending, s.err, s.discard = codeOf(ReasonEvicted), ErrSlowSubscriber, true
+		return true, s.scheduleLocked()
 	}
 	s.queue = append(s.queue, b)
-	first := len(s.queue) == 1
-	s.mu.Unlock()
-	if first {
-		s.signal()
-	}
-	return false
+	return false, s.scheduleLocked()
 }
 
-// take hands the queued frames to the writer, with the end it was asked for, if any; the
-// writer gives back the (empty) slice of the previous batch for reuse as the queue.
-func (s *Session) take(spare [][]byte) (batch [][]byte, ending Reason, err error, discard bool) {
+// step is one run of the session by a worker: it writes what is queued (or a heartbeat
+// that is due), ends the session when asked to, and puts it back on the run queue when
+// more is waiting.
+func (s *Session) step() {
+	srv := s.srv
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	batch, s.queue = s.queue, spare
+	batch, ending, endErr, discard, beat := s.queue, reasons[s.ending], s.err, s.discard, s.beat
+	var initial [][]byte // before the first run, spare holds the preamble and replay
+	if s.started {
+		s.queue = s.spare
+	} else {
+		initial, s.queue = s.spare, nil
+	}
+	s.spare, s.beat = nil, false
 	if s.space != nil {
 		close(s.space)
 		s.space = nil
 	}
-	return batch, s.ending, s.endErr, s.discard
+	s.mu.Unlock()
+
+	frames := batch
+	if !s.started && !discard {
+		s.start()
+		frames = append(initial, batch...)
+	}
+	if beat && len(frames) == 0 {
+		frames = srv.beatFrames // the heartbeat heap found the stream idle for the interval
+	}
+	if len(frames) > 0 && !discard {
+		if reason, err := s.wr.write(s.req.Context(), srv.writeTO, frames...); reason != "" {
+			s.close(reason, err)
+			return
+		}
+		if srv.heartbeat > 0 {
+			s.lastWrite.Store(int64(srv.now()))
+		}
+	}
+	if !s.started {
+		s.started = true
+		if srv.opts.Stream != nil && ending == "" && !discard {
+			srv.runStream(s) // the response is streaming: start the stream function
+		}
+	}
+	clear(batch)
+	s.spare = batch[:0]
+	if ending != "" {
+		s.close(ending, endErr)
+		return
+	}
+	s.mu.Lock()
+	again := len(s.queue) > 0 || s.beat || s.ending != 0
+	s.scheduled = again
+	s.mu.Unlock()
+	s.run(again)
 }
 
 // writer writes frames to the response with a per-write deadline.
 type writer struct {
 	w         http.ResponseWriter
-	rc        *http.ResponseController
-	timeout   time.Duration // <= 0: no deadline
-	deadlines bool          // the ResponseWriter supports SetWriteDeadline
+	rc        http.ResponseController
+	deadlines bool // the ResponseWriter supports SetWriteDeadline, and writes have a timeout
 }
 
 // write writes frames and flushes. On error it returns the reason to end the session.
-func (wr *writer) write(ctx context.Context, frames ...[]byte) (Reason, error) {
+func (wr *writer) write(ctx context.Context, timeout time.Duration, frames ...[]byte) (Reason, error) {
 	var deadline time.Time
 	if wr.deadlines {
-		deadline = time.Now().Add(wr.timeout)
+		deadline = time.Now().Add(timeout)
 		_ = wr.rc.SetWriteDeadline(deadline)
 	}
 	var err error
@@ -357,122 +441,83 @@ func (wr *writer) write(ctx context.Context, frames ...[]byte) (Reason, error) {
 	}
 }
 
-// serve sends the response headers, the preamble and replay, then runs the session's
-// writer until the session ends.
+// serve starts the session and waits, in the handler goroutine, until it has ended. All
+// the work, the response headers included, is done by the Server's workers: a handler
+// goroutine that only waits keeps the small stack of an idle net/http handler.
 func (s *Session) serve(w http.ResponseWriter, replay [][]byte) {
 	srv := s.srv
+	s.wr.w = w
+	s.spare = append(make([][]byte, 0, 1+len(replay)), srv.preamble)
+	s.spare = append(s.spare, replay...)
+	s.mu.Lock()
+	run := s.scheduleLocked()
+	s.mu.Unlock()
+	s.run(run)
+
+	// Shutdown ends the session through the Server's list of sessions: one case less to
+	// wait on is one sudog less per idle connection.
 	ctx := s.req.Context()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	if srv.beatHeader != "" {
-		h.Set(sse.HeaderHeartbeatInterval, srv.beatHeader)
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		s.end(ReasonClientGone, context.Cause(ctx), true)
+		<-s.done
 	}
-	for k, v := range srv.header {
-		h[k] = v
-	}
-	wr := &writer{w: w, rc: http.NewResponseController(w), timeout: srv.writeTO}
-	// Clear the http.Server's WriteTimeout, which would end a long stream.
-	wr.deadlines = wr.rc.SetWriteDeadline(time.Time{}) == nil && wr.timeout > 0
-	w.WriteHeader(http.StatusOK)
-
-	srv.log.LogAttrs(ctx, slog.LevelDebug, "server: session started",
-		slog.String("session", s.id), slog.String("last_event_id", s.lastID))
-	frames := append([][]byte{srv.preamble}, replay...)
-	if reason, err := wr.write(ctx, frames...); reason != "" {
-		s.close(reason, err)
-		return
-	}
-	if srv.opts.Stream != nil {
-		srv.runStream(s)
-	}
-
-	s.loop(ctx, wr)
 }
 
-// loop is the session's writer: the only code that writes to the response. It waits on
-// the wake channel alone; the client going away, Shutdown and the heartbeat timer reach
-// it through callbacks that signal it, which keeps a wake-up cheap.
-func (s *Session) loop(ctx context.Context, wr *writer) {
+// start prepares the response, in the session's first run: the protocol's headers, the
+// write deadlines and the heartbeat timer.
+func (s *Session) start() {
 	srv := s.srv
-	defer context.AfterFunc(ctx, func() { s.end(ReasonClientGone, context.Cause(ctx), true) })()
-	defer context.AfterFunc(srv.shutdownCtx, func() { s.end(ReasonShutdown, ErrServerClosed, false) })()
-	// The heartbeat timer is not reset on every write: when it fires, the writer checks
-	// how long the stream has been idle and re-arms it for the rest of the interval.
-	var t *time.Timer
-	var lastWrite time.Time
-	if srv.heartbeat > 0 {
-		lastWrite = time.Now()
-		t = time.AfterFunc(srv.heartbeat, func() {
-			s.beat.Store(true)
-			s.signal()
-		})
-		defer t.Stop()
+	w := s.wr.w
+	h := w.Header()
+	for k, v := range srv.header { // the protocol's headers, then Options.Header
+		h[k] = v
 	}
-	var spare [][]byte
-	var one [1][]byte
-	for range s.wake {
-		batch, ending, endErr, discard := s.take(spare)
-		frames := batch
-		if t != nil && s.beat.Swap(false) {
-			if idle := time.Since(lastWrite); idle < srv.heartbeat && len(frames) == 0 {
-				t.Reset(srv.heartbeat - idle)
-			} else {
-				if len(frames) == 0 {
-					one[0] = srv.beat
-					frames = one[:]
-				}
-				t.Reset(srv.heartbeat)
-			}
-		}
-		if len(frames) > 0 && !discard {
-			if reason, err := wr.write(ctx, frames...); reason != "" {
-				s.close(reason, err)
-				return
-			}
-			if t != nil {
-				lastWrite = time.Now()
-			}
-		}
-		clear(batch)
-		spare = batch[:0]
-		if ending != "" {
-			s.close(ending, endErr)
-			return
-		}
+	s.wr.rc = *http.NewResponseController(w)
+	// Clear the http.Server's WriteTimeout, which would end a long stream.
+	s.wr.deadlines = s.wr.rc.SetWriteDeadline(time.Time{}) == nil && srv.writeTO > 0
+	w.WriteHeader(http.StatusOK)
+	if srv.heartbeat > 0 {
+		s.lastWrite.Store(int64(srv.now()))
+		srv.beats.add(s)
+	}
+	if ctx := s.req.Context(); srv.log.Enabled(ctx, slog.LevelDebug) {
+		srv.log.LogAttrs(ctx, slog.LevelDebug, "server: session started",
+			slog.String("session", s.ID()), slog.String("last_event_id", s.lastID))
 	}
 }
 
 // close records the end of the session, frees its resources and closes Done.
 func (s *Session) close(reason Reason, err error) {
 	s.mu.Lock()
-	if s.reason != "" {
+	if s.reason != 0 {
 		s.mu.Unlock()
 		return
 	}
-	if s.ending == "" {
-		s.ending = reason
+	if s.ending == 0 {
+		s.ending = codeOf(reason)
 	}
-	s.reason, s.err = reason, err
+	s.reason, s.err = codeOf(reason), err
 	s.queue = nil
 	if s.space != nil {
 		close(s.space)
 		s.space = nil
 	}
 	s.mu.Unlock()
+	s.srv.beats.remove(s)
 	s.srv.hub.unsubscribe(s)
-	s.srv.sessionEnded()
-	close(s.done)
+	s.srv.sessionEnded(s)
 	lvl := slog.LevelDebug
 	if errors.Is(err, ErrNotFlushable) {
 		lvl = slog.LevelError
 	}
 	if log := s.srv.log; log.Enabled(context.Background(), lvl) {
-		attrs := []slog.Attr{slog.String("session", s.id), slog.String("reason", string(reason))}
+		attrs := []slog.Attr{slog.String("session", s.ID()), slog.String("reason", string(reason))}
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
 		log.LogAttrs(context.Background(), lvl, "server: session ended", attrs...)
 	}
+	close(s.done)
 }

@@ -3,6 +3,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -78,6 +79,7 @@ func TestHeartbeat(t *testing.T) {
 					{80 * time.Second, tt.wantBeat},
 				}, flushesSince(rec, start))
 				require.Equal(t, server.ReasonClientGone, s.Reason())
+				require.NoError(t, srv.Shutdown(context.Background())) // its workers exit
 			})
 		})
 	}
@@ -122,6 +124,7 @@ func TestCompletionTokenExpires(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, reconnect(early))
 		time.Sleep(time.Nanosecond)
 		require.Equal(t, http.StatusOK, reconnect(late), "an expired token is an ordinary reconnect")
+		require.NoError(t, srv.Shutdown(context.Background()))
 	})
 }
 
@@ -152,5 +155,6 @@ func TestReplayAge(t *testing.T) {
 		require.Equal(t, "id: 3\ndata: 3\n\n", replay("2"))
 		time.Sleep(11 * time.Second) // 3 is now older than 10 s too
 		require.Equal(t, "", replay("2"), "expired events are not replayed")
+		require.NoError(t, srv.Shutdown(context.Background()))
 	})
 }

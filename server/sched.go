@@ -1,0 +1,209 @@
+//go:build !js
+
+package server
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The writes of all sessions of a Server are made by a small, elastic pool of worker
+// goroutines rather than by each session's handler goroutine:
+//
+//   - A session with something to write (queued events, a heartbeat due, an end) is put on
+//     the run queue once; one worker at a time runs it, so its writes never interleave.
+//   - Up to GOMAXPROCS workers run; a worker takes the next session, writes its batch and
+//     moves on, so a publish to many subscribers costs no goroutine switch per subscriber.
+//   - A worker blocked on a slow client's socket (at most the write timeout) must not hold
+//     up the others: when work waits and no worker has finished a step for stallCheck, a
+//     watchdog starts one more worker. Workers above GOMAXPROCS exit as soon as they are
+//     idle, the others after idleTimeout, or at once when no session is open.
+//   - A handler goroutine only waits for its session to end, so it never grows the deep
+//     stack of the write path: an idle connection costs what net/http itself costs.
+const (
+	stallCheck  = time.Millisecond
+	idleTimeout = 100 * time.Millisecond
+)
+
+// scheduler is the run queue of sessions and its pool of workers.
+type scheduler struct {
+	srv *Server
+	max int // workers that run without the watchdog's say-so
+
+	mu       sync.Mutex
+	queue    []*Session
+	head     int
+	running  int
+	idle     int
+	watching bool   // the watchdog timer is armed
+	mark     uint64 // progress when the watchdog was armed
+	watchdog *time.Timer
+	stopping bool          // Shutdown waits for the workers to exit
+	exited   chan struct{} // closed when stopping and running == 0
+
+	wakeup   chan struct{} // tokens for idle workers; spurious ones are harmless
+	progress atomic.Uint64 // steps finished
+}
+
+func (sc *scheduler) init(srv *Server) {
+	sc.srv = srv
+	sc.max = max(1, runtime.GOMAXPROCS(0))
+	sc.wakeup = make(chan struct{}, sc.max)
+	sc.exited = make(chan struct{})
+}
+
+// push puts sessions on the run queue. Each must have been marked scheduled by its caller,
+// so that it is on the queue at most once.
+func (sc *scheduler) push(ss ...*Session) {
+	if len(ss) == 0 {
+		return
+	}
+	sc.mu.Lock()
+	sc.queue = append(sc.queue, ss...)
+	pending := len(sc.queue) - sc.head
+	for range min(sc.idle, pending) {
+		select {
+		case sc.wakeup <- struct{}{}:
+		default:
+		}
+	}
+	spawn := 0
+	if pending > sc.idle && sc.running < sc.max {
+		spawn = min(sc.max-sc.running, pending-sc.idle)
+		sc.running += spawn
+	}
+	if spawn == 0 && sc.idle == 0 && !sc.watching {
+		sc.watching = true
+		sc.mark = sc.progress.Load()
+		if sc.watchdog == nil {
+			sc.watchdog = time.AfterFunc(stallCheck, sc.check)
+		} else {
+			sc.watchdog.Reset(stallCheck)
+		}
+	}
+	sc.mu.Unlock()
+	for range spawn {
+		go sc.work()
+	}
+}
+
+// check runs stallCheck after work was queued while every worker was busy: if no worker
+// finished a step since, they are all blocked on slow clients, and one more starts.
+func (sc *scheduler) check() {
+	sc.mu.Lock()
+	if sc.head == len(sc.queue) || sc.idle > 0 {
+		sc.watching = false
+		sc.mu.Unlock()
+		return
+	}
+	spawn := false
+	if p := sc.progress.Load(); p == sc.mark {
+		sc.running++
+		spawn = true
+	} else {
+		sc.mark = p
+	}
+	sc.watchdog.Reset(stallCheck)
+	sc.mu.Unlock()
+	if spawn {
+		go sc.work()
+	}
+}
+
+// wakeIdle wakes the idle workers, so that they exit if there is nothing left to do.
+func (sc *scheduler) wakeIdle() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for range sc.idle {
+		select {
+		case sc.wakeup <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// pop takes the next session off the queue, or returns nil.
+func (sc *scheduler) pop() *Session {
+	if sc.head == len(sc.queue) {
+		return nil
+	}
+	s := sc.queue[sc.head]
+	sc.queue[sc.head] = nil
+	sc.head++
+	if sc.head == len(sc.queue) {
+		sc.queue, sc.head = sc.queue[:0], 0
+	}
+	return s
+}
+
+// work is a worker: it runs queued sessions until there are none for a while.
+func (sc *scheduler) work() {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	stop := sc.srv.shutdownCtx.Done()
+	for {
+		sc.mu.Lock()
+		s := sc.pop()
+		if s == nil {
+			if sc.running > sc.max || sc.srv.shutdownCtx.Err() != nil || sc.srv.Sessions() == 0 {
+				sc.exitLocked()
+				sc.mu.Unlock()
+				return
+			}
+			sc.idle++
+			sc.mu.Unlock()
+			if timer == nil {
+				timer = time.NewTimer(idleTimeout)
+			} else {
+				timer.Reset(idleTimeout)
+			}
+			timedOut := false
+			select {
+			case <-sc.wakeup:
+			case <-timer.C:
+				timedOut = true
+			case <-stop:
+				stop = nil // from now on, exit when idle
+			}
+			sc.mu.Lock()
+			sc.idle--
+			if timedOut && sc.head == len(sc.queue) {
+				sc.exitLocked()
+				sc.mu.Unlock()
+				return
+			}
+			sc.mu.Unlock()
+			continue
+		}
+		sc.mu.Unlock()
+		s.step()
+		sc.progress.Add(1)
+	}
+}
+
+func (sc *scheduler) exitLocked() {
+	sc.running--
+	if sc.running == 0 && sc.stopping {
+		close(sc.exited)
+	}
+}
+
+// stopped returns a channel closed once every worker has exited; call it when no session
+// is left, so that no more work can arrive.
+func (sc *scheduler) stopped() <-chan struct{} {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if !sc.stopping {
+		sc.stopping = true
+		if sc.running == 0 {
+			close(sc.exited)
+		}
+	}
+	return sc.exited
+}
