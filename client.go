@@ -251,7 +251,7 @@ type ClientOptions struct {
 // or callback but OnClose follows it. A callback that panics closes the client (OnClose
 // runs, Done closes) before the panic continues up the Run call.
 type Client struct {
-	url  string
+	url  string // where the next attempt goes: the given URL, then the last final URL
 	opts ClientOptions
 
 	state   atomic.Int32
@@ -518,6 +518,14 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 	}
 	defer resp.Body.Close()
 	o := outcome{status: resp.StatusCode, text: resp.StatusText}
+	if resp.URL != "" && resp.URL != req.URL {
+		// Redirected: reconnect to where the redirects led, as browsers do.
+		u := resp.URL
+		if q := c.opts.LastEventIDQueryParameter; q != "" {
+			u = removeQuery(u, q)
+		}
+		c.url = u
+	}
 
 	if resp.StatusCode != 200 {
 		switch Outcome(trimOWS(resp.Header.Get(HeaderOutcome))) {
@@ -786,6 +794,30 @@ func addQuery(url, name, value string) string {
 		}
 	}
 	return url + sep + queryEscape(name) + "=" + queryEscape(value) + frag
+}
+
+// removeQuery removes every name=... pair (name as addQuery encodes it) from the query of
+// url.
+func removeQuery(url, name string) string {
+	frag := ""
+	if i := strings.IndexByte(url, '#'); i >= 0 {
+		url, frag = url[:i], url[i:]
+	}
+	i := strings.IndexByte(url, '?')
+	if i < 0 {
+		return url + frag
+	}
+	key := queryEscape(name)
+	var kept []string
+	for _, pair := range strings.Split(url[i+1:], "&") {
+		if k, _, _ := strings.Cut(pair, "="); k != key {
+			kept = append(kept, pair)
+		}
+	}
+	if len(kept) == 0 {
+		return url[:i] + frag
+	}
+	return url[:i+1] + strings.Join(kept, "&") + frag
 }
 
 // queryEscape percent-encodes s for a query component (as application/x-www-form-urlencoded

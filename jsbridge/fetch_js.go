@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"syscall/js"
 	"unicode/utf8"
 
@@ -42,29 +43,25 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 	if !isFunction(fetch) {
 		return nil, errors.Join(ErrNoFetch, sse.ErrPermanent)
 	}
-	ac := js.Global().Get("AbortController").New()
-	stop := onDone(ctx, func() { ac.Call("abort") })
-
-	init := fetchInit(req, ac.Get("signal"))
-	var p js.Value
-	if err := try(func() { p = fetch.Invoke(req.URL, init) }); err != nil {
-		stop()
-		// fetch threw synchronously: a malformed URL or header. It will not get better.
-		return nil, errors.Join(err, sse.ErrPermanent)
+	resp, stop, err := t.fetch(ctx, fetch, req)
+	if err != nil && errors.Is(err, ErrCORS) && req.Header.Get("Last-Event-Id") != "" {
+		// Native EventSource sends Last-Event-ID cross-origin without a CORS preflight;
+		// fetch cannot, and a server that does not answer the preflight refuses the
+		// reconnect. Reconnect without the header rather than fail: the stream resumes
+		// from the start, as if the server did not keep ids.
+		js.Global().Get("console").Call("warn", "polysse: the server refused the CORS preflight that the Last-Event-ID header needs; "+
+			"reconnecting without it. Allow the header in Access-Control-Allow-Headers, or set lastEventIdQueryParameter.")
+		h := req.Header.Clone()
+		h.Del("Last-Event-Id")
+		retry := *req
+		retry.Header = h
+		resp, stop, err = t.fetch(ctx, fetch, &retry)
 	}
-	resp, err := await(p)
 	if err != nil {
-		stop()
-		if cerr := ctx.Err(); cerr != nil {
-			return nil, cerr
-		}
-		if t.corsRefused(ctx, fetch, req) {
-			return nil, errors.Join(ErrCORS, err, sse.ErrPermanent)
-		}
 		return nil, err
 	}
 	// The abort stays armed while the body is read; Close disarms it.
-	body := &fetchBody{resp: resp, beforeRead: t.BeforeRead, ctx: ctx, stop: stop}
+	body := newFetchBody(resp, t.BeforeRead, ctx, stop)
 	r := &sse.Response{
 		StatusCode: resp.Get("status").Int(),
 		StatusText: resp.Get("statusText").String(),
@@ -78,12 +75,43 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 	return r, nil
 }
 
+// fetch sends one request and waits for its response headers. The returned stop disarms
+// the abort on ctx; the caller owns it when err is nil.
+func (t *FetchTransport) fetch(ctx sse.Context, fetch js.Value, req *sse.Request) (js.Value, func(), error) {
+	ac := js.Global().Get("AbortController").New()
+	stop := onDone(ctx, func() { ac.Call("abort") })
+	init := fetchInit(req, ac.Get("signal"))
+	var p js.Value
+	if err := try(func() { p = fetch.Invoke(req.URL, init) }); err != nil {
+		stop()
+		// fetch threw synchronously: a malformed URL or header. It will not get better.
+		return js.Undefined(), nil, errors.Join(err, sse.ErrPermanent)
+	}
+	resp, err := await(p)
+	if err != nil {
+		stop()
+		if cerr := ctx.Err(); cerr != nil {
+			return js.Undefined(), nil, cerr
+		}
+		if corsRefused(ctx, fetch, req) {
+			return js.Undefined(), nil, errors.Join(ErrCORS, err, sse.ErrPermanent)
+		}
+		return js.Undefined(), nil, err
+	}
+	return resp, stop, nil
+}
+
 // fetchInit builds the RequestInit of req.
 func fetchInit(req *sse.Request, signal js.Value) js.Value {
 	init := js.Global().Get("Object").New()
 	init.Set("method", req.Method)
 	h := js.Global().Get("Object").New()
 	for k, vs := range req.Header {
+		if k == "Cache-Control" {
+			// cache: "no-store" below puts Cache-Control: no-cache on the wire; as a
+			// request header it would force a CORS preflight that native never sends.
+			continue
+		}
 		v := strings.Join(vs, ", ")
 		if k == "Last-Event-Id" {
 			v = byteString(v)
@@ -138,13 +166,17 @@ func headersOf(h js.Value) sse.Header {
 	return out
 }
 
-// corsRefused tells a CORS refusal from a network error after a fetch failed: for a
-// cross-origin URL it sends a no-cors probe; a server that answers it is up, so the first
-// failure was the browser's CORS check.
-func (t *FetchTransport) corsRefused(ctx sse.Context, fetch js.Value, req *sse.Request) bool {
+// corsRefused tells a CORS refusal from a network error after a cross-origin fetch failed:
+// it sends a no-cors HEAD probe to the same URL, and a server that answers it is up, so the
+// failure was the browser's CORS check. The server sees the probe, which is sent only after
+// a failed cross-origin attempt. Same-origin failures are not probed, so that a network
+// error costs no extra request: a same-origin URL that redirects to another origin without
+// CORS headers is retried like a network error (native fails it). Outside a browser
+// document or worker (Node) there is no CORS, and it reports false.
+func corsRefused(ctx sse.Context, fetch js.Value, req *sse.Request) bool {
 	loc := js.Global().Get("location")
 	if loc.Type() != js.TypeObject {
-		return false // not a browser document or worker: no CORS
+		return false
 	}
 	var cross bool
 	if err := try(func() {
@@ -156,6 +188,7 @@ func (t *FetchTransport) corsRefused(ctx sse.Context, fetch js.Value, req *sse.R
 	ac := js.Global().Get("AbortController").New()
 	defer onDone(ctx, func() { ac.Call("abort") })()
 	init := js.Global().Get("Object").New()
+	init.Set("method", "HEAD")
 	init.Set("mode", "no-cors")
 	init.Set("cache", "no-store")
 	init.Set("signal", ac.Get("signal"))
@@ -167,21 +200,107 @@ func (t *FetchTransport) corsRefused(ctx sse.Context, fetch js.Value, req *sse.R
 		return false
 	}
 	_, err := await(p)
-	ac.Call("abort") // the probe's body is not wanted
+	ac.Call("abort")
 	return err == nil
 }
 
-// fetchBody reads a fetch response body through a ReadableStream reader.
+// fetchBody reads a fetch response body through a ReadableStream reader. It keeps a read
+// pending at all times, up to a few chunks ahead of the consumer: a stream that errors
+// (the connection dropped right after the server's last write) discards the chunks still
+// queued in it, so bytes are taken out as soon as they arrive, as a native EventSource
+// does.
 type fetchBody struct {
 	resp       js.Value
-	reader     js.Value
 	beforeRead func()
 	ctx        sse.Context
 	stop       func()
-	chunk      []byte // bytes of the current JavaScript chunk not yet returned
-	buf        []byte
-	done       bool
-	closed     bool
+	chunks     chan chunk
+
+	mu      sync.Mutex
+	reader  js.Value
+	pending bool // a read() is under way
+	ended   bool // the stream is done or failed, or the body closed
+	onValue js.Func
+	onError js.Func
+	release bool // Close ran while a read was under way: release the callbacks when it settles
+
+	cur    []byte // the chunk being returned, not yet consumed
+	err    error  // the terminal error, once taken from chunks
+	closed bool
+}
+
+type chunk struct {
+	b   []byte
+	err error // io.EOF at the end
+}
+
+// readAhead is how many chunks the body holds before the consumer takes them.
+const readAhead = 8
+
+func newFetchBody(resp js.Value, beforeRead func(), ctx sse.Context, stop func()) *fetchBody {
+	b := &fetchBody{resp: resp, beforeRead: beforeRead, ctx: ctx, stop: stop, chunks: make(chan chunk, readAhead+1)}
+	body := resp.Get("body")
+	if body.Type() != js.TypeObject {
+		b.ended = true
+		b.chunks <- chunk{err: io.EOF}
+		return b
+	}
+	if err := try(func() { b.reader = body.Call("getReader") }); err != nil {
+		b.ended = true
+		b.chunks <- chunk{err: err}
+		return b
+	}
+	// The callbacks run on the JavaScript event loop: they must not block, and they don't
+	// (the channel has room for every chunk the pump lets in).
+	b.onValue = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		res := arg(args, 0)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.pending = false
+		if b.ended {
+			b.releaseLocked()
+			return nil
+		}
+		if res.Get("done").Truthy() {
+			b.ended = true
+			b.chunks <- chunk{err: io.EOF}
+			return nil
+		}
+		v := res.Get("value")
+		p := make([]byte, v.Get("byteLength").Int())
+		js.CopyBytesToGo(p, v)
+		b.chunks <- chunk{b: p}
+		b.pumpLocked()
+		return nil
+	})
+	b.onError = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.pending = false
+		if !b.ended {
+			b.ended = true
+			b.chunks <- chunk{err: newJSError(arg(args, 0))}
+		}
+		b.releaseLocked()
+		return nil
+	})
+	b.mu.Lock()
+	b.pumpLocked()
+	b.mu.Unlock()
+	return b
+}
+
+// pumpLocked starts a read unless one is under way, the stream ended, or enough chunks wait.
+func (b *fetchBody) pumpLocked() {
+	if b.pending || b.ended || len(b.chunks) >= readAhead {
+		return
+	}
+	b.pending = true
+	if err := try(func() { b.reader.Call("read").Call("then", b.onValue, b.onError) }); err != nil {
+		b.pending = false
+		b.ended = true
+		b.chunks <- chunk{err: err}
+	}
 }
 
 // JSResponse returns the JavaScript Response object behind r, when r came from a
@@ -194,54 +313,30 @@ func JSResponse(r *sse.Response) js.Value {
 }
 
 func (b *fetchBody) Read(p []byte) (int, error) {
-	if len(b.chunk) > 0 {
-		n := copy(p, b.chunk)
-		b.chunk = b.chunk[n:]
-		return n, nil
-	}
-	if b.done {
-		return 0, io.EOF
-	}
 	if b.closed {
 		return 0, errors.New("jsbridge: read from closed body")
 	}
-	if b.beforeRead != nil {
-		b.beforeRead()
-	}
-	if b.reader.IsUndefined() {
-		body := b.resp.Get("body")
-		if body.IsNull() || body.IsUndefined() {
-			b.done = true
-			return 0, io.EOF
+	if len(b.cur) == 0 && b.err == nil {
+		if len(b.chunks) == 0 && b.beforeRead != nil {
+			b.beforeRead() // about to wait: deliver what has been parsed
 		}
-		if err := try(func() { b.reader = body.Call("getReader") }); err != nil {
-			return 0, err
-		}
+		c := <-b.chunks
+		b.cur, b.err = c.b, c.err
+		b.mu.Lock()
+		b.pumpLocked()
+		b.mu.Unlock()
 	}
-	res, err := await(b.reader.Call("read"))
-	if err != nil {
+	if len(b.cur) > 0 {
+		n := copy(p, b.cur)
+		b.cur = b.cur[n:]
+		return n, nil
+	}
+	if b.err != io.EOF {
 		if cerr := b.ctx.Err(); cerr != nil {
 			return 0, cerr
 		}
-		return 0, err
 	}
-	if res.Get("done").Truthy() {
-		b.done = true
-		return 0, io.EOF
-	}
-	v := res.Get("value")
-	n := v.Get("byteLength").Int()
-	if n <= len(p) {
-		return js.CopyBytesToGo(p, v), nil
-	}
-	if cap(b.buf) < n {
-		b.buf = make([]byte, n)
-	}
-	b.buf = b.buf[:n]
-	js.CopyBytesToGo(b.buf, v)
-	m := copy(p, b.buf)
-	b.chunk = b.buf[m:]
-	return m, nil
+	return 0, b.err
 }
 
 func (b *fetchBody) Close() error {
@@ -250,12 +345,27 @@ func (b *fetchBody) Close() error {
 	}
 	b.closed = true
 	b.stop()
-	if !b.done {
-		if !b.reader.IsUndefined() {
-			_ = try(func() { ignoreRejection(b.reader.Call("cancel")) })
-		} else if body := b.resp.Get("body"); body.Type() == js.TypeObject {
-			_ = try(func() { ignoreRejection(body.Call("cancel")) })
-		}
+	b.mu.Lock()
+	wasEnded := b.ended
+	b.ended = true
+	b.release = true
+	if !b.pending {
+		b.releaseLocked()
+	}
+	b.mu.Unlock()
+	if !wasEnded && !b.reader.IsUndefined() {
+		// A read under way settles after this, and its callback releases the callbacks.
+		_ = try(func() { ignoreRejection(b.reader.Call("cancel")) })
 	}
 	return nil
+}
+
+// releaseLocked releases the read callbacks once Close has run and no read is under way.
+// Releasing a js.Func from inside its own call is allowed.
+func (b *fetchBody) releaseLocked() {
+	if b.release && !b.pending && b.onValue.Type() == js.TypeFunction {
+		b.onValue.Release()
+		b.onError.Release()
+		b.onValue, b.onError = js.Func{}, js.Func{}
+	}
 }

@@ -6,7 +6,9 @@ const OPEN = 1;
 const CLOSED = 2;
 const CLOSE_REASONS = ['local', 'complete', 'fatal-event', 'http-status', 'content-type', 'no-content', 'retry-limit', 'network', 'event-too-large'];
 
-const decoder = new TextDecoder();
+// ignoreBOM: a U+FEFF at the start of a value is data (the stream's one leading BOM was
+// removed by the parser already).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 function baseURL() {
@@ -170,7 +172,7 @@ function createAPI(bridge, version) {
       if (arguments.length < 1) {
         throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
       }
-      const s = String(url);
+      const s = `${url}`; // WebIDL USVString conversion: a Symbol throws a TypeError
       let u;
       try {
         u = new URL(s, baseURL());
@@ -314,6 +316,10 @@ function createAPI(bridge, version) {
     Object.defineProperty(EventSource.prototype, name, d);
   }
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+  // WebIDL attributes and operations are enumerable; class members are not by default.
+  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'onclose', 'close']) {
+    Object.defineProperty(EventSource.prototype, name, { enumerable: true });
+  }
 
   let saved;
   return {

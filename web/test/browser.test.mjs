@@ -78,34 +78,26 @@ const normalize = (rec) => {
 
 // ---------------------------------------------------------------- conformance
 
-// Bugs in polysse that this suite found (reported to the lead). A case marked with one runs
-// as a todo until the bug is fixed: remove the mark then.
-//   bom         core.js decodes fields with a TextDecoder without ignoreBOM, so a U+FEFF at
-//               the start of data, id or event type is dropped; native keeps it.
-//   preflight   the fetch transport sets Cache-Control (and Last-Event-ID) as request
-//               headers; cross-origin, Chromium then sends a CORS preflight that native
-//               EventSource never sends, and a server that does not answer OPTIONS (405)
-//               fails polysse only. (fetch with cache: 'no-store' alone already puts
-//               Cache-Control: no-cache and Pragma: no-cache on the wire, no preflight.)
-//   probe       a failed cross-origin fetch is classified by a second, no-cors GET of the
-//               stream URL: a request the server sees and native never sends.
-//   redirectCORS  after a redirect to another origin the CORS check looks at the original
-//               (same-origin) URL, so a CORS failure is retried forever (error, CONNECTING
-//               every 3 s); native fails the connection (error, CLOSED).
-//   redirectReconnect  after a redirect native reconnects to the final URL; polysse
-//               requests the original URL again (and follows the redirect each time).
-//   symbol      String(url) accepts a Symbol; WebIDL (native) throws a TypeError.
-//   enumerable  class accessors and close() are not enumerable; WebIDL ones are.
-//   cut         bytes that arrive right before a network error can be lost: a fetch body
-//               stream discards unread chunks when it errors (native delivers them).
+// Where polysse cannot match native, because it runs on fetch. A case marked with one runs
+// as a todo; the closing notes and README list them. (The bugs this suite found, bom,
+// redirectReconnect, symbol, enumerable and the Cache-Control preflight, are fixed.)
+//   preflight   fetch cannot send Last-Event-ID cross-origin without a CORS preflight
+//               (native can): a server that answers preflights sees an OPTIONS request; one
+//               that does not makes polysse reconnect without the header (it warns), so the
+//               stream does not resume. lastEventIdQueryParameter avoids both.
+//   probe       a failed cross-origin fetch is followed by a no-cors HEAD to the same URL,
+//               which tells a CORS refusal (fail for good, as native) from a network error
+//               (retry): a request the server sees and native never sends.
+//   redirectCORS  a same-origin URL that redirects to another origin without CORS headers
+//               is retried like a network error (error, CONNECTING); native fails it.
+//               Probing same-origin failures would cost a request per network error.
+//   cut         bytes that arrive right before a network error can be lost: Chromium errors
+//               a fetch body stream before the bytes behind it are read (native delivers
+//               them).
 const BUG = {
-  bom: 'polysse bug (bom): a leading U+FEFF is dropped from data/id/type',
-  preflight: 'polysse bug (preflight): cross-origin requests trigger a CORS preflight',
-  probe: 'polysse bug (probe): an extra no-cors GET classifies CORS failures',
-  redirectCORS: 'polysse bug (redirectCORS): a CORS failure after a cross-origin redirect is retried forever',
-  redirectReconnect: 'polysse bug (redirectReconnect): reconnects to the original URL, native to the redirect target',
-  symbol: 'polysse bug (symbol): a Symbol URL does not throw a TypeError',
-  enumerable: 'polysse bug (enumerable): prototype accessors and close() are not enumerable',
+  preflight: 'polysse limitation (preflight): a cross-origin Last-Event-ID needs a CORS preflight',
+  probe: 'polysse limitation (probe): a no-cors HEAD probe tells CORS refusals from network errors',
+  redirectCORS: 'polysse limitation (redirectCORS): a CORS failure after a same-origin redirect is retried',
   cut: 'polysse limitation (cut): data right before a network error can be lost',
 };
 
@@ -143,7 +135,7 @@ const conformance = [
   },
   {
     name: 'UTF-8: BOM, characters split across chunks, invalid bytes, non-ASCII id and type',
-    path: 'raw?script=utf8', todo: BUG.bom, opts: { types: ['ëvent'] },
+    path: 'raw?script=utf8', opts: { types: ['ëvent'] },
     expect: (n) => assert.ok(messages(n)[0].startsWith('héllo')),
   },
   {
@@ -193,39 +185,39 @@ const conformance = [
   { name: 'Content-Type with parameters is accepted', path: 'raw?script=simple&ctype=text%2Fevent-stream%3B%20charset%3Dutf-8', opts: { stopOn: 'simple' } },
   { name: 'Content-Type in upper case is accepted', path: 'raw?script=simple&ctype=TEXT%2FEVENT-STREAM', opts: { stopOn: 'simple' } },
   { name: 'redirect 307 on the same origin', path: 'redirect?to=events&rcode=307' },
-  { name: 'redirect 301 on the same origin', path: 'redirect?to=reconnect&rcode=301', todoRequests: BUG.redirectReconnect },
-  { name: 'redirect 307, then reconnect', path: 'redirect?to=reconnect&rcode=307', todoRequests: BUG.redirectReconnect },
+  { name: 'redirect 301 on the same origin', path: 'redirect?to=reconnect&rcode=301' },
+  { name: 'redirect 307, then reconnect', path: 'redirect?to=reconnect&rcode=307' },
   { name: 'redirect 302 to a 401', path: 'redirect?to=status&rcode=302&code=401', close: { reason: 'http-status', fatal: true, status: 401 } },
   {
     name: 'redirect 307 to the other origin (CORS): origin of the final URL',
-    path: 'redirect?to=events&rcode=307&cross=1&cors=echo', todo: `${BUG.preflight}; ${BUG.redirectCORS}`, opts: { types: ['named'], timeout: 4000 },
+    path: 'redirect?to=events&rcode=307&cross=1&cors=echo', opts: { types: ['named'], timeout: 4000 },
     expect: (n) => assert.ok(n.events.find((e) => e.type === 'message').origin.startsWith('http://localhost:')),
   },
   {
     name: 'redirect 307 to the other origin without CORS headers fails (no retry)',
-    path: 'redirect?to=events&rcode=307&cross=1', todo: `${BUG.redirectCORS}; ${BUG.preflight}; ${BUG.probe}`, opts: { timeout: 4000 },
+    path: 'redirect?to=events&rcode=307&cross=1', todo: BUG.redirectCORS, opts: { timeout: 4000 },
     close: { reason: 'network', fatal: true },
     expect: (n) => assert.deepEqual(n.events.map((e) => [e.type, e.readyState]), [['error', 2]]),
   },
   {
     name: 'cross-origin stream with CORS headers',
-    alt: true, path: 'events?cors=echo', todo: BUG.preflight, opts: { types: ['named'] },
+    alt: true, path: 'events?cors=echo', opts: { types: ['named'] },
     expect: (n) => assert.equal(n.events.at(-1).data, 'END'),
   },
   {
     name: 'cross-origin stream with CORS headers and withCredentials',
-    alt: true, path: 'events?cors=echo', todo: BUG.preflight, opts: { init: { withCredentials: true }, types: ['named'] },
+    alt: true, path: 'events?cors=echo', opts: { init: { withCredentials: true }, types: ['named'] },
     expect: (n) => assert.equal(n.events.at(-1).data, 'END'),
   },
   {
     name: 'cross-origin stream, no Access-Control-Allow-Credentials, withCredentials fails',
-    alt: true, path: 'events?cors=echo-nocreds', todoRequests: `${BUG.preflight}; ${BUG.probe}`, opts: { init: { withCredentials: true } },
+    alt: true, path: 'events?cors=echo-nocreds', todoRequests: BUG.probe, opts: { init: { withCredentials: true } },
     close: { reason: 'network', fatal: true },
     expect: (n) => assert.deepEqual(n.events.map((e) => [e.type, e.readyState]), [['error', 2]]),
   },
   {
     name: 'cross-origin stream, no Access-Control-Allow-Credentials, no withCredentials',
-    alt: true, path: 'events?cors=echo-nocreds', todo: BUG.preflight,
+    alt: true, path: 'events?cors=echo-nocreds',
     expect: (n) => assert.equal(n.events.at(-1).data, 'END'),
   },
   {
@@ -235,18 +227,18 @@ const conformance = [
   },
   {
     name: 'cross-origin stream with Access-Control-Allow-Origin: * and no credentials',
-    alt: true, path: 'events?cors=star', todo: BUG.preflight,
+    alt: true, path: 'events?cors=star',
     expect: (n) => assert.equal(n.events.at(-1).data, 'END'),
   },
   {
     name: 'cross-origin stream with Access-Control-Allow-Origin: * and withCredentials fails',
-    alt: true, path: 'events?cors=star', todoRequests: `${BUG.preflight}; ${BUG.probe}`, opts: { init: { withCredentials: true } },
+    alt: true, path: 'events?cors=star', todoRequests: BUG.probe, opts: { init: { withCredentials: true } },
     close: { reason: 'network', fatal: true },
     expect: (n) => assert.equal(n.finalState, 2),
   },
   {
     name: 'cross-origin stream without CORS headers fails the connection (no retry)',
-    alt: true, path: 'events', todoRequests: `${BUG.preflight}; ${BUG.probe}`, close: { reason: 'network', fatal: true },
+    alt: true, path: 'events', todoRequests: BUG.probe, close: { reason: 'network', fatal: true },
     expect: (n) => assert.deepEqual(n.events.map((e) => [e.type, e.readyState]), [['error', 2]]),
   },
   {
@@ -256,7 +248,7 @@ const conformance = [
   },
   {
     name: 'cross-origin 401 with CORS headers fails',
-    alt: true, path: 'status?code=401&cors=echo', todo: BUG.preflight, close: { reason: 'http-status', fatal: true, status: 401 },
+    alt: true, path: 'status?code=401&cors=echo', close: { reason: 'http-status', fatal: true, status: 401 },
   },
   {
     name: 'close() during the backoff wait (from a timer): no reconnect',
@@ -354,14 +346,14 @@ describe('conformance: native EventSource vs polysse in Chromium', () => {
     assert.equal(p.proto.readyState.get, 'function');
   });
 
-  test('prototype property descriptors match (enumerable accessors and methods)', { timeout: 20_000, todo: BUG.enumerable }, known(BUG.enumerable, async () => {
+  test('prototype property descriptors match (enumerable accessors and methods)', { timeout: 20_000 }, async () => {
     const tag = uniq('desc');
     const [n, p] = await page.evaluate(([u1, u2]) => [
       window.trace.shape(window.api.NativeEventSource, { plain: u1 }).proto,
       window.trace.shape(window.api.EventSource, { plain: u2 }).proto,
     ], [withSid(srv.url, 'hang', `${tag}-n`), withSid(srv.url, 'hang', `${tag}-p`)]);
     assert.deepEqual(p, n);
-  }));
+  });
 
   test('URLs: resolved against the document base, SyntaxError for invalid ones, String() of non-strings', { timeout: 20_000 }, async (t) => {
     const tag = uniq('urls');
@@ -375,7 +367,7 @@ describe('conformance: native EventSource vs polysse in Chromium', () => {
     assert.equal(n.invalid.threw.name, 'SyntaxError');
     assert.equal(n.invalid.threw.isDOMException, true);
     assert.ok(n.relative.url.includes('/sse/events?'), n.relative.url);
-    await t.test('a Symbol URL throws a TypeError', { todo: BUG.symbol }, known(BUG.symbol, () => assert.deepEqual(ps, ns)));
+    await t.test('a Symbol URL throws a TypeError', () => assert.deepEqual(ps, ns));
   });
 
   test('no uncaught errors in the page', () => {
