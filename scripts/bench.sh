@@ -42,6 +42,8 @@ info "bench: (cd internal/bench && $cmd)"
 {
   printf 'command: (cd internal/bench && %s)\n' "$cmd"
   printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'commit: %s%s\n' "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+    "$(git -C "$ROOT" diff --quiet HEAD -- ':!internal/bench' 2>/dev/null || echo ' (with uncommitted changes)')"
   printf 'machine: %s, %s CPUs, %s\n' "$(uname -sm)" "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" "$(go version | cut -d' ' -f3)"
   [[ -r /proc/loadavg ]] && printf 'load average before: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$raw"

@@ -67,7 +67,7 @@ func parse(r io.Reader) (*report, error) {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		for _, k := range []string{"command:", "date:", "machine:", "load average", "goos:", "goarch:", "cpu:"} {
+		for _, k := range []string{"command:", "date:", "commit:", "machine:", "load average", "goos:", "goarch:", "cpu:"} {
 			if strings.HasPrefix(line, k) && !slices.Contains(rep.header, line) {
 				rep.header = append(rep.header, line)
 			}
