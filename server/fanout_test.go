@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,4 +264,37 @@ func TestMaxSessions(t *testing.T) {
 	first.Close()
 	<-s1.Done()
 	require.Equal(t, http.StatusOK, connect(t, ts.Client(), ts.URL, nil).Resp.StatusCode)
+}
+
+// TestStalledReadersOutnumberingWorkers stalls more clients than the Server has workers
+// (GOMAXPROCS): the workers block on their sockets, and the watchdog must start others so
+// that a reading client still gets every event.
+func TestStalledReadersOutnumberingWorkers(t *testing.T) {
+	stalledCount := runtime.GOMAXPROCS(0) + 2
+	sessions := make(chan *server.Session, stalledCount+1)
+	srv := server.New(server.Options{
+		QueueSize:    2,
+		Overflow:     server.Drop,
+		WriteTimeout: time.Hour,
+		Topics:       topicsFromQuery,
+		Stream:       func(s *server.Session) { sessions <- s; <-s.Done() },
+	})
+	ts := startServer(t, srv, "HTTP/1.1", smallSendBuffers)
+	var stalled []*server.Session
+	for range stalledCount {
+		stalledClient(t, ts.Listener.Addr().String(), "/?topics=t")
+		stalled = append(stalled, <-sessions)
+	}
+	reader := connect(t, ts.Client(), ts.URL+"?topics=t", nil)
+	<-sessions
+
+	payload := strings.Repeat("x", 16<<10)
+	for i := range 300 { // 4.8 MB: every stalled socket fills up and blocks its writer
+		require.NoError(t, srv.Publish("t", sse.Event{ID: strconv.Itoa(i), Data: payload}))
+		require.Equal(t, strconv.Itoa(i), reader.MustNext().ID)
+	}
+	for _, s := range stalled {
+		require.Greater(t, s.Dropped(), 0)
+		require.Empty(t, s.Reason(), "a stalled session under Drop stays open")
+	}
 }

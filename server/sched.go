@@ -5,7 +5,6 @@ package server
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +24,7 @@ import (
 const (
 	stallCheck  = time.Millisecond
 	idleTimeout = 100 * time.Millisecond
+	perWorker   = 64 // queued sessions that justify one more running worker
 )
 
 // scheduler is the run queue of sessions and its pool of workers.
@@ -37,14 +37,14 @@ type scheduler struct {
 	head     int
 	running  int
 	idle     int
-	watching bool   // the watchdog timer is armed
-	mark     uint64 // progress when the watchdog was armed
+	watching bool   // the watchdog timer is armed: sessions wait on the run queue
+	mark     uint64 // pops when the watchdog was armed
 	watchdog *time.Timer
 	stopping bool          // Shutdown waits for the workers to exit
 	exited   chan struct{} // closed when stopping and running == 0
 
-	wakeup   chan struct{} // tokens for idle workers; spurious ones are harmless
-	progress atomic.Uint64 // steps finished
+	pops   uint64        // sessions taken off the queue: workers that all block stop taking
+	wakeup chan struct{} // tokens for idle workers; spurious ones are harmless
 }
 
 func (sc *scheduler) init(srv *Server) {
@@ -62,21 +62,25 @@ func (sc *scheduler) push(ss ...*Session) {
 	}
 	sc.mu.Lock()
 	sc.queue = append(sc.queue, ss...)
+	// One worker per perWorker queued sessions, up to max: a small fan-out is cheaper on
+	// one worker than spread over several that each have to be woken.
 	pending := len(sc.queue) - sc.head
-	for range min(sc.idle, pending) {
+	want := min(sc.max, (pending+perWorker-1)/perWorker)
+	need := want - (sc.running - sc.idle) // workers to wake or start
+	for range min(sc.idle, need) {
 		select {
 		case sc.wakeup <- struct{}{}:
 		default:
 		}
 	}
 	spawn := 0
-	if pending > sc.idle && sc.running < sc.max {
-		spawn = min(sc.max-sc.running, pending-sc.idle)
+	if need > sc.idle && sc.running < sc.max {
+		spawn = min(sc.max-sc.running, need-sc.idle)
 		sc.running += spawn
 	}
-	if spawn == 0 && sc.idle == 0 && !sc.watching {
+	if !sc.watching {
 		sc.watching = true
-		sc.mark = sc.progress.Load()
+		sc.mark = sc.pops
 		if sc.watchdog == nil {
 			sc.watchdog = time.AfterFunc(stallCheck, sc.check)
 		} else {
@@ -89,17 +93,18 @@ func (sc *scheduler) push(ss ...*Session) {
 	}
 }
 
-// check runs stallCheck after work was queued while every worker was busy: if no worker
-// finished a step since, they are all blocked on slow clients, and one more starts.
+// check runs every stallCheck while sessions wait on the run queue: if no worker took a
+// session off the queue since the last check, the workers are blocked on slow clients,
+// and one more starts. (A worker started because a batch was merely slow exits once idle.)
 func (sc *scheduler) check() {
 	sc.mu.Lock()
-	if sc.head == len(sc.queue) || sc.idle > 0 {
+	if sc.head == len(sc.queue) {
 		sc.watching = false
 		sc.mu.Unlock()
 		return
 	}
 	spawn := false
-	if p := sc.progress.Load(); p == sc.mark {
+	if p := sc.pops; p == sc.mark {
 		sc.running++
 		spawn = true
 	} else {
@@ -132,6 +137,7 @@ func (sc *scheduler) pop() *Session {
 	s := sc.queue[sc.head]
 	sc.queue[sc.head] = nil
 	sc.head++
+	sc.pops++
 	if sc.head == len(sc.queue) {
 		sc.queue, sc.head = sc.queue[:0], 0
 	}
@@ -183,7 +189,6 @@ func (sc *scheduler) work() {
 		}
 		sc.mu.Unlock()
 		s.step()
-		sc.progress.Add(1)
 	}
 }
 
