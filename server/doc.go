@@ -33,12 +33,16 @@
 //
 // # Sessions
 //
-// Each accepted request is a [Session]. Its writer is the handler goroutine: everything
-// written to the session (Push, Comment, published events, heartbeats) goes through a
-// bounded queue to that one writer, so writes never interleave and a slow client only
-// slows itself. Options.Stream, when set, runs in its own goroutine with the session.
-// A session ends once, for a [Reason]: the client went away (noticed at once through the
-// request's context), it was closed, completed, failed, evicted, or the server shut down.
+// Each accepted request is a [Session]. Everything written to a session (Push, Comment,
+// published events, heartbeats) goes through its bounded queue; a small elastic pool of
+// worker goroutines per Server writes each session's queued frames in batches, one batch
+// of a session at a time, so writes never interleave. A worker blocked on a slow client's
+// socket (for at most Options.WriteTimeout) does not hold up the others: when sessions wait
+// and no worker makes progress, another one starts. The handler goroutine of a session
+// only waits for it to end, which keeps an idle connection as cheap as an idle net/http
+// handler. Options.Stream, when set, runs in its own goroutine with the session. A session
+// ends once, for a [Reason]: the client went away (noticed at once through the request's
+// context), it was closed, completed, failed, evicted, or the server shut down.
 //
 // # Fan-out and replay
 //

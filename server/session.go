@@ -255,8 +255,8 @@ func (s *Session) Close() {
 	s.end(ReasonClosed, nil, false)
 }
 
-// end asks the writer to end the session with reason (unless it is already ending);
-// discard drops the queued events.
+// end asks for the session to end with reason (unless it is already ending), after its
+// queued events are written, or at once when discard is set.
 func (s *Session) end(reason Reason, err error, discard bool) {
 	s.mu.Lock()
 	if s.ending == 0 {
@@ -267,7 +267,8 @@ func (s *Session) end(reason Reason, err error, discard bool) {
 	s.run(run)
 }
 
-// heartbeatDue runs when the heartbeat timer fires.
+// heartbeatDue runs when the Server's heartbeat heap finds the stream idle for the
+// heartbeat interval.
 func (s *Session) heartbeatDue() {
 	s.mu.Lock()
 	s.beat = true
