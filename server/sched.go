@@ -42,6 +42,7 @@ type scheduler struct {
 	watchdog *time.Timer
 	stopping bool          // Shutdown waits for the workers to exit
 	exited   chan struct{} // closed when stopping and running == 0
+	isExited bool
 
 	pops   uint64        // sessions taken off the queue: workers that all block stop taking
 	wakeup chan struct{} // tokens for idle workers; spurious ones are harmless
@@ -194,7 +195,13 @@ func (sc *scheduler) work() {
 
 func (sc *scheduler) exitLocked() {
 	sc.running--
-	if sc.running == 0 && sc.stopping {
+	sc.closeExitedLocked()
+}
+
+// closeExitedLocked closes exited, once, when stopping and no worker runs.
+func (sc *scheduler) closeExitedLocked() {
+	if sc.stopping && sc.running == 0 && !sc.isExited {
+		sc.isExited = true
 		close(sc.exited)
 	}
 }
@@ -204,11 +211,7 @@ func (sc *scheduler) exitLocked() {
 func (sc *scheduler) stopped() <-chan struct{} {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if !sc.stopping {
-		sc.stopping = true
-		if sc.running == 0 {
-			close(sc.exited)
-		}
-	}
+	sc.stopping = true
+	sc.closeExitedLocked()
 	return sc.exited
 }
