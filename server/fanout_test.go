@@ -270,7 +270,7 @@ func TestMaxSessions(t *testing.T) {
 // (GOMAXPROCS): the workers block on their sockets, and the watchdog must start others so
 // that a reading client still gets every event.
 func TestStalledReadersOutnumberingWorkers(t *testing.T) {
-	stalledCount := runtime.GOMAXPROCS(0) + 2
+	stalledCount := 4*runtime.GOMAXPROCS(0) + 2
 	sessions := make(chan *server.Session, stalledCount+1)
 	srv := server.New(server.Options{
 		QueueSize:    2,

@@ -16,8 +16,8 @@ import (
 //   - Up to GOMAXPROCS workers run; a worker takes the next session, writes its batch and
 //     moves on, so a publish to many subscribers costs no goroutine switch per subscriber.
 //   - A worker blocked on a slow client's socket (at most the write timeout) must not hold
-//     up the others: when work waits and no worker has finished a step for stallCheck, a
-//     watchdog starts one more worker. Workers above GOMAXPROCS exit as soon as they are
+//     up the others: when work waits and no worker has taken any for stallCheck, a
+//     watchdog starts more workers. Workers above GOMAXPROCS exit as soon as they are
 //     idle, the others after idleTimeout, or at once when no session is open.
 //   - A handler goroutine only waits for its session to end, so it never grows the deep
 //     stack of the write path: an idle connection costs what net/http itself costs.
@@ -96,7 +96,7 @@ func (sc *scheduler) push(ss ...*Session) {
 
 // check runs every stallCheck while sessions wait on the run queue: if no worker took a
 // session off the queue since the last check, the workers are blocked on slow clients,
-// and one more starts. (A worker started because a batch was merely slow exits once idle.)
+// and more start. (Workers started because a batch was merely slow exit once idle.)
 func (sc *scheduler) check() {
 	sc.mu.Lock()
 	if sc.head == len(sc.queue) {
@@ -104,16 +104,18 @@ func (sc *scheduler) check() {
 		sc.mu.Unlock()
 		return
 	}
-	spawn := false
+	spawn := 0
 	if p := sc.pops; p == sc.mark {
-		sc.running++
-		spawn = true
+		// Double the workers (at most one per waiting session): many slow clients ahead
+		// of a fast one delay it by a few checks, not by one check per slow client.
+		spawn = max(1, min(len(sc.queue)-sc.head, sc.running))
+		sc.running += spawn
 	} else {
 		sc.mark = p
 	}
 	sc.watchdog.Reset(stallCheck)
 	sc.mu.Unlock()
-	if spawn {
+	for range spawn {
 		go sc.work()
 	}
 }

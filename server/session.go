@@ -401,16 +401,16 @@ func (s *Session) step() {
 // writer writes frames to the response with a per-write deadline.
 type writer struct {
 	w         http.ResponseWriter
-	rc        http.ResponseController
 	deadlines bool // the ResponseWriter supports SetWriteDeadline, and writes have a timeout
 }
 
 // write writes frames and flushes. On error it returns the reason to end the session.
 func (wr *writer) write(ctx context.Context, timeout time.Duration, frames ...[]byte) (Reason, error) {
+	rc := http.NewResponseController(wr.w) // does not escape: no allocation
 	var deadline time.Time
 	if wr.deadlines {
 		deadline = time.Now().Add(timeout)
-		_ = wr.rc.SetWriteDeadline(deadline)
+		_ = rc.SetWriteDeadline(deadline)
 	}
 	var err error
 	for _, b := range frames {
@@ -419,12 +419,12 @@ func (wr *writer) write(ctx context.Context, timeout time.Duration, frames ...[]
 		}
 	}
 	if err == nil {
-		err = wr.rc.Flush()
+		err = rc.Flush()
 	}
 	if err == nil {
 		if wr.deadlines {
 			// Clear it: over HTTP/2 a passed deadline resets the stream even when idle.
-			_ = wr.rc.SetWriteDeadline(time.Time{})
+			_ = rc.SetWriteDeadline(time.Time{})
 		}
 		return "", nil
 	}
@@ -475,9 +475,8 @@ func (s *Session) start() {
 	for k, v := range srv.header { // the protocol's headers, then Options.Header
 		h[k] = v
 	}
-	s.wr.rc = *http.NewResponseController(w)
 	// Clear the http.Server's WriteTimeout, which would end a long stream.
-	s.wr.deadlines = s.wr.rc.SetWriteDeadline(time.Time{}) == nil && srv.writeTO > 0
+	s.wr.deadlines = http.NewResponseController(w).SetWriteDeadline(time.Time{}) == nil && srv.writeTO > 0
 	w.WriteHeader(http.StatusOK)
 	if srv.heartbeat > 0 {
 		s.lastWrite.Store(int64(srv.now()))
