@@ -15,14 +15,57 @@ import (
 )
 
 // deliveries counts the events that reach the subscribers' writers during one publish.
+// The count is sharded (writer i counts in shard i mod len(shards), each on its own cache
+// line), so that implementations that deliver from several goroutines at once do not
+// pay for contention on one counter that only the benchmark has.
 type deliveries struct {
-	remaining atomic.Int64
-	done      chan struct{} // receives when remaining reaches zero
+	shards []shard
+	left   atomic.Int64  // shards with deliveries still to come
+	done   chan struct{} // receives when left reaches zero
 }
 
-// idle is what remaining holds between publishes: out of reach, so that nothing written
+type shard struct {
+	remaining atomic.Int64
+	size      int64 // writers that count here
+	_         [48]byte
+}
+
+// idle is what the counters hold between publishes: out of reach, so that nothing written
 // then (a preamble, a warm-up event) completes a publish.
 const idle = 1 << 62
+
+func newDeliveries(n int) *deliveries {
+	c := &deliveries{shards: make([]shard, min(64, (n+127)/128)), done: make(chan struct{}, 1)}
+	for i := range n {
+		c.shards[i%len(c.shards)].size++
+	}
+	c.disarm()
+	return c
+}
+
+// arm expects one delivery to every writer.
+func (c *deliveries) arm() {
+	for i := range c.shards {
+		c.shards[i].remaining.Store(c.shards[i].size)
+	}
+	c.left.Store(int64(len(c.shards)))
+}
+
+func (c *deliveries) disarm() {
+	for i := range c.shards {
+		c.shards[i].remaining.Store(idle)
+	}
+	c.left.Store(idle)
+}
+
+// pending returns how many deliveries of the armed publish have not happened.
+func (c *deliveries) pending() int64 {
+	var n int64
+	for i := range c.shards {
+		n += max(0, c.shards[i].remaining.Load())
+	}
+	return n
+}
 
 // subWriter is a subscriber's http.ResponseWriter: it discards what it is given and
 // counts, at each Flush that follows a Write, one delivered event. Every implementation
@@ -31,6 +74,7 @@ const idle = 1 << 62
 type subWriter struct {
 	h       http.Header
 	c       *deliveries
+	shard   *shard
 	dirty   bool
 	flushes atomic.Int64
 }
@@ -48,7 +92,7 @@ func (w *subWriter) Flush() {
 	w.flushes.Add(1)
 	if w.dirty {
 		w.dirty = false
-		if w.c.remaining.Add(-1) == 0 {
+		if w.shard.remaining.Add(-1) == 0 && w.c.left.Add(-1) == 0 {
 			w.c.done <- struct{}{}
 		}
 	}
@@ -144,11 +188,10 @@ type subscribed struct {
 func subscribe(tb testing.TB, f fanout, n int) *subscribed {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &subscribed{f: f, c: &deliveries{done: make(chan struct{}, 1)}, cancel: cancel}
-	s.c.remaining.Store(idle)
+	s := &subscribed{f: f, c: newDeliveries(n), cancel: cancel}
 	s.writers = make([]*subWriter, n)
 	for i := range s.writers {
-		w := &subWriter{h: http.Header{}, c: s.c}
+		w := &subWriter{h: http.Header{}, c: s.c, shard: &s.c.shards[i%len(s.c.shards)]}
 		s.writers[i] = w
 		// Each request has its own context, as net/http gives it; cancelling ctx ends all.
 		rctx, rcancel := context.WithCancel(ctx)
@@ -208,7 +251,7 @@ func (s *subscribed) flushes() int64 {
 // publishAll publishes once and waits until every subscriber's writer has flushed the
 // event, failing after timer fires.
 func (s *subscribed) publishAll(tb testing.TB, timer *time.Timer, timeout time.Duration) {
-	s.c.remaining.Store(int64(len(s.writers)))
+	s.c.arm()
 	if err := s.f.publish(); err != nil {
 		tb.Fatal(err)
 	}
@@ -217,13 +260,13 @@ func (s *subscribed) publishAll(tb testing.TB, timer *time.Timer, timeout time.D
 	case <-s.c.done:
 	case <-timer.C:
 		tb.Fatalf("publish to %d subscribers: %d not delivered after %v",
-			len(s.writers), s.c.remaining.Load(), timeout)
+			len(s.writers), s.c.pending(), timeout)
 	}
 }
 
 // close cancels every request, shuts the server down and waits for the handlers.
 func (s *subscribed) close(tb testing.TB) {
-	s.c.remaining.Store(idle)
+	s.c.disarm()
 	s.cancel()
 	done := make(chan struct{})
 	go func() { s.served.Wait(); close(done) }()
@@ -243,12 +286,13 @@ func (s *subscribed) close(tb testing.TB) {
 // the moment the last subscriber's writer has flushed the event: the publish call and the
 // delivery to every writer. It reports ns/subscriber too.
 //
-// The implementations deliver differently: polysse queues the encoded frame for each
-// session and each session's own goroutine writes it (a slow subscriber delays nobody);
-// go-sse's Joe writes to every subscriber in turn from its one goroutine (a slow one
-// delays all); r3labs hands the event to each subscriber's channel from the stream's
-// goroutine (which blocks when one subscriber's buffer of 64 is full), and each
-// subscriber's handler goroutine writes it.
+// The implementations deliver differently: polysse encodes the event once, queues the
+// frame for each session and puts the session on a run queue served by a small elastic
+// pool of writer goroutines (another worker starts when one is stuck on a slow client,
+// so a slow subscriber delays nobody); go-sse's Joe writes to every subscriber in turn
+// from its one goroutine (a slow one delays all); r3labs hands the event to each
+// subscriber's channel from the stream's goroutine (which blocks when one subscriber's
+// buffer of 64 is full), and each subscriber's handler goroutine writes it.
 func BenchmarkPublish(b *testing.B) {
 	for _, n := range []int{10, 1000, 10000} {
 		b.Run(fmt.Sprintf("%dsubs", n), func(b *testing.B) {

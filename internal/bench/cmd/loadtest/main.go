@@ -11,8 +11,9 @@
 // tmaxmax/go-sse (Server with its default provider, Joe), r3labs/sse/v2, and two bare
 // net/http handlers, which give what net/http itself costs per connection: "net/http"
 // sends the headers, flushes and blocks until the client goes away (a streaming handler
-// that writes from its own goroutine, as polysse's and r3labs' do); "net/http-noflush"
-// only blocks (go-sse's handler goroutine also never writes: its provider does).
+// that writes from its own goroutine, as r3labs' does); "net/http-noflush" only blocks
+// (the handler goroutines of go-sse and polysse do not write either: go-sse's provider
+// and polysse's writer pool do, so the handlers never grow the write path's deep stack).
 //
 //	go run ./cmd/loadtest                 # all servers, 5,000 connections
 //	go run ./cmd/loadtest -n 1000 -servers polysse,go-sse
