@@ -22,7 +22,7 @@ import (
 //   - A handler goroutine only waits for its session to end, so it never grows the deep
 //     stack of the write path: an idle connection costs what net/http itself costs.
 const (
-	stallCheck  = time.Millisecond
+	stallCheck  = 5 * time.Millisecond
 	idleTimeout = 100 * time.Millisecond
 	perWorker   = 64 // queued sessions that justify one more running worker
 )
