@@ -133,9 +133,14 @@ type Verdict int
 
 // The verdicts.
 const (
+	// VerdictDefault: apply the specification's rule (a 200 with Content-Type
+	// text/event-stream opens, anything else fails), so that a Classify function only
+	// decides the responses it cares about.
+	VerdictDefault Verdict = iota
 	// VerdictOpen: read the body as an event stream.
-	VerdictOpen Verdict = iota
-	// VerdictRetry: discard the response and reconnect with backoff.
+	VerdictOpen
+	// VerdictRetry: discard the response and reconnect with backoff, waiting at least what
+	// a Retry-After header asks (capped by RetryPolicy.Max).
 	VerdictRetry
 	// VerdictFatal: fail the connection for good.
 	VerdictFatal
@@ -169,11 +174,21 @@ type RetryPolicy struct {
 // DefaultReconnectionTime is the reconnection time before any retry field, as in browsers.
 const DefaultReconnectionTime = 3 * time.Second
 
-func (rp *RetryPolicy) delay(initial time.Duration, n int) time.Duration {
-	limit := rp.Max
-	if limit <= 0 {
-		limit = max(time.Minute, initial)
+// limit is the largest delay: Max, or one minute (Initial when larger) when Max is zero.
+func (rp *RetryPolicy) limit(initial time.Duration) time.Duration {
+	if rp.Max > 0 {
+		return rp.Max
 	}
+	return max(time.Minute, initial)
+}
+
+// capped returns d capped by the largest delay.
+func (rp *RetryPolicy) capped(d, initial time.Duration) time.Duration {
+	return min(d, rp.limit(initial))
+}
+
+func (rp *RetryPolicy) delay(initial time.Duration, n int) time.Duration {
+	limit := rp.limit(initial)
 	d := float64(min(initial, limit))
 	for i := 1; i < n && rp.Multiplier > 1 && d < float64(limit); i++ {
 		d *= rp.Multiplier
@@ -208,8 +223,8 @@ type ClientOptions struct {
 	LastEventIDQueryParameter string
 	// Retry is the reconnection backoff.
 	Retry RetryPolicy
-	// Classify, if set, decides what to do with each response instead of the
-	// specification's rule (200 with Content-Type text/event-stream opens, anything else
+	// Classify, if set, decides what to do with each response; VerdictDefault leaves it to
+	// the specification's rule (200 with Content-Type text/event-stream opens, anything else
 	// fails). It must not read the body. A response with an SSE-Outcome header and a status
 	// other than 200 is never classified: it closes the client.
 	Classify func(*Response) Verdict
@@ -239,6 +254,11 @@ type ClientOptions struct {
 	OnError func(*ErrorInfo)
 	// OnClose is called once, when the client has closed for any reason.
 	OnClose func(*CloseInfo)
+	// OnDrain, if set, is called after the events of a read have been delivered, before
+	// the client waits for more bytes (not after a read that completed no event): a
+	// consumer that batches events (the wasm binding does) delivers its batch there. Like the other callbacks, its time does not count
+	// as server silence for the heartbeat watchdog.
+	OnDrain func()
 }
 
 // Client is a reconnecting event stream client with the behaviour of EventSource (WHATWG
@@ -341,7 +361,17 @@ func (c *Client) finish() {
 func (c *Client) closed() bool { return c.ReadyState() == Closed }
 
 // stopped reports whether the run must stop: the client closed or its context ended.
-func (c *Client) stopped(ctx Context) bool { return c.closed() || ctx.Err() != nil }
+func (c *Client) stopped(ctx *scope) bool {
+	if c.closed() {
+		return true
+	}
+	select {
+	case <-ctx.done:
+		return true
+	default:
+		return false
+	}
+}
 
 // Run connects and delivers events to the callbacks until the client closes. It returns
 // nil when the client closed normally (Close, a cancelled ctx, completion, 204) and the
@@ -453,7 +483,7 @@ func (c *Client) loop(ctx *scope, onEvent func(Event)) {
 			return
 		}
 		// Reestablish the connection: announce, wait, try again.
-		delay := max(c.opts.Retry.delay(initial, failures), o.after)
+		delay := max(c.opts.Retry.delay(initial, failures), c.opts.Retry.capped(o.after, initial))
 		if !c.state.CompareAndSwap(int32(Open), int32(Connecting)) && c.closed() {
 			return
 		}
@@ -500,6 +530,9 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 	if err != nil {
 		return outcome{err: err}
 	}
+	if c.stopped(ctx) { // closed while HeaderFunc ran
+		return outcome{}
+	}
 	var watchdog *time.Timer
 	timeout := c.opts.HeartbeatTimeout
 	if timeout > 0 {
@@ -537,11 +570,16 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 			return o
 		}
 	}
-	verdict := VerdictFatal
+	eventStream := isEventStream(resp.Header.Get("Content-Type"))
+	verdict := VerdictDefault
 	if c.opts.Classify != nil {
 		verdict = c.opts.Classify(resp)
-	} else if resp.StatusCode == 200 && isEventStream(resp.Header.Get("Content-Type")) {
-		verdict = VerdictOpen
+	}
+	if verdict == VerdictDefault {
+		verdict = VerdictFatal
+		if resp.StatusCode == 200 && eventStream {
+			verdict = VerdictOpen
+		}
 	}
 	switch verdict {
 	case VerdictRetry:
@@ -553,7 +591,7 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 		switch {
 		case resp.StatusCode == 204:
 			reason = CloseNoContent
-		case resp.StatusCode == 200:
+		case resp.StatusCode == 200 && !eventStream:
 			reason = CloseContentType
 		}
 		o.close = &CloseInfo{Reason: reason, Fatal: reason != CloseNoContent, Status: o.status, StatusText: o.text}
@@ -581,7 +619,9 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 		}
 	}
 
-	p.Reset(c.LastEventID())
+	last := c.LastEventID()
+	delivered := false // events delivered since the last OnDrain
+	p.Reset(last)
 	for {
 		if watchdog != nil {
 			watchdog.Reset(timeout)
@@ -595,10 +635,14 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 			if !ok {
 				break
 			}
-			c.setLastID(ev.ID)
+			if ev.ID != last { // the parser hands out the same string while the ID is unchanged
+				last = ev.ID
+				c.setLastID(last)
+			}
 			if onEvent != nil {
 				onEvent(ev)
 			}
+			delivered = true
 			switch {
 			case c.opts.CompleteEvent != "" && ev.Type == c.opts.CompleteEvent:
 				o.close = &CloseInfo{Reason: CloseComplete, Data: ev.Data}
@@ -611,6 +655,13 @@ func (c *Client) connect(ctx *scope, t Transport, p *Parser, onEvent func(Event)
 		c.setLastID(p.LastEventID()) // an id-only dispatch changes it too
 		if c.stopped(ctx) {
 			return o
+		}
+		if f := c.opts.OnDrain; f != nil && delivered {
+			delivered = false
+			f()
+			if c.stopped(ctx) {
+				return o
+			}
 		}
 		if err := p.Err(); err != nil {
 			o.close = &CloseInfo{Reason: CloseEventTooLarge, Fatal: true, Err: err}

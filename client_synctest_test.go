@@ -504,3 +504,44 @@ func TestClientSynctestHeartbeatSlowConsumer(t *testing.T) {
 		assert.Len(t, s.requests(), 1)
 	})
 }
+
+// TestClientSynctestRetryAfterCappedByMax: a Retry-After longer than RetryPolicy.Max waits
+// Max, so that a server cannot park a client for a day.
+func TestClientSynctestRetryAfterCappedByMax(t *testing.T) {
+	replies := []clientTestReply{clientTestStatus(503, "Retry-After", "86400"), clientTestHeld()}
+	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
+		c, _ := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+			Transport: s.Transport,
+			Classify:  clientTestClassify,
+			Retry:     sse.RetryPolicy{Initial: 2 * time.Second, Max: 4 * time.Second},
+		}, "open")
+		require.NoError(t, clientTestRun(t, s, c))
+		assert.Equal(t, clientTestSeconds(4), clientTestGaps(s.requests()))
+	})
+}
+
+// TestClientSynctestOnDrain: OnDrain follows the events of each read, before the client
+// waits for more bytes, and its time does not count as server silence.
+func TestClientSynctestOnDrain(t *testing.T) {
+	replies := []clientTestReply{clientTestHeld("data: a\n\ndata: b\n\n", time.Second, "data: c\n\n")}
+	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
+		var log []string
+		c := sse.NewClient(s.URL+"/stream", &sse.ClientOptions{
+			Transport:        s.Transport,
+			HeartbeatTimeout: 5 * time.Second,
+			OnEvent:          func(ev sse.Event) { log = append(log, "event "+ev.Data) },
+			OnError:          func(e *sse.ErrorInfo) { log = append(log, "error") },
+			OnDrain: func() {
+				log = append(log, "drain")
+				time.Sleep(10 * time.Second) // longer than the heartbeat timeout
+			},
+		})
+		done := clientTestStart(t.Context(), c)
+		s.settle()
+		time.Sleep(27 * time.Second) // the reconnect would come at 28s
+		c.Close()
+		require.NoError(t, clientTestAwait(t, s, done, "Run"))
+		// Reads at 0s and 10s deliver events; the heartbeat timeout then aborts at 25s.
+		assert.Equal(t, []string{"event a", "event b", "drain", "event c", "drain", "error"}, log)
+	})
+}

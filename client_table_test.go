@@ -635,8 +635,21 @@ func clientTestTable() []clientTestCase {
 			requests: 3,
 		},
 		{
-			name:    "Classify VerdictFatal fails a 200 with content-type",
+			name:    "Classify VerdictFatal fails a good 200 with http-status",
 			replies: []clientTestReply{clientTestStream("data: x\n\n")},
+			opts: func() sse.ClientOptions {
+				return sse.ClientOptions{Classify: func(*sse.Response) sse.Verdict { return sse.VerdictFatal }}
+			},
+			want: []string{
+				`error CLOSED attempt=1 status=200(OK) retryIn=0s err=nil`,
+				`close http-status fatal=true local=false status=200(OK) data="" err=nil CLOSED`,
+			},
+			requests: 1,
+			err:      sse.CloseHTTPStatus,
+		},
+		{
+			name:    "Classify VerdictFatal fails a text/plain 200 with content-type",
+			replies: []clientTestReply{{header: []string{"Content-Type", "text/plain"}, body: []any{"data: x\n\n"}, hold: true}},
 			opts: func() sse.ClientOptions {
 				return sse.ClientOptions{Classify: func(*sse.Response) sse.Verdict { return sse.VerdictFatal }}
 			},
@@ -646,6 +659,24 @@ func clientTestTable() []clientTestCase {
 			},
 			requests: 1,
 			err:      sse.CloseContentType,
+		},
+		{
+			name:    "Classify VerdictDefault leaves a 401 to the specification's rule",
+			replies: []clientTestReply{{status: 401}},
+			opts: func() sse.ClientOptions {
+				return sse.ClientOptions{Classify: func(r *sse.Response) sse.Verdict {
+					if r.StatusCode == 503 {
+						return sse.VerdictRetry
+					}
+					return sse.VerdictDefault
+				}}
+			},
+			want: []string{
+				`error CLOSED attempt=1 status=401(Unauthorized) retryIn=0s err=nil`,
+				`close http-status fatal=true local=false status=401(Unauthorized) data="" err=nil CLOSED`,
+			},
+			requests: 1,
+			err:      sse.CloseHTTPStatus,
 		},
 		{
 			name:    "Classify VerdictOpen opens a text/plain 200",

@@ -8,9 +8,11 @@ import (
 	"github.com/polysse/sse"
 )
 
-// jsError is a JavaScript exception or rejection value turned into a Go error.
+// jsError is a JavaScript exception or rejection value turned into a Go error. cors and
+// permanent carry the flags the fetch helpers set on their errors.
 type jsError struct {
-	name, message string
+	name, message   string
+	cors, permanent bool
 }
 
 func (e *jsError) Error() string {
@@ -24,7 +26,8 @@ func newJSError(v js.Value) *jsError {
 	if v.Type() == js.TypeObject {
 		name, msg := v.Get("name"), v.Get("message")
 		if name.Type() == js.TypeString || msg.Type() == js.TypeString {
-			return &jsError{name: stringOr(name, ""), message: stringOr(msg, "")}
+			return &jsError{name: stringOr(name, ""), message: stringOr(msg, ""),
+				cors: v.Get("cors").Truthy(), permanent: v.Get("permanent").Truthy()}
 		}
 	}
 	return &jsError{message: safeString(v)}
@@ -48,15 +51,19 @@ func safeString(v js.Value) (s string) {
 }
 
 // try runs f and turns a JavaScript exception (which syscall/js raises as a panic of
-// js.Error) into an error.
+// js.Error) or a value of the wrong type (a panic of *js.ValueError, say Int on a string)
+// into an error, so that bad values from JavaScript end one source, never the module.
 func try(f func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if je, ok := r.(js.Error); ok {
-				err = newJSError(je.Value)
-				return
+			switch e := r.(type) {
+			case js.Error:
+				err = newJSError(e.Value)
+			case *js.ValueError:
+				err = &jsError{name: "TypeError", message: e.Error()}
+			default:
+				panic(r)
 			}
-			panic(r)
 		}
 	}()
 	f()
@@ -65,32 +72,48 @@ func try(f func()) (err error) {
 
 var errNotPromise = errors.New("jsbridge: not a promise")
 
-// await waits for a thenable and returns its value, or its rejection as an error. It must
-// not be called from inside a js.FuncOf callback: it blocks the calling goroutine.
-func await(p js.Value) (js.Value, error) {
-	if p.Type() != js.TypeObject && p.Type() != js.TypeFunction || p.Get("then").Type() != js.TypeFunction {
-		return js.Undefined(), errNotPromise
+// await waits for a thenable and returns its value, or its rejection as an error, or
+// ctx's error once ctx is done (the callbacks then stay registered until the promise
+// settles, and release themselves). A value that is not a thenable is returned as is. It
+// must not be called from inside a js.FuncOf callback: it blocks the calling goroutine.
+func await(ctx sse.Context, p js.Value) (js.Value, error) {
+	if (p.Type() != js.TypeObject && p.Type() != js.TypeFunction) || p.Get("then").Type() != js.TypeFunction {
+		return p, nil
 	}
 	type result struct {
 		v   js.Value
 		err error
 	}
 	ch := make(chan result, 1)
-	onValue := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: arg(args, 0)}
+	var onValue, onError js.Func
+	settle := func(r result) {
+		ch <- r
+		onValue.Release()
+		onError.Release()
+	}
+	onValue = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		settle(result{v: arg(args, 0)})
 		return nil
 	})
-	onError := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{err: newJSError(arg(args, 0))}
+	onError = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		settle(result{err: newJSError(arg(args, 0))})
 		return nil
 	})
-	defer onValue.Release()
-	defer onError.Release()
 	if err := try(func() { p.Call("then", onValue, onError) }); err != nil {
+		onValue.Release()
+		onError.Release()
 		return js.Undefined(), err
 	}
-	r := <-ch
-	return r.v, r.err
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-done:
+		return js.Undefined(), ctx.Err()
+	}
 }
 
 func arg(args []js.Value, i int) js.Value {
@@ -102,16 +125,6 @@ func arg(args []js.Value, i int) js.Value {
 
 // isFunction reports whether v is callable.
 func isFunction(v js.Value) bool { return v.Type() == js.TypeFunction }
-
-var noop = js.FuncOf(func(js.Value, []js.Value) any { return nil })
-
-// ignoreRejection marks a promise whose outcome nobody awaits as handled, so that a
-// rejection (a cancelled stream, say) does not surface as an unhandled rejection.
-func ignoreRejection(p js.Value) {
-	if p.Type() == js.TypeObject && isFunction(p.Get("catch")) {
-		p.Call("catch", noop)
-	}
-}
 
 // onDone calls f once ctx is done, unless the returned stop function is called first. It
 // uses one goroutine, which stop ends.

@@ -20,7 +20,7 @@ const (
 
 // Register installs the binding on api, the object the JavaScript loader receives:
 // api.open(sink, url, options) starts a client and returns a handle with a close method.
-// It also makes FetchTransport the default transport of sse clients.
+// options.transport is the fetchHelpers object of web/src/core.js (see FetchTransport).
 //
 // The sink is the JavaScript EventSource object; the binding calls its methods _open,
 // _batch, _error and _close (see web/src). Events travel in batches: the binding writes
@@ -29,7 +29,6 @@ const (
 // the last event ID, then the data, each as a little-endian uint32 length followed by
 // UTF-8 bytes.
 func Register(api js.Value) {
-	sse.DefaultTransport = &FetchTransport{}
 	api.Set("open", js.FuncOf(open))
 }
 
@@ -60,10 +59,25 @@ func open(_ js.Value, args []js.Value) any {
 	})
 	handle := js.Global().Get("Object").New()
 	handle.Set("close", b.handle)
-	go func() {
-		_ = b.client.Run(nil)
-	}()
+	go b.run()
 	return handle
+}
+
+// run runs the client. A panic (a bug, since bad JavaScript values are turned into
+// errors) ends this source, having closed it, and never the module and the other sources.
+func (b *binding) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := "polysse: internal error: "
+			if e, ok := r.(error); ok {
+				msg += e.Error()
+			} else if s, ok := r.(string); ok {
+				msg += s
+			}
+			js.Global().Get("console").Call("error", msg)
+		}
+	}()
+	_ = b.client.Run(nil)
 }
 
 func (b *binding) options(opts js.Value) *sse.ClientOptions {
@@ -75,9 +89,10 @@ func (b *binding) options(opts js.Value) *sse.ClientOptions {
 		CompleteEvent:             str(opts, "completeEvent"),
 		FatalEvent:                str(opts, "fatalEvent"),
 		MaxEventSize:              intOf(opts.Get("maxEventSize")),
-		Transport:                 &FetchTransport{Fetch: opts.Get("fetch"), BeforeRead: b.flush},
+		Transport:                 &FetchTransport{Helpers: opts.Get("transport"), Fetch: opts.Get("fetch")},
 		OnOpen:                    b.onOpen,
 		OnEvent:                   b.add,
+		OnDrain:                   b.flush,
 		OnError:                   b.onError,
 		OnClose:                   b.onClose,
 	}
@@ -102,7 +117,9 @@ func (b *binding) options(opts js.Value) *sse.ClientOptions {
 		o.HeartbeatTimeout = ms(hb)
 	}
 	if h := opts.Get("headers"); isFunction(h) {
-		o.HeaderFunc = func(sse.Context) (sse.Header, error) { return callHeaders(h) }
+		o.HeaderFunc = func(ctx sse.Context) (sse.Header, error) { return callHeaders(ctx, h) }
+	} else if h.Type() == js.TypeObject {
+		o.Header, _ = headerPairs(h) // validated by the JavaScript side
 	}
 	if f := opts.Get("classify"); isFunction(f) {
 		o.Classify = func(r *sse.Response) sse.Verdict {
@@ -111,6 +128,8 @@ func (b *binding) options(opts js.Value) *sse.ClientOptions {
 				return sse.VerdictFatal
 			}
 			switch v {
+			case "default":
+				return sse.VerdictDefault
 			case "open":
 				return sse.VerdictOpen
 			case "retry":
@@ -122,23 +141,30 @@ func (b *binding) options(opts js.Value) *sse.ClientOptions {
 	return o
 }
 
-// callHeaders calls the sink's normalised headers function, which returns a Promise of an
-// array of [name, value] pairs.
-func callHeaders(f js.Value) (sse.Header, error) {
+// callHeaders calls the normalised headers function, which returns a Promise of an array
+// of [name, value] pairs.
+func callHeaders(ctx sse.Context, f js.Value) (sse.Header, error) {
 	var p js.Value
 	if err := try(func() { p = f.Invoke() }); err != nil {
 		return nil, err
 	}
-	pairs, err := await(p)
+	pairs, err := await(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	return headerPairs(pairs)
+}
+
+// headerPairs converts an array of [name, value] string pairs.
+func headerPairs(pairs js.Value) (sse.Header, error) {
 	h := sse.Header{}
-	for i, n := 0, pairs.Length(); i < n; i++ {
-		kv := pairs.Index(i)
-		h.Add(kv.Index(0).String(), kv.Index(1).String())
-	}
-	return h, nil
+	err := try(func() {
+		for i, n := 0, pairs.Length(); i < n; i++ {
+			kv := pairs.Index(i)
+			h.Add(kv.Index(0).String(), kv.Index(1).String())
+		}
+	})
+	return h, err
 }
 
 func str(o js.Value, key string) string {
@@ -211,6 +237,9 @@ func (b *binding) flush() {
 		b.buf = nil
 	}
 	b.call("_batch", b.u8, n, count)
+	if b.u8Len > 4*maxBatch {
+		b.u8, b.u8Len = js.Undefined(), 0 // grown for one large event: let it go
+	}
 }
 
 // call calls a sink method; an exception there is reported, never fatal to the module.

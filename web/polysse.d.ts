@@ -34,8 +34,11 @@ export interface PolysseEventSourceInit extends EventSourceInit {
   fetch?: typeof fetch;
   /** Reconnection backoff. */
   retry?: RetryOptions;
-  /** Decide per response: open it, retry with backoff, or fail for good. */
-  classify?: (response: Response) => 'open' | 'retry' | 'fatal';
+  /** Decide per response: open it, retry with backoff (at least its Retry-After, capped
+   * by retry.max), or fail for good; undefined (or 'default') leaves the response to the
+   * native rule (200 text/event-stream opens, anything else fails). The body is not read
+   * yet: classify may clone the response to look at it. */
+  classify?: (response: Response) => 'open' | 'retry' | 'fatal' | 'default' | undefined | void;
   /** ms without any byte before the connection is aborted and reestablished; 'auto' uses
    * the server's SSE-Heartbeat-Interval header plus a third. */
   heartbeatTimeout?: number | 'auto';

@@ -57,7 +57,7 @@ function bodyBytes(body) {
 function normalize(init) {
   if (init === undefined || init === null) init = {};
   if (!isObject(init)) throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
-  const o = { withCredentials: Boolean(init.withCredentials) };
+  const o = { withCredentials: Boolean(init.withCredentials), transport: fetchHelpers };
   const method = optString(init, 'method');
   o.method = method === undefined ? 'GET' : method.toUpperCase();
   o.body = bodyBytes(init.body);
@@ -68,8 +68,7 @@ function normalize(init) {
   if (typeof headers === 'function') {
     o.headers = async () => headerPairs(await headers());
   } else if (headers !== undefined && headers !== null) {
-    const pairs = headerPairs(headers);
-    o.headers = () => Promise.resolve(pairs);
+    o.headers = headerPairs(headers); // static: converted once, sent on every attempt
   }
   if (init.fetch !== undefined && init.fetch !== null) {
     if (typeof init.fetch !== 'function') throw new TypeError("Failed to construct 'EventSource': fetch must be a function.");
@@ -99,8 +98,9 @@ function normalize(init) {
         reportError(e);
         return 'fatal';
       }
-      if (v === 'open' || v === 'retry' || v === 'fatal') return v;
-      reportError(new TypeError(`polysse: classify returned ${String(v)}; expected 'open', 'retry' or 'fatal'. Treating it as 'fatal'.`));
+      if (v === undefined || v === null) return 'default'; // the specification's rule decides
+      if (v === 'open' || v === 'retry' || v === 'fatal' || v === 'default') return v;
+      reportError(new TypeError(`polysse: classify returned ${String(v)}; expected 'open', 'retry', 'fatal' or undefined. Treating it as 'fatal'.`));
       return 'fatal';
     };
   }
@@ -113,6 +113,157 @@ function normalize(init) {
   o.maxEventSize = optNumber(init, 'maxEventSize', '');
   o.openWhenHidden = init.openWhenHidden === undefined ? true : Boolean(init.openWhenHidden);
   return o;
+}
+
+// fetchHelpers is the JavaScript half of the Go fetch transport (jsbridge.FetchTransport):
+// what is JavaScript's to do stays here, which keeps the wasm module small.
+const fetchHelpers = {
+  // fetch starts one request and returns {abort, result}. result resolves to the response
+  // with its headers as [name, value] pairs and read/cancel for the body, or rejects with an
+  // Error whose cors (a CORS refusal) or permanent (it will not get better) flag is set.
+  fetch(url, method, headers, body, withCredentials, fetchFn) {
+    const ac = new AbortController();
+    const send = (pairs) => {
+      const f = typeof fetchFn === 'function' ? fetchFn : globalThis.fetch;
+      if (typeof f !== 'function') throw Object.assign(new TypeError('fetch is not available'), { permanent: true });
+      const h = new Headers();
+      for (const [k, v] of pairs) {
+        if (k.toLowerCase() === 'cache-control') continue; // cache: 'no-store' sends it, without a preflight
+        h.append(k, k.toLowerCase() === 'last-event-id' ? byteString(v) : v);
+      }
+      return f(url, {
+        method, headers: h, body, signal: ac.signal, cache: 'no-store', redirect: 'follow',
+        credentials: withCredentials ? 'include' : 'same-origin',
+      });
+    };
+    const result = (async () => {
+      let response;
+      try {
+        response = await send(headers);
+      } catch (e) {
+        if (ac.signal.aborted) throw e;
+        if (!(await corsRefused(url, withCredentials, fetchFn, ac.signal))) throw e;
+        const rest = headers.filter(([k]) => k.toLowerCase() !== 'last-event-id');
+        if (rest.length === headers.length) throw Object.assign(new Error(`CORS refused: ${e.message}`), { cors: true });
+        // Native EventSource sends Last-Event-ID cross-origin without a preflight; fetch
+        // cannot, so a server that does not answer preflights refuses the reconnect. Reconnect
+        // without the header rather than fail: the stream resumes from its start.
+        console.warn('polysse: the server refused the CORS preflight that the Last-Event-ID header needs; reconnecting without it. ' +
+          'Allow the header in Access-Control-Allow-Headers, or set lastEventIdQueryParameter.');
+        try {
+          response = await send(rest);
+        } catch (e2) {
+          if (ac.signal.aborted) throw e2;
+          throw Object.assign(new Error(`CORS refused: ${e2.message}`), { cors: true });
+        }
+      }
+      if (!(response instanceof Response) && (typeof response !== 'object' || response === null || typeof response.status !== 'number')) {
+        throw Object.assign(new TypeError('the fetch function did not resolve to a Response'), { permanent: true });
+      }
+      return responseHandle(response);
+    })();
+    result.catch(() => {}); // Go awaits it; an abort after Go gave up must not go unhandled
+    return { abort: () => ac.abort(), result };
+  },
+};
+
+// byteString returns the string whose code units are the UTF-8 bytes of s: the form in
+// which a header value (a ByteString) carries non-ASCII text, as native EventSource sends
+// Last-Event-ID.
+function byteString(s) {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(s) ? s : String.fromCharCode(...encoder.encode(s));
+}
+
+// corsRefused tells a CORS refusal from a network error after a cross-origin fetch failed:
+// a no-cors HEAD to the same URL succeeds when the server is up, so the failure was the
+// browser's CORS check. The server sees the probe; it is sent only after a failed
+// cross-origin request. Same-origin failures are not probed (a network error costs no extra
+// request); outside a browser document or worker there is no CORS.
+async function corsRefused(url, withCredentials, fetchFn, signal) {
+  if (typeof location === 'undefined' || !location.origin || location.origin === 'null') return false;
+  try {
+    if (new URL(url, location.href).origin === location.origin) return false;
+    const f = typeof fetchFn === 'function' ? fetchFn : globalThis.fetch;
+    const ac = new AbortController();
+    signal.addEventListener('abort', () => ac.abort(), { once: true });
+    await f(url, { method: 'HEAD', mode: 'no-cors', cache: 'no-store', signal: ac.signal, credentials: withCredentials ? 'include' : 'same-origin' });
+    ac.abort();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// responseHandle wraps a Response for Go. The body is read from the first read() on (so
+// that classify may still clone the Response), keeping one read pending and a few chunks
+// ahead of the parser: a stream that errors discards the chunks still queued in it.
+function responseHandle(response) {
+  const ahead = 8;
+  let reader = null;
+  const queue = [];
+  let ended = false;
+  let failure = null;
+  let pending = false;
+  let wake = null;
+  const pump = () => {
+    if (pending || ended || failure || queue.length >= ahead) return;
+    pending = true;
+    reader.read().then(({ done, value }) => {
+      pending = false;
+      if (done) ended = true;
+      else if (value instanceof Uint8Array) queue.push(value);
+      else failure = Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true });
+      if (wake) wake();
+      pump();
+    }, (e) => {
+      pending = false;
+      failure = e;
+      if (wake) wake();
+    });
+  };
+  const headers = [];
+  response.headers.forEach((v, k) => headers.push([k, v]));
+  return {
+    response,
+    status: response.status,
+    statusText: response.statusText,
+    url: response.url,
+    headers,
+    read() {
+      if (!reader) {
+        if (!response.body) return Promise.resolve(null);
+        reader = response.body.getReader();
+      }
+      pump();
+      const next = () => {
+        if (queue.length) {
+          const chunk = queue.shift();
+          pump();
+          return chunk;
+        }
+        if (failure) throw failure;
+        if (ended) return null;
+        return undefined;
+      };
+      const now = next();
+      if (now !== undefined) return Promise.resolve(now);
+      return new Promise((resolve, reject) => {
+        wake = () => {
+          try {
+            const v = next();
+            if (v !== undefined) { wake = null; resolve(v); }
+          } catch (e) { wake = null; reject(e); }
+        };
+      });
+    },
+    cancel() {
+      ended = true;
+      queue.length = 0;
+      if (reader) reader.cancel().catch(() => {});
+      else if (response.body) response.body.cancel().catch(() => {});
+    },
+  };
 }
 
 function reportError(e) {

@@ -10,12 +10,17 @@ export async function init(options = {}) {
   return loaded;
 }
 
+// GoClass is wasm_exec.js's Go class, kept once loaded: the module cache runs
+// wasm_exec.js only once, so a retry after a failed load must not expect it to define Go
+// again.
+let GoClass;
+
 async function load(options) {
   const module = source(options).then(compile);
   module.catch(() => {}); // reported through the returned promise, below
   const execURL = new URL('./wasm_exec.js', import.meta.url).href;
-  const Go = await withOwnGo(() => import(execURL));
-  return runGo(Go, instantiate(module));
+  GoClass ??= await withOwnGo(() => import(/* webpackIgnore: true */ /* @vite-ignore */ execURL));
+  return runGo(GoClass, instantiate(module));
 }
 
 // source resolves options to what compile takes: a module, bytes (a file: URL is read from
@@ -25,7 +30,7 @@ async function source(options) {
   if (s instanceof WebAssembly.Module || s instanceof ArrayBuffer || ArrayBuffer.isView(s)) return s;
   const url = new URL(String(s), import.meta.url);
   if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
     return readFile(url);
   }
   return url.href;
