@@ -23,14 +23,20 @@ type demo struct {
 	clock   *server.Server
 }
 
-func newDemo() *demo {
+// handle mounts a new server.Server on pattern.
+func (d *demo) handle(pattern string, opts server.Options) *server.Server {
+	srv := server.New(opts)
+	d.servers = append(d.servers, srv)
+	d.mux.Handle(pattern, srv)
+	return srv
+}
+
+// newDemo builds the demo's routes; webDir is polysse's web build (web/dist), which the
+// side-by-side page at /compare loads.
+func newDemo(webDir string) *demo {
 	d := &demo{mux: http.NewServeMux()}
-	handle := func(pattern string, opts server.Options) *server.Server {
-		srv := server.New(opts)
-		d.servers = append(d.servers, srv)
-		d.mux.Handle(pattern, srv)
-		return srv
-	}
+	handle := d.handle
+	d.addCompare(webDir)
 
 	d.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -18,7 +18,7 @@ import (
 )
 
 func TestDemo(t *testing.T) {
-	d := newDemo()
+	d := newDemo("../../web/dist")
 	ts := httptest.NewServer(d.mux)
 	t.Cleanup(ts.Close)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -97,6 +97,90 @@ func TestDemo(t *testing.T) {
 			require.Equal(t, "message", ev.Type)
 			require.Equal(t, n(prev)+1, n(ev.ID), "the next tick, replayed")
 			break
+		}
+	})
+}
+
+func TestCompareRoutes(t *testing.T) {
+	d := newDemo(t.TempDir()) // no web build there
+	ts := httptest.NewServer(d.mux)
+	defer ts.Close()
+	defer func() {
+		for _, srv := range d.servers {
+			_ = srv.Shutdown(context.Background())
+		}
+	}()
+	get := func(path string) *http.Response {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		t.Cleanup(cancel)
+		req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+path, nil)
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	t.Run("the page", func(t *testing.T) {
+		if resp := get("/compare"); resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("a missing web build is a clear 404", func(t *testing.T) {
+		resp := get("/polysse/polysse.js")
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 404 || !strings.Contains(string(body), "make wasm") {
+			t.Fatalf("status %d, body %q", resp.StatusCode, body)
+		}
+	})
+	t.Run("503 twice per run, then a stream", func(t *testing.T) {
+		for i, want := range []int{503, 503, 200} {
+			resp := get("/events/unavailable?run=a")
+			if resp.StatusCode != want {
+				t.Fatalf("attempt %d: status %d, want %d", i+1, resp.StatusCode, want)
+			}
+			if want == 503 && resp.Header.Get("Retry-After") != "1" {
+				t.Fatalf("attempt %d: Retry-After %q", i+1, resp.Header.Get("Retry-After"))
+			}
+		}
+	})
+	t.Run("stall announces its heartbeat and sends two events", func(t *testing.T) {
+		resp := get("/events/stall")
+		if resp.Header.Get(sse.HeaderHeartbeatInterval) != "1000" {
+			t.Fatalf("SSE-Heartbeat-Interval %q", resp.Header.Get(sse.HeaderHeartbeatInterval))
+		}
+		rd := sse.NewReader(resp.Body, 0, "")
+		for i := 1; i <= 2; i++ {
+			if _, err := rd.Next(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	t.Run("drop resumes after Last-Event-ID and cuts the connection", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/events/drop", nil)
+		req.Header.Set("Last-Event-ID", "3")
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		rd := sse.NewReader(resp.Body, 0, "")
+		var ids []string
+		for {
+			ev, err := rd.Next()
+			if err != nil {
+				if err == io.EOF {
+					t.Fatal("the response ended cleanly; want a cut connection")
+				}
+				break
+			}
+			ids = append(ids, ev.ID)
+		}
+		if strings.Join(ids, ",") != "4,5,6" {
+			t.Fatalf("ids %v", ids)
 		}
 	})
 }
