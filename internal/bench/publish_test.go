@@ -187,12 +187,27 @@ type subscribed struct {
 // until every subscriber is live and nothing is in flight. It fails after 30 s.
 func subscribe(tb testing.TB, f fanout, n int) *subscribed {
 	tb.Helper()
+	return subscribeWith(tb, f, n, nil)
+}
+
+// subscribeWith is subscribe with w, when not nil, as the first subscriber's writer. w
+// is not counted in deliveries.
+func subscribeWith(tb testing.TB, f fanout, n int, w0 http.ResponseWriter) *subscribed {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &subscribed{f: f, c: newDeliveries(n), cancel: cancel}
 	s.writers = make([]*subWriter, n)
 	for i := range s.writers {
 		w := &subWriter{h: http.Header{}, c: s.c, shard: &s.c.shards[i%len(s.c.shards)]}
 		s.writers[i] = w
+		var rw http.ResponseWriter = w
+		if i == 0 && w0 != nil {
+			// w0 stands in for w: w stays in writers, flushed once, so that readiness
+			// does not wait on w0, and w0 counts in no shard.
+			w.flushes.Store(1)
+			s.c.shards[0].size--
+			rw = w0
+		}
 		// Each request has its own context, as net/http gives it; cancelling ctx ends all.
 		rctx, rcancel := context.WithCancel(ctx)
 		r, err := http.NewRequestWithContext(rctx, http.MethodGet, "http://bench.invalid/events?stream=bench", nil)
@@ -202,7 +217,7 @@ func subscribe(tb testing.TB, f fanout, n int) *subscribed {
 		r.Header.Set("Accept", "text/event-stream")
 		s.served.Go(func() {
 			defer rcancel() // as net/http does when the handler returns
-			f.ServeHTTP(w, r)
+			f.ServeHTTP(rw, r)
 		})
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -329,6 +344,83 @@ func TestPublishDelivers(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			if got, want := s.flushes()-before, int64(5*50); got != want {
 				t.Errorf("%d flushes for 5 publishes to 50 subscribers, want %d", got, want)
+			}
+		})
+	}
+}
+
+// stallWriter is a subscriber whose writes block, once stalled, until released: a client
+// that stopped reading.
+type stallWriter struct {
+	subWriter
+	stall atomic.Pointer[chan struct{}]
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	if ch := w.stall.Load(); ch != nil {
+		<-*ch
+	}
+	return w.subWriter.Write(p)
+}
+
+// TestSlowSubscriber shows what one stalled subscriber does to the others: 100
+// subscribers, one of which stops reading, then 100 events published one at a time, each
+// waited for (up to 2 s) at the 99 others. polysse must deliver all of them; for the
+// peers the test reports how far they got (go-sse's Joe writes to subscribers in turn
+// from one goroutine; r3labs' stream goroutine blocks once the stalled subscriber's
+// buffer of 64 events is full).
+func TestSlowSubscriber(t *testing.T) {
+	const n, events = 100, 100
+	for _, impl := range fanouts {
+		t.Run(impl.name, func(t *testing.T) {
+			f := impl.make()
+			own := newDeliveries(1) // the stalled writer's count, never armed
+			stalled := &stallWriter{subWriter: subWriter{h: http.Header{}, c: own, shard: &own.shards[0]}}
+			s := subscribeWith(t, f, n, stalled)
+			// Wait until the stalled subscriber is live too (go-sse's first flush comes
+			// with its first event).
+			deadline := time.Now().Add(10 * time.Second)
+			for stalled.flushes.Load() == 0 {
+				if time.Now().After(deadline) {
+					s.close(t)
+					t.Fatal("the subscriber to stall is not live after 10 s")
+				}
+				if f.warmUp() {
+					if err := f.publish(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond) // let warm-up deliveries finish
+			release := make(chan struct{})
+			stalled.stall.Store(&release)
+			defer s.close(t)
+			defer close(release) // first: lets a blocked publish or writer go on
+
+			timer := time.NewTimer(time.Hour)
+			defer timer.Stop()
+			got := 0
+			for ; got < events; got++ {
+				s.c.arm()
+				errc := make(chan error, 1)
+				go func() { errc <- f.publish() }()
+				timer.Reset(2 * time.Second)
+				select {
+				case <-s.c.done:
+				case <-timer.C:
+				}
+				if s.c.pending() > 0 {
+					break
+				}
+				if err := <-errc; err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.c.disarm()
+			t.Logf("%s: %d of %d events reached the %d other subscribers (2 s allowed each)", impl.name, got, events, n-1)
+			if impl.name == "polysse" && got < events {
+				t.Errorf("polysse: one stalled subscriber held up the others")
 			}
 		})
 	}
