@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/polysse/sse/server"
 	r3sse "github.com/r3labs/sse/v2"
@@ -77,6 +78,7 @@ type subWriter struct {
 	shard   *shard
 	dirty   bool
 	flushes atomic.Int64
+	_       [24]byte // 64 bytes in all: writers used by different goroutines share no cache line
 }
 
 func (w *subWriter) Header() http.Header { return w.h }
@@ -164,6 +166,8 @@ func (f *r3labsFanout) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.srv
 func (f *r3labsFanout) publish() error                                   { f.srv.Publish("bench", f.ev); return nil }
 func (f *r3labsFanout) warmUp() bool                                     { return false }
 func (f *r3labsFanout) shutdown(context.Context) error                   { f.srv.Close(); return nil }
+
+var _ [64 - unsafe.Sizeof(subWriter{})]struct{} // subWriter must not outgrow 64 bytes
 
 var fanouts = []struct {
 	name string
