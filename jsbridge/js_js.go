@@ -1,7 +1,6 @@
 package jsbridge
 
 import (
-	"errors"
 	"sync"
 	"syscall/js"
 
@@ -69,8 +68,6 @@ func try(f func()) (err error) {
 	f()
 	return nil
 }
-
-var errNotPromise = errors.New("jsbridge: not a promise")
 
 // await waits for a thenable and returns its value, or its rejection as an error, or
 // ctx's error once ctx is done (the callbacks then stay registered until the promise
