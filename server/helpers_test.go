@@ -78,14 +78,15 @@ func leakedStacks() string {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		for range 200 {
-			if leakedStacks() == "" {
+		var stacks string
+		for range 200 { // up to 2 s for goroutines that are already ending
+			if stacks = leakedStacks(); stacks == "" {
 				break
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		if s := leakedStacks(); s != "" {
-			os.Stderr.WriteString("leaked goroutines after all tests:\n" + s + "\n")
+		if stacks != "" {
+			os.Stderr.WriteString("leaked goroutines after all tests:\n" + stacks + "\n")
 			code = 1
 		}
 	}

@@ -63,6 +63,7 @@ type Session struct {
 	ending    rcode         // set once the session is ending: no more writes are accepted
 	reason    rcode         // final, set before done is closed
 	started   bool          // the first run has begun (owned by the worker running the session)
+	live      bool          // the response has started: a write in progress can be aborted
 	err       error         // the error of the end asked for, then of the end
 	space     chan struct{} // closed when a worker takes the queue; made by a waiting Push
 	dropped   int32
@@ -336,10 +337,23 @@ func (s *Session) offer(b []byte, policy OverflowPolicy) (evict, run bool) {
 			return false, false
 		}
 		s.ending, s.err, s.discard = codeOf(ReasonEvicted), ErrSlowSubscriber, true
+		if s.live && s.wr.deadlines {
+			go s.abortWrite() // its worker may be blocked on the socket: end that write now
+		}
 		return true, s.scheduleLocked()
 	}
 	s.queue = append(s.queue, b)
 	return false, s.scheduleLocked()
+}
+
+// abortWrite makes a write in progress fail at once, by moving the write deadline to now.
+// It holds s.mu, so that the session cannot end (and its handler return) meanwhile.
+func (s *Session) abortWrite() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reason == 0 {
+		_ = http.NewResponseController(s.wr.w).SetWriteDeadline(time.Now())
+	}
 }
 
 // step is one run of the session by a worker: it writes what is queued (or a heartbeat
@@ -372,6 +386,11 @@ func (s *Session) step() {
 	}
 	if len(frames) > 0 && !discard {
 		if reason, err := s.wr.write(s.req.Context(), srv.writeTO, frames...); reason != "" {
+			s.mu.Lock()
+			if s.ending == codeOf(ReasonEvicted) { // abortWrite failed the write
+				reason, err = ReasonEvicted, s.err
+			}
+			s.mu.Unlock()
 			s.close(reason, err)
 			return
 		}
@@ -477,6 +496,9 @@ func (s *Session) start() {
 	}
 	// Clear the http.Server's WriteTimeout, which would end a long stream.
 	s.wr.deadlines = http.NewResponseController(w).SetWriteDeadline(time.Time{}) == nil && srv.writeTO > 0
+	s.mu.Lock()
+	s.live = true
+	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 	if srv.heartbeat > 0 {
 		s.lastWrite.Store(int64(srv.now()))
