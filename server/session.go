@@ -346,6 +346,24 @@ func (s *Session) offer(b []byte, policy OverflowPolicy) (evict, run bool) {
 	return false, s.scheduleLocked()
 }
 
+// armWrite sets the deadline of the next write, unless the session has been evicted. It
+// holds s.mu, as abortWrite does: either abortWrite ran first, and armWrite sees the
+// eviction and reports false, or it runs after, and its deadline replaces this one. (Set
+// without the lock, a worker that took its batch before the eviction would replace the
+// abort's deadline with a full write timeout and stay blocked on the socket.)
+func (s *Session) armWrite() (deadline time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ending == codeOf(ReasonEvicted) {
+		return time.Time{}, false
+	}
+	if s.wr.deadlines {
+		deadline = time.Now().Add(s.srv.writeTO)
+		_ = http.NewResponseController(s.wr.w).SetWriteDeadline(deadline)
+	}
+	return deadline, true
+}
+
 // abortWrite makes a write in progress fail at once, by moving the write deadline to now.
 // It holds s.mu, so that the session cannot end (and its handler return) meanwhile.
 func (s *Session) abortWrite() {
@@ -385,7 +403,12 @@ func (s *Session) step() {
 		frames = srv.beatFrames // the heartbeat heap found the stream idle for the interval
 	}
 	if len(frames) > 0 && !discard {
-		if reason, err := s.wr.write(s.req.Context(), srv.writeTO, frames...); reason != "" {
+		deadline, ok := s.armWrite()
+		if !ok { // evicted since the batch was taken: abortWrite came first
+			s.close(ReasonEvicted, ErrSlowSubscriber)
+			return
+		}
+		if reason, err := s.wr.write(s.req.Context(), deadline, frames...); reason != "" {
 			s.mu.Lock()
 			if s.ending == codeOf(ReasonEvicted) { // abortWrite failed the write
 				reason, err = ReasonEvicted, s.err
@@ -423,14 +446,11 @@ type writer struct {
 	deadlines bool // the ResponseWriter supports SetWriteDeadline, and writes have a timeout
 }
 
-// write writes frames and flushes. On error it returns the reason to end the session.
-func (wr *writer) write(ctx context.Context, timeout time.Duration, frames ...[]byte) (Reason, error) {
+// write writes and flushes frames. The caller has set the write deadline (armWrite) and
+// passes it, for telling a timeout from other errors. On error it returns the reason to
+// end the session.
+func (wr *writer) write(ctx context.Context, deadline time.Time, frames ...[]byte) (Reason, error) {
 	rc := http.NewResponseController(wr.w) // does not escape: no allocation
-	var deadline time.Time
-	if wr.deadlines {
-		deadline = time.Now().Add(timeout)
-		_ = rc.SetWriteDeadline(deadline)
-	}
 	var err error
 	for _, b := range frames {
 		if _, err = wr.w.Write(b); err != nil {
