@@ -4,6 +4,7 @@ package server
 
 import (
 	"cmp"
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
@@ -18,8 +19,10 @@ import (
 type hub struct {
 	replaySize int
 	replayAge  time.Duration
+	maxTopics  int    // topics kept only for their replay buffers
 	idPrefix   string // "" unless AutoID
 	policy     OverflowPolicy
+	logger     *slog.Logger
 
 	sched *scheduler
 
@@ -45,10 +48,12 @@ type entry struct {
 	at    time.Time // zero unless ReplayAge is set
 }
 
-func (h *hub) init(sched *scheduler, replaySize int, replayAge time.Duration, autoID bool, policy OverflowPolicy) {
+func (h *hub) init(sched *scheduler, replaySize int, replayAge time.Duration, maxTopics int, autoID bool, policy OverflowPolicy, logger *slog.Logger) {
 	h.sched = sched
 	h.replaySize = max(0, replaySize)
 	h.replayAge = replayAge
+	h.maxTopics = maxTopics
+	h.logger = logger
 	h.policy = policy
 	if autoID {
 		h.idPrefix = randomPrefix()
@@ -82,6 +87,9 @@ func (h *hub) publish(topics []string, ev *sse.Event) {
 			}
 			t = &topic{name: name}
 			h.topics[name] = t
+			if len(h.topics) > h.maxTopics {
+				h.dropIdleTopicsLocked()
+			}
 		}
 		if frame == nil {
 			frame, _ = ev.AppendTo(nil)
@@ -134,6 +142,26 @@ func (h *hub) sweepLocked(cutoff time.Time) {
 	}
 }
 
+// dropIdleTopicsLocked drops the topics without subscribers that were published to
+// longest ago, down to three quarters of maxTopics, so that per-user or per-job topics
+// with replay do not accumulate for ever. Sorting once per maxTopics/4 new topics keeps
+// the cost per publish small.
+func (h *hub) dropIdleTopicsLocked() {
+	var idle []*topic
+	for _, t := range h.topics {
+		if len(t.subs) == 0 {
+			idle = append(idle, t)
+		}
+	}
+	slices.SortFunc(idle, func(a, b *topic) int { return cmp.Compare(a.replay.newest(), b.replay.newest()) })
+	for _, t := range idle {
+		if len(h.topics) <= h.maxTopics*3/4 {
+			break
+		}
+		delete(h.topics, t.name)
+	}
+}
+
 // subscribe registers s with topics and returns the frames to replay to it: with a
 // lastID found in one of its topics' buffers, every retained event published after it, in
 // publish order and each once. Registration and the snapshot happen under one lock, so
@@ -164,6 +192,15 @@ func (h *hub) subscribe(s *Session, topics []string, lastID string) [][]byte {
 	}
 	if !found {
 		return nil
+	}
+	for _, sub := range s.subs {
+		if sub.t.replay.lost > from {
+			// Another topic dropped events published after lastID: the replay has a gap.
+			s.gap = true
+			h.logger.Warn("sse: replay has a gap: a subscribed topic no longer holds every event after Last-Event-ID",
+				"session", s.ID(), "topic", sub.t.name, "last_event_id", lastID)
+			break
+		}
 	}
 	var cutoff time.Time
 	if h.replayAge > 0 {
@@ -217,6 +254,15 @@ func (h *hub) removeLocked(s *Session) {
 type ring struct {
 	buf      []entry
 	start, n int
+	lost     uint64 // seq of the newest entry pushed out or trimmed
+}
+
+// newest returns the seq of the newest entry, or of the newest one lost.
+func (r *ring) newest() uint64 {
+	if r.n > 0 {
+		return r.at(r.n - 1).seq
+	}
+	return r.lost
 }
 
 func (r *ring) at(i int) *entry { return &r.buf[(r.start+i)%len(r.buf)] }
@@ -234,6 +280,7 @@ func (r *ring) push(e entry, limit int) {
 		r.n++
 		return
 	}
+	r.lost = r.buf[r.start].seq
 	r.buf[r.start] = e // full: overwrite the oldest
 	r.start = (r.start + 1) % len(r.buf)
 }
@@ -241,6 +288,7 @@ func (r *ring) push(e entry, limit int) {
 // trim drops entries published before cutoff.
 func (r *ring) trim(cutoff time.Time) {
 	for r.n > 0 && r.at(0).at.Before(cutoff) {
+		r.lost = r.at(0).seq
 		*r.at(0) = entry{}
 		r.start = (r.start + 1) % len(r.buf)
 		r.n--

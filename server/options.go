@@ -22,6 +22,8 @@ const (
 	DefaultQueueSize = 64
 	// DefaultRetryAfter is the Retry-After of a 503 answer (MaxSessions, Shutdown).
 	DefaultRetryAfter = 5 * time.Second
+	// DefaultMaxReplayTopics is the default of Options.MaxReplayTopics.
+	DefaultMaxReplayTopics = 10_000
 	// MaxLastEventIDLen is the longest Last-Event-ID the server accepts; a longer one is
 	// ignored, as if the client had sent none.
 	MaxLastEventIDLen = 1024
@@ -103,6 +105,10 @@ type Options struct {
 	// ReplayAge, when positive, is how long a published event stays in a replay buffer.
 	// Zero keeps events until ReplaySize pushes them out.
 	ReplayAge time.Duration
+	// MaxReplayTopics bounds the topics kept only for their replay buffers (published to,
+	// no subscriber now); beyond it, those published to longest ago are dropped. Zero
+	// means DefaultMaxReplayTopics.
+	MaxReplayTopics int
 	// AutoID gives every published event without an ID a unique one: a prefix chosen at
 	// random by New followed by a sequence number. Replay needs ids.
 	AutoID bool

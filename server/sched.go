@@ -143,6 +143,11 @@ func (sc *scheduler) pop() *Session {
 	sc.pops++
 	if sc.head == len(sc.queue) {
 		sc.queue, sc.head = sc.queue[:0], 0
+	} else if sc.head >= 64 && sc.head >= len(sc.queue)/2 {
+		// A queue that never drains (a steady backlog) would otherwise grow for ever.
+		n := copy(sc.queue, sc.queue[sc.head:])
+		clear(sc.queue[n:])
+		sc.queue, sc.head = sc.queue[:n], 0
 	}
 	return s
 }

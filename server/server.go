@@ -130,7 +130,11 @@ func New(opts Options) *Server {
 	srv.beatFrames = [][]byte{srv.beat}
 	srv.sched.init(srv)
 	srv.beats.srv = srv
-	srv.hub.init(&srv.sched, opts.ReplaySize, opts.ReplayAge, opts.AutoID, opts.Overflow)
+	maxTopics := opts.MaxReplayTopics
+	if maxTopics <= 0 {
+		maxTopics = DefaultMaxReplayTopics
+	}
+	srv.hub.init(&srv.sched, opts.ReplaySize, opts.ReplayAge, maxTopics, opts.AutoID, opts.Overflow, srv.log)
 	return srv
 }
 
@@ -152,7 +156,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if srv.opts.Refuse != nil && srv.refuse(w, r) {
 		return
 	}
-	s := newSession(srv, r, lastID)
+	s := newSession(srv, w, r, lastID)
 	switch srv.acquire(s) {
 	case errFull:
 		w.Header().Set("Retry-After", srv.retryAfter)
@@ -175,7 +179,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			replay = srv.hub.subscribe(s, topics, lastID)
 		}
 	}
-	s.serve(w, replay)
+	s.serve(replay)
 }
 
 // redeem answers a request whose last event ID redeems a completion token and reports

@@ -81,6 +81,7 @@ type Session struct {
 	// Guarded by the hub's mutex.
 	subs    []subscription
 	lastSeq uint64
+	gap     bool // the replay missed events (see ReplayGap)
 }
 
 // subscription is a session's place in one topic's subscribers.
@@ -103,14 +104,28 @@ func codeOf(r Reason) rcode {
 	panic("server: unknown reason " + string(r))
 }
 
-func newSession(srv *Server, r *http.Request, lastID string) *Session {
-	return &Session{
-		srv:    srv,
-		uid:    uuid.New(),
-		req:    r,
-		lastID: lastID,
-		done:   make(chan struct{}),
+func newSession(srv *Server, w http.ResponseWriter, r *http.Request, lastID string) *Session {
+	s := &Session{
+		srv:       srv,
+		uid:       uuid.New(),
+		req:       r,
+		lastID:    lastID,
+		done:      make(chan struct{}),
+		scheduled: true, // until serve puts it on the run queue: nobody else may
 	}
+	s.wr.w = w
+	s.spare = [][]byte{srv.preamble}
+	return s
+}
+
+// ReplayGap reports whether the session resumed from a Last-Event-ID that one of its
+// topics still held, but another of its topics had already dropped (by ReplaySize or
+// ReplayAge) events published after it: the replay it received has a gap. The Stream
+// function can then tell the client to resynchronise. It is safe for concurrent use.
+func (s *Session) ReplayGap() bool {
+	s.srv.hub.mu.Lock()
+	defer s.srv.hub.mu.Unlock()
+	return s.gap
 }
 
 // ID returns the session's unique id, a random UUID in its canonical form.
@@ -261,8 +276,10 @@ func (s *Session) Close() {
 func (s *Session) end(reason Reason, err error, discard bool) {
 	s.mu.Lock()
 	if s.ending == 0 {
-		s.ending, s.err, s.discard = codeOf(reason), err, discard
+		s.ending, s.err = codeOf(reason), err
 	}
+	// A client that has gone needs nothing more written, even for an end asked for before.
+	s.discard = s.discard || discard
 	run := s.scheduleLocked()
 	s.mu.Unlock()
 	s.run(run)
@@ -395,14 +412,23 @@ func (s *Session) step() {
 	s.mu.Unlock()
 
 	frames := batch
-	if !s.started && !discard {
+	write := !discard
+	if !s.started && ending != ReasonClientGone {
+		// Start even a session that ends before its first run (evicted, shut down): a
+		// handler that returned without writing would make net/http answer 200 without
+		// Content-Type, which fails an EventSource for good. Headers and the initial
+		// comment, then the end, make the client reconnect.
 		s.start()
-		frames = append(initial, batch...)
+		if discard {
+			frames, write = initial[:1], true // the preamble alone
+		} else {
+			frames = append(initial, batch...)
+		}
 	}
 	if beat && len(frames) == 0 {
 		frames = srv.beatFrames // the heartbeat heap found the stream idle for the interval
 	}
-	if len(frames) > 0 && !discard {
+	if len(frames) > 0 && write {
 		deadline, ok := s.armWrite()
 		if !ok { // evicted since the batch was taken: abortWrite came first
 			s.close(ReasonEvicted, ErrSlowSubscriber)
@@ -484,15 +510,11 @@ func (wr *writer) write(ctx context.Context, deadline time.Time, frames ...[]byt
 // serve starts the session and waits, in the handler goroutine, until it has ended. All
 // the work, the response headers included, is done by the Server's workers: a handler
 // goroutine that only waits keeps the small stack of an idle net/http handler.
-func (s *Session) serve(w http.ResponseWriter, replay [][]byte) {
-	srv := s.srv
-	s.wr.w = w
-	s.spare = append(make([][]byte, 0, 1+len(replay)), srv.preamble)
-	s.spare = append(s.spare, replay...)
+func (s *Session) serve(replay [][]byte) {
 	s.mu.Lock()
-	run := s.scheduleLocked()
+	s.spare = append(s.spare, replay...)
 	s.mu.Unlock()
-	s.run(run)
+	s.srv.sched.push(s) // scheduled since newSession
 
 	// Shutdown ends the session through the Server's list of sessions: one case less to
 	// wait on is one sudog less per idle connection.
