@@ -96,3 +96,17 @@ func TestReplayGapAcrossTopicsIsReported(t *testing.T) {
 		t.Fatal("ReplayGap is true for a resume from b2, which both buffers cover")
 	}
 }
+
+// A Refuse error carrying 204 answers 204 with no body, and its header keys in canonical form.
+func TestRefuseStatusErrorNoContent(t *testing.T) {
+	srv := server.New(server.Options{Refuse: func(*http.Request) (bool, error) {
+		return false, &server.StatusError{Code: http.StatusNoContent, Msg: "gone", Header: http.Header{"sse-outcome": {"complete"}}}
+	}})
+	defer func() { _ = srv.Shutdown(t.Context()) }()
+	rec, cancel, done := serveAsync(srv, "/", nil)
+	<-done
+	cancel()
+	if rec.Status() != http.StatusNoContent || rec.Body() != "" || rec.Header().Get("SSE-Outcome") != "complete" {
+		t.Fatalf("status %d, body %q, SSE-Outcome %q", rec.Status(), rec.Body(), rec.Header().Get("SSE-Outcome"))
+	}
+}

@@ -27,20 +27,21 @@ import (
 //
 // A Server is safe for concurrent use. Create it with New; the zero value is not usable.
 type Server struct {
-	opts       Options
-	log        *slog.Logger
-	store      sse.CompletionStore
-	heartbeat  time.Duration
-	beat       []byte   // the heartbeat frame
-	beatFrames [][]byte // {beat}
-	beatHeader string   // SSE-Heartbeat-Interval value
-	preamble   []byte   // initial comment and retry field
-	writeTO    time.Duration
-	queueSize  int
-	retryAfter string
-	shutStatus int
-	header     http.Header // response headers: the protocol's, then Options.Header
-	epoch      time.Time   // origin of Session.lastWrite
+	opts            Options
+	log             *slog.Logger
+	warnNoDeadlines sync.Once // logs once that write deadlines are unsupported
+	store           sse.CompletionStore
+	heartbeat       time.Duration
+	beat            []byte   // the heartbeat frame
+	beatFrames      [][]byte // {beat}
+	beatHeader      string   // SSE-Heartbeat-Interval value
+	preamble        []byte   // initial comment and retry field
+	writeTO         time.Duration
+	queueSize       int
+	retryAfter      string
+	shutStatus      int
+	header          http.Header // response headers: the protocol's, then Options.Header
+	epoch           time.Time   // origin of Session.lastWrite
 
 	hub   hub
 	sched scheduler
@@ -182,6 +183,16 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(replay)
 }
 
+// refuseWith answers code with msg as a plain-text body, except for statuses that have no
+// body (204, 304, 1xx), which http.Error would try to give one.
+func refuseWith(w http.ResponseWriter, code int, msg string) {
+	if code == http.StatusNoContent || code == http.StatusNotModified || code < 200 {
+		w.WriteHeader(code)
+		return
+	}
+	http.Error(w, msg, code)
+}
+
 // redeem answers a request whose last event ID redeems a completion token and reports
 // whether it did.
 func (srv *Server) redeem(w http.ResponseWriter, r *http.Request, id string) bool {
@@ -216,11 +227,11 @@ func (srv *Server) refuse(w http.ResponseWriter, r *http.Request) bool {
 		switch {
 		case errors.As(err, &se):
 			for k, v := range se.Header {
-				w.Header()[k] = slices.Clone(v)
+				w.Header()[http.CanonicalHeaderKey(k)] = slices.Clone(v)
 			}
-			http.Error(w, se.Error(), se.Code)
+			refuseWith(w, se.Code, se.Error())
 		case errors.As(err, &sc):
-			http.Error(w, err.Error(), sc.StatusCode())
+			refuseWith(w, sc.StatusCode(), err.Error())
 		default:
 			srv.log.LogAttrs(r.Context(), slog.LevelError, "server: Refuse failed",
 				slog.String("error", err.Error()))

@@ -538,6 +538,12 @@ func (s *Session) start() {
 	}
 	// Clear the http.Server's WriteTimeout, which would end a long stream.
 	s.wr.deadlines = http.NewResponseController(w).SetWriteDeadline(time.Time{}) == nil && srv.writeTO > 0
+	if !s.wr.deadlines && srv.writeTO > 0 {
+		srv.warnNoDeadlines.Do(func() {
+			srv.log.Warn("server: the ResponseWriter does not support write deadlines (a middleware without Unwrap?): " +
+				"WriteTimeout is off, and a stalled client holds a writer until it goes away")
+		})
+	}
 	s.mu.Lock()
 	s.live = true
 	s.mu.Unlock()
