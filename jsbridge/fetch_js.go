@@ -116,7 +116,9 @@ type fetchBody struct {
 
 func (b *fetchBody) Read(p []byte) (int, error) {
 	if len(b.chunk) == 0 && b.err == nil && !b.closed {
-		b.fill()
+		if n, ok := b.fill(p); ok {
+			return n, nil
+		}
 	}
 	if len(b.chunk) > 0 {
 		n := copy(p, b.chunk)
@@ -134,28 +136,34 @@ func (b *fetchBody) Read(p []byte) (int, error) {
 	return 0, b.err
 }
 
-// fill waits for the next chunk.
-func (b *fetchBody) fill() {
-	var p js.Value
-	if b.err = try(func() { p = b.res.Call("read") }); b.err != nil {
-		return
+// fill waits for the next chunk. One that fits p is copied straight into it (n, true);
+// a larger one is kept in b.chunk.
+func (b *fetchBody) fill(p []byte) (n int, ok bool) {
+	var next js.Value
+	if b.err = try(func() { next = b.res.Call("read") }); b.err != nil {
+		return 0, false
 	}
-	v, err := await(b.ctx, p)
+	v, err := await(b.ctx, next)
 	if err != nil {
 		b.err = err
-		return
+		return 0, false
 	}
 	if v.IsNull() || v.IsUndefined() {
 		b.err = io.EOF
-		return
+		return 0, false
 	}
 	b.err = try(func() {
-		n := v.Get("byteLength").Int()
-		if cap(b.buf) < n {
-			b.buf = make([]byte, n)
+		size := v.Get("byteLength").Int()
+		if size <= len(p) {
+			n, ok = js.CopyBytesToGo(p, v), true
+			return
 		}
-		b.chunk = b.buf[:js.CopyBytesToGo(b.buf[:n], v)]
+		if cap(b.buf) < size {
+			b.buf = make([]byte, size)
+		}
+		b.chunk = b.buf[:js.CopyBytesToGo(b.buf[:size], v)]
 	})
+	return n, ok && b.err == nil
 }
 
 func (b *fetchBody) Close() error {
