@@ -243,6 +243,11 @@ type ClientOptions struct {
 	FatalEvent string
 	// MaxEventSize bounds one event (see Parser.MaxEventSize).
 	MaxEventSize int
+	// BorrowData, if true, delivers events whose Data is valid only during the OnEvent
+	// call, or until the Events loop asks for the next event (see Parser.BorrowData): it
+	// saves an allocation and a copy per event for a consumer that copies the data out at
+	// once.
+	BorrowData bool
 
 	// OnOpen is called when a connection opens, with ReadyState Open. The response's
 	// body belongs to the client: do not read it.
@@ -456,7 +461,7 @@ func (c *Client) loop(ctx *scope, onEvent func(Event)) {
 		c.fail(&CloseInfo{Reason: CloseNetwork, Fatal: true, Err: ErrNoTransport}, 0)
 		return
 	}
-	p := &Parser{MaxEventSize: c.opts.MaxEventSize}
+	p := &Parser{MaxEventSize: c.opts.MaxEventSize, BorrowData: c.opts.BorrowData}
 	initial := c.opts.Retry.Initial
 	if initial <= 0 {
 		initial = DefaultReconnectionTime

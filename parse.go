@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // DefaultMaxEventSize is the largest event a Parser accepts unless configured otherwise:
@@ -40,6 +41,12 @@ type Parser struct {
 	// MaxEventSize bounds an event's data and any single line, in bytes; zero means
 	// DefaultMaxEventSize. Exceeding it makes Err return ErrEventTooLarge.
 	MaxEventSize int
+
+	// BorrowData, if true, makes Next return events whose Data points into the parser's
+	// memory instead of a new string, saving an allocation and a copy per event. Such a
+	// Data is valid only until the next call of Next, Reset or End: copy it (for example
+	// with strings.Clone) to keep it. ID and Type are always new strings.
+	BorrowData bool
 
 	buf     []byte // input; buf[start:] is not yet consumed
 	start   int
@@ -315,14 +322,21 @@ func (p *Parser) dispatch() (Event, bool) {
 	if len(p.typ) > 0 {
 		ev.Type = p.lastType
 	}
+	n := len(data) // the data's share of the allocation below
+	if p.BorrowData {
+		n = 0
+		ev.Data = borrow(data)
+	}
 	if !idChanged && !typeChanged {
-		ev.Data = string(data)
+		if !p.BorrowData {
+			ev.Data = string(data)
+		}
 	} else {
-		// One allocation holds the data and whatever of the ID and type changed.
-		n := len(data)
+		// One allocation holds the data (unless borrowed) and whatever of the ID and type
+		// changed.
 		var b strings.Builder
 		b.Grow(n + len(p.id) + len(p.typ))
-		b.Write(data)
+		b.Write(data[:n])
 		if idChanged {
 			b.Write(p.id)
 		}
@@ -330,7 +344,9 @@ func (p *Parser) dispatch() (Event, bool) {
 			b.Write(p.typ)
 		}
 		s := b.String()
-		ev.Data = s[:n]
+		if !p.BorrowData {
+			ev.Data = s[:n]
+		}
 		if idChanged {
 			ev.ID, n = s[n:n+len(p.id)], n+len(p.id)
 			p.lastID = ev.ID
@@ -343,6 +359,14 @@ func (p *Parser) dispatch() (Event, bool) {
 	p.typ = p.typ[:0]
 	p.data = p.data[:0]
 	return ev, true
+}
+
+// borrow returns a string that shares b's memory (see Parser.BorrowData).
+func borrow(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8).

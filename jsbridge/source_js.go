@@ -89,6 +89,7 @@ func (b *binding) options(opts js.Value) *sse.ClientOptions {
 		CompleteEvent:             str(opts, "completeEvent"),
 		FatalEvent:                str(opts, "fatalEvent"),
 		MaxEventSize:              intOf(opts.Get("maxEventSize")),
+		BorrowData:                true, // add copies each event into the batch at once
 		Transport:                 &FetchTransport{Helpers: opts.Get("transport"), Fetch: opts.Get("fetch")},
 		OnOpen:                    b.onOpen,
 		OnEvent:                   b.add,

@@ -1,0 +1,99 @@
+package sse_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/polysse/sse"
+)
+
+// feedBorrowed is feedChunks with BorrowData: each event's Data is copied out before the
+// next call of Next, as the option requires.
+func feedBorrowed(maxEventSize int, seed string, chunks ...[]byte) parseResult {
+	p := sse.Parser{MaxEventSize: maxEventSize, BorrowData: true}
+	p.Reset(seed)
+	var res parseResult
+	for _, c := range chunks {
+		p.Feed(c)
+		for {
+			ev, ok := p.Next()
+			if !ok {
+				break
+			}
+			ev.Data = strings.Clone(ev.Data)
+			res.Events = append(res.Events, ev)
+		}
+	}
+	p.End()
+	res.LastEventID = p.LastEventID()
+	res.Retry, res.HasRetry = p.Retry()
+	res.Err = p.Err()
+	return res
+}
+
+// TestParserBorrowData: with BorrowData the events are the same as without, for every
+// vector and every way of splitting it.
+func TestParserBorrowData(t *testing.T) {
+	for _, v := range parseVectors {
+		t.Run(v.name, func(t *testing.T) {
+			for way, chunks := range splits([]byte(v.in)) {
+				require.Equal(t, v.result(), feedBorrowed(v.max, v.seed, chunks...), way)
+			}
+		})
+	}
+}
+
+// TestParserBorrowDataAllocs: borrowed events cost no allocation while the ID and type
+// stay the same, and one (the new ID) when the ID changes.
+func TestParserBorrowDataAllocs(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		event string
+		want  float64
+	}{
+		{"same id and type", "event: tick\nid: 7\ndata: " + strings.Repeat("x", 1000) + "\n\n", 0},
+		{"no id", "data: " + strings.Repeat("x", 1000) + "\n\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stream := []byte(strings.Repeat(tc.event, 64))
+			p := sse.Parser{BorrowData: true}
+			p.Reset("")
+			p.Feed(stream) // warm up: buffers grow once
+			for {
+				if _, ok := p.Next(); !ok {
+					break
+				}
+			}
+			allocs := testing.AllocsPerRun(20, func() {
+				p.Feed(stream)
+				for {
+					ev, ok := p.Next()
+					if !ok {
+						break
+					}
+					if len(ev.Data) != 1000 {
+						t.Fatalf("data of %d bytes", len(ev.Data))
+					}
+				}
+			})
+			require.LessOrEqual(t, allocs/64, tc.want, "allocations per event")
+		})
+	}
+}
+
+// TestParserBorrowDataIsReused documents the contract: a borrowed Data is overwritten by
+// the next event, so it must be copied to be kept.
+func TestParserBorrowDataIsReused(t *testing.T) {
+	p := sse.Parser{BorrowData: true}
+	p.Feed([]byte("data: first\n\ndata: other\n\n"))
+	first, ok := p.Next()
+	require.True(t, ok)
+	kept := strings.Clone(first.Data)
+	_, ok = p.Next()
+	require.True(t, ok)
+	require.Equal(t, "first", kept)
+	require.False(t, bytes.Equal([]byte(first.Data), []byte("first")), "the borrowed memory was reused")
+}
