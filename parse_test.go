@@ -29,7 +29,12 @@ type parseResult struct {
 // feedChunks parses chunks with Parser.Feed, calling Next after every chunk as documented,
 // and End at the end of the stream. The parser is seeded with Reset(seed).
 func feedChunks(maxEventSize int, seed string, chunks ...[]byte) parseResult {
-	p := sse.Parser{MaxEventSize: maxEventSize}
+	return feedParser(&sse.Parser{MaxEventSize: maxEventSize}, seed, chunks...)
+}
+
+// feedParser is feedChunks with a configured parser. Each event's Data is copied before
+// the next call of Next, as Parser.BorrowData requires.
+func feedParser(p *sse.Parser, seed string, chunks ...[]byte) parseResult {
 	p.Reset(seed)
 	var res parseResult
 	for _, c := range chunks {
@@ -39,6 +44,7 @@ func feedChunks(maxEventSize int, seed string, chunks ...[]byte) parseResult {
 			if !ok {
 				break
 			}
+			ev.Data = strings.Clone(ev.Data)
 			res.Events = append(res.Events, ev)
 		}
 	}

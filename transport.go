@@ -137,6 +137,7 @@ func (f TransportFunc) RoundTrip(ctx Context, req *Request) (*Response, error) {
 var ErrPermanent = errors.New("sse: permanent transport failure")
 
 // DefaultTransport is the Transport used by clients that configure none: net/http's
-// default client natively; under js it is nil until a bridge (polysse's jsbridge) sets it.
-// Set it only during initialisation, before any client runs.
+// default client natively, nil under js (a client there needs a Transport, such as
+// jsbridge.FetchTransport; without one it closes with ErrNoTransport). Set it only during
+// initialisation, before any client runs.
 var DefaultTransport Transport

@@ -55,12 +55,15 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 		return nil, err
 	}
 	r := &sse.Response{}
-	if err := try(func() {
+	err = try(func() {
 		r.StatusCode = res.Get("status").Int()
 		r.StatusText = res.Get("statusText").String()
 		r.URL = res.Get("url").String()
+	})
+	if err == nil {
 		r.Header, err = headerPairs(res.Get("headers"))
-	}); err != nil || r.StatusCode == 0 {
+	}
+	if err != nil || r.StatusCode == 0 {
 		stop()
 		_ = try(func() { res.Call("cancel") })
 		return nil, errors.Join(ErrBadResponse, err, sse.ErrPermanent)
