@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/polysse/sse/internal/protocol"
 )
 
 // ReadyState is the state of a Client, with the values of EventSource.readyState.
@@ -172,7 +174,7 @@ type RetryPolicy struct {
 }
 
 // DefaultReconnectionTime is the reconnection time before any retry field, as in browsers.
-const DefaultReconnectionTime = 3 * time.Second
+const DefaultReconnectionTime = protocol.DefaultReconnectionTime
 
 // limit is the largest delay: Max, or one minute (Initial when larger) when Max is zero.
 func (rp *RetryPolicy) limit(initial time.Duration) time.Duration {

@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"sync"
 	"time"
+
+	"github.com/polysse/sse/internal/protocol"
 )
 
 // Outcome is how a stream ended for good: the value a completion token records and the
@@ -13,25 +15,40 @@ type Outcome string
 // The outcomes a completion token can record.
 const (
 	// OutcomeComplete: the stream finished its work (Complete). Clients stop without error.
-	OutcomeComplete Outcome = "complete"
+	OutcomeComplete Outcome = protocol.OutcomeComplete
 	// OutcomeFatal: the stream failed for good (Fail). Clients stop with a failure.
-	OutcomeFatal Outcome = "fatal"
+	OutcomeFatal Outcome = protocol.OutcomeFatal
 )
 
-// Header names and defaults of the polysse wire conventions (see PROTOCOL.md).
+// Header names, event names and defaults of the polysse wire conventions.
 const (
 	// HeaderOutcome is the response header of a 204 that redeems a completion token.
-	HeaderOutcome = "SSE-Outcome"
+	HeaderOutcome = protocol.HeaderOutcome
 	// HeaderHeartbeatInterval is the response header announcing the server's heartbeat
 	// interval in milliseconds.
-	HeaderHeartbeatInterval = "SSE-Heartbeat-Interval"
+	HeaderHeartbeatInterval = protocol.HeaderHeartbeatInterval
 	// HeaderLastEventID is the request header carrying the last event ID.
-	HeaderLastEventID = "Last-Event-ID"
+	HeaderLastEventID = protocol.HeaderLastEventID
+	// HeaderReplay is the response header that says how a stream resumed from the
+	// request's Last-Event-ID: "complete" (nothing was lost), "gap" (the server issued the
+	// id but no longer holds every event after it) or "unknown" (nothing replayed).
+	HeaderReplay = protocol.HeaderReplay
+	// EventComplete is the type of the event a server writes when a stream's work is done
+	// (its id is a completion token).
+	EventComplete = protocol.EventComplete
+	// EventFatal is the type of the event a server writes when a stream fails for good
+	// (its id is a completion token).
+	EventFatal = protocol.EventFatal
 	// DefaultTokenTTL is how long a completion token stays redeemable by default.
-	DefaultTokenTTL = 5 * time.Minute
+	DefaultTokenTTL = protocol.DefaultTokenTTL
 	// DefaultMaxTokens is how many unredeemed tokens a MemoryStore keeps by default.
 	DefaultMaxTokens = 100_000
 )
+
+// IsToken reports whether s has the form of a completion token (see NewToken): a UUID in
+// its canonical 36-character text form. A server calls the CompletionStore only for such
+// ids.
+func IsToken(s string) bool { return protocol.IsToken(s) }
 
 // NewToken returns a new completion token: a random (version 4) UUID in its canonical
 // 36-character form, read from the platform's cryptographic random source. It returns an

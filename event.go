@@ -10,6 +10,8 @@ package sse
 import (
 	"errors"
 	"time"
+
+	"github.com/polysse/sse/internal/protocol"
 )
 
 // Event is one server-sent event, as written by an Encoder or produced by a Parser.
@@ -74,7 +76,7 @@ func (e *Event) Validate() error {
 }
 
 // Version is the version of polysse.
-const Version = "0.1.0"
+const Version = protocol.Version
 
 // breaksLine reports whether s contains CR, LF or NUL. A plain loop: ids and types are
 // short, and strings.ContainsAny costs several times as much on them (it was 40% of

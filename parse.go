@@ -9,11 +9,13 @@ import (
 	"time"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/polysse/sse/internal/protocol"
 )
 
 // DefaultMaxEventSize is the largest event a Parser accepts unless configured otherwise:
 // 8 MiB of data, or a single line of that length.
-const DefaultMaxEventSize = 8 << 20
+const DefaultMaxEventSize = protocol.DefaultMaxEventSize
 
 // ErrEventTooLarge is returned when an event's data, or a single line, exceeds the
 // parser's maximum event size. The parser stops there: the rest of the stream is not read.

@@ -93,7 +93,7 @@ func TestClientEndOfStreamOutcomes(t *testing.T) {
 				ts := startServer(t, srv, proto)
 				opts := sse.ClientOptions{}
 				if tt.clientNames {
-					opts.CompleteEvent, opts.FatalEvent = server.EventComplete, server.EventFatal
+					opts.CompleteEvent, opts.FatalEvent = sse.EventComplete, sse.EventFatal
 				}
 				evs, info := drain(t, newClient(t, ts, "/", opts))
 				require.NoError(t, <-ended)
@@ -206,7 +206,7 @@ func TestShutdownEndsStreamsSoClientsReconnect(t *testing.T) {
 			results := make(chan result, 3)
 			for range 3 {
 				c := newClient(t, ts, "/", sse.ClientOptions{
-					CompleteEvent: server.EventComplete,
+					CompleteEvent: sse.EventComplete,
 					Retry:         sse.RetryPolicy{Initial: time.Millisecond},
 				})
 				go func() {

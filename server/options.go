@@ -29,14 +29,6 @@ const (
 	MaxLastEventIDLen = 1024
 )
 
-// Event names written by Session.Complete and Session.Fail (PROTOCOL.md §1).
-const (
-	// EventComplete is the type of the event that Session.Complete writes.
-	EventComplete = "complete"
-	// EventFatal is the type of the event that Session.Fail writes.
-	EventFatal = "fatal"
-)
-
 // OverflowPolicy says what Publish does to a subscriber whose queue is full.
 type OverflowPolicy int
 

@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	sse "github.com/polysse/sse"
 )
 
@@ -197,7 +196,7 @@ func refuseWith(w http.ResponseWriter, code int, msg string) {
 // whether it did.
 func (srv *Server) redeem(w http.ResponseWriter, r *http.Request, id string) bool {
 	// Tokens are canonical UUIDs: skip the store for every other id.
-	if len(id) != 36 || uuid.Validate(id) != nil {
+	if !sse.IsToken(id) {
 		return false
 	}
 	outcome, ok, err := srv.store.Redeem(r.Context(), id)

@@ -77,7 +77,7 @@ func TestSessionWrites(t *testing.T) {
 			require.Equal(t, event{Data: "plain"}, s.MustNext())
 			require.Equal(t, event{Data: `{"n":1}`}, s.MustNext())
 			done := s.MustNext()
-			require.Equal(t, server.EventComplete, done.Type)
+			require.Equal(t, sse.EventComplete, done.Type)
 			require.Equal(t, "{}", done.Data)
 			require.NoError(t, uuid.Validate(done.ID))
 			s.RequireEOF()

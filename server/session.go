@@ -217,14 +217,14 @@ func (s *Session) Complete(data string) error {
 	if data == "" {
 		data = "{}"
 	}
-	return s.finish(EventComplete, data, sse.OutcomeComplete, ReasonCompleted)
+	return s.finish(sse.EventComplete, data, sse.OutcomeComplete, ReasonCompleted)
 }
 
 // Fail ends the stream for good with a failure: like Complete, with an event of type
 // "fatal" carrying data, outcome fatal and ReasonFailed. A client that reconnects with the
 // token is answered Options.FatalStatus (204 by default) with SSE-Outcome: fatal, once.
 func (s *Session) Fail(data string) error {
-	return s.finish(EventFatal, data, sse.OutcomeFatal, ReasonFailed)
+	return s.finish(sse.EventFatal, data, sse.OutcomeFatal, ReasonFailed)
 }
 
 func (s *Session) finish(typ, data string, outcome sse.Outcome, reason Reason) error {

@@ -1,0 +1,91 @@
+// Package protocol is the one home of polysse's wire vocabulary: the header names, event
+// names, outcome values, defaults and the completion-token format that the server, the
+// native client, the WebAssembly binding and the fake server all use.
+//
+// It imports nothing beyond the standard library's time, so that the WebAssembly polyfill
+// can link it without growing. The public package sse re-exports what users need.
+package protocol
+
+import "time"
+
+// Version is the version of polysse.
+const Version = "0.1.0"
+
+// Header names.
+const (
+	// HeaderLastEventID is the request header carrying the client's last event ID.
+	HeaderLastEventID = "Last-Event-ID"
+	// HeaderOutcome is the response header of a reconnect that redeems a completion token:
+	// OutcomeComplete or OutcomeFatal.
+	HeaderOutcome = "SSE-Outcome"
+	// HeaderHeartbeatInterval is the response header announcing the server's heartbeat
+	// interval in milliseconds.
+	HeaderHeartbeatInterval = "SSE-Heartbeat-Interval"
+	// HeaderReplay is the response header that says how a stream resumed from the
+	// request's Last-Event-ID: ReplayComplete, ReplayGap or ReplayUnknown.
+	HeaderReplay = "SSE-Replay"
+)
+
+// Values of HeaderReplay.
+const (
+	// ReplayComplete: every event after the Last-Event-ID that the stream's topics received
+	// follows (possibly none): nothing was lost.
+	ReplayComplete = "complete"
+	// ReplayGap: the server issued the Last-Event-ID but no longer holds every event after
+	// it: some are missing, and the client should resynchronise.
+	ReplayGap = "gap"
+	// ReplayUnknown: the server does not know the Last-Event-ID (it never issued it, or
+	// cannot tell): nothing is replayed.
+	ReplayUnknown = "unknown"
+)
+
+// Event types and outcomes of the completion protocol.
+const (
+	// EventComplete is the type of the event a server writes when a stream's work is done.
+	EventComplete = "complete"
+	// EventFatal is the type of the event a server writes when a stream fails for good.
+	EventFatal = "fatal"
+	// OutcomeComplete is the outcome recorded for a complete event's token.
+	OutcomeComplete = "complete"
+	// OutcomeFatal is the outcome recorded for a fatal event's token.
+	OutcomeFatal = "fatal"
+)
+
+// Defaults.
+const (
+	// DefaultReconnectionTime is the reconnection time before any retry field, as in
+	// browsers.
+	DefaultReconnectionTime = 3 * time.Second
+	// DefaultMaxEventSize is the largest event a parser accepts unless configured
+	// otherwise.
+	DefaultMaxEventSize = 8 << 20
+	// DefaultTokenTTL is how long a completion token stays redeemable by default.
+	DefaultTokenTTL = 5 * time.Minute
+)
+
+// TokenLen is the length of a completion token: a UUID in its canonical text form.
+const TokenLen = 36
+
+// IsToken reports whether s has the form of a completion token: a UUID in its canonical
+// 36-character text form (hex digits in either case, hyphens after the 8th, 12th, 16th
+// and 20th digits). Servers use it to skip the completion store for every other
+// Last-Event-ID.
+func IsToken(s string) bool {
+	if len(s) != TokenLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
