@@ -12,8 +12,8 @@
 // a token that node B redeems: B answers the reconnecting client with 204 and its
 // SSE-Outcome header, exactly once, however many nodes try at the same moment. Record is
 // one SET … PX … NX and Redeem one GETDEL, so Redis enforces both the expiry and the
-// single use; a token costs about 100 bytes of Redis memory until it is redeemed or
-// expires.
+// single use; a token costs about 180 bytes of Redis memory until it is redeemed or
+// expires (100,000 tokens took 18 MB on Redis 7.0).
 //
 //	client, err := redis.Dial("redis://redis.internal:6379")
 //	if err != nil { … }

@@ -67,10 +67,11 @@ func NewStore(c rueidis.Client, opts StoreOptions) *Store {
 func (s *Store) key(token string) string { return s.prefix + ":tok:" + token }
 
 // Record stores token with its outcome for ttl (sse.DefaultTokenTTL when ttl <= 0; rounded
-// up to whole milliseconds). It returns ErrTokenExists when the token is already recorded,
-// an error wrapping ErrUnavailable when Redis cannot take it now (nothing was recorded, or,
-// when the answer was lost, possibly the token: recording a new token is always safe), and
-// an error for an empty token or outcome.
+// up to whole milliseconds). It returns ErrTokenExists when the token is already recorded
+// (the record is left as it was), an error wrapping ErrUnavailable when Redis cannot take
+// it now, and an error for an empty token or outcome. After an ErrUnavailable the token may
+// have been recorded all the same (Redis executed the SET, its answer was lost): to try
+// again, record a new token rather than this one.
 func (s *Store) Record(ctx context.Context, token string, outcome sse.Outcome, ttl time.Duration) error {
 	switch {
 	case s == nil || s.c == nil:

@@ -17,6 +17,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// Store has the method set of the core's CompletionStore, with context.Context.
+var _ interface {
+	Record(ctx context.Context, token string, outcome sse.Outcome, ttl time.Duration) error
+	Redeem(ctx context.Context, token string) (sse.Outcome, bool, error)
+} = (*redis.Store)(nil)
+
 // newServer starts a redis-server for t and a client connected to it, both stopped when t
 // ends, with a goroutine-leak check around them.
 func newServer(t *testing.T, p redistest.Persistence) (*redistest.Server, rueidis.Client) {
