@@ -121,13 +121,25 @@ func failure(ctx context.Context, op string, err error) error {
 		}
 		return fmt.Errorf("redis: %s: %w", op, err)
 	}
-	if cerr := ctx.Err(); cerr != nil {
+	if cerr := gaveUp(ctx); cerr != nil {
 		if errors.Is(err, cerr) {
 			return fmt.Errorf("redis: %s: %w", op, err)
 		}
 		return fmt.Errorf("redis: %s: %w (%w)", op, cerr, err)
 	}
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// gaveUp returns the caller's context error, also when its deadline has passed but the
+// context is not marked done yet (the client may act on the deadline first).
+func gaveUp(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // notNow reports whether a Redis error reply means that Redis cannot serve the command now

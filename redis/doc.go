@@ -28,7 +28,9 @@
 // answers that it cannot serve now (loading its data, read-only replica, out of memory).
 // Nothing is retried behind the caller's back and nothing fails open: a Redeem that fails
 // has redeemed nothing, so the caller can answer the client with a retry and redeem the
-// token once Redis is back. The rueidis client reconnects by itself.
+// token once Redis is back. (One exception: a GETDEL that Redis executed after the call
+// had timed out, or whose answer was lost, spent the token; that client's next reconnect
+// is then served as an ordinary one.) The rueidis client reconnects by itself.
 //
 // # Redis settings
 //
