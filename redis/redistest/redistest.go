@@ -127,6 +127,9 @@ func Start(tb testing.TB, opts Options) *Server {
 // it started. The caller must Close it. It returns an error wrapping ErrNotInstalled when no
 // redis-server executable is found.
 func Launch(dir string, opts Options) (*Server, error) {
+	if opts.Persistence != NoPersistence && opts.Persistence != AOFAlways {
+		return nil, fmt.Errorf("redistest: unknown %v", opts.Persistence)
+	}
 	bin := opts.Binary
 	if bin == "" {
 		bin = "redis-server"
@@ -134,9 +137,6 @@ func Launch(dir string, opts Options) (*Server, error) {
 	path, err := exec.LookPath(bin)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotInstalled, err)
-	}
-	if opts.Persistence != NoPersistence && opts.Persistence != AOFAlways {
-		return nil, fmt.Errorf("redistest: unknown %v", opts.Persistence)
 	}
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 10 * time.Second
