@@ -48,3 +48,7 @@ tools: ## Install pinned tools (staticcheck into .tools/bin)
 .PHONY: test-browser
 test-browser: ## Browser (Chromium) and Node tests of the JS side: web/test, node --test (scripts/test-browser.sh)
 	@bash scripts/test-browser.sh
+
+.PHONY: test-redis
+test-redis: ## Tests of the redis module (race) against redis-server processes they start; installs redis-server if missing
+	@bash scripts/test.d/20-redis.sh

@@ -1,0 +1,55 @@
+// Package redis keeps the state that several polysse server nodes must share in Redis
+// (version 6.2 or later), so that a client can reconnect to any node.
+//
+// It is a module of its own (github.com/polysse/sse/redis), so that the core module takes no
+// Redis dependency. It talks to Redis through a rueidis client (github.com/redis/rueidis):
+// Dial opens one with the settings recommended here, and every constructor also accepts a
+// client the application already has.
+//
+// # Completion tokens
+//
+// Store is an sse.CompletionStore on Redis. A stream completed (or failed) on node A leaves
+// a token that node B redeems: B answers the reconnecting client with 204 and its
+// SSE-Outcome header, exactly once, however many nodes try at the same moment. Record is
+// one SET … PX … NX and Redeem one GETDEL, so Redis enforces both the expiry and the
+// single use; a token costs about 180 bytes of Redis memory until it is redeemed or
+// expires (100,000 tokens took 18 MB on Redis 7.0).
+//
+//	client, err := redis.Dial("redis://redis.internal:6379")
+//	if err != nil { … }
+//	defer client.Close()
+//	store := redis.NewStore(client, redis.StoreOptions{})
+//	// give store to the server as its completion store
+//
+// # When Redis is down
+//
+// Every operation returns promptly, within its Timeout at most, with an error that wraps
+// ErrUnavailable: the connection is refused or lost, Redis does not answer in time, or it
+// answers that it cannot serve now (loading its data, read-only replica, out of memory).
+// Nothing is retried behind the caller's back and nothing fails open: a Redeem that fails
+// has redeemed nothing, so the caller can answer the client with a retry and redeem the
+// token once Redis is back. (One exception: a GETDEL that Redis executed after the call
+// had timed out, or whose answer was lost, spent the token; that client's next reconnect
+// is then served as an ordinary one.) The rueidis client reconnects by itself.
+//
+// # Redis settings
+//
+// Tokens are keys with a TTL (<prefix>:tok:<token>). Run Redis with maxmemory-policy
+// noeviction, or volatile-ttl (then the tokens closest to expiry go first). With
+// persistence that can lose recent writes (RDB snapshots, appendfsync everysec) or with
+// asynchronous replicas, a token recorded just before a crash or failover can be lost: the
+// client is then served again as an ordinary reconnect.
+//
+// # Coming next
+//
+// A server Broker on Redis, so that fan-out and resume work across nodes: one ordered log
+// per Server in a Redis stream, read by every node; an event's id is its position in that
+// log, so a Last-Event-ID resumes on any node with nothing lost or repeated, and a break in
+// continuity (trimmed history, a Redis restart without persistence) is signalled to the
+// client as a gap, never skipped silently.
+//
+// # Tests
+//
+// The package redistest starts throwaway redis-server processes for tests (see its
+// documentation and this module's README).
+package redis
