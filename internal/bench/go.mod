@@ -1,6 +1,6 @@
 module github.com/polysse/sse/internal/bench
 
-go 1.26
+go 1.25.0
 
 require (
 	github.com/launchdarkly/eventsource v1.11.0
