@@ -7,7 +7,7 @@ SHELL := /usr/bin/env bash
 # Extra arguments for `make demo`, e.g. make demo ARGS="-addr :8080".
 ARGS ?=
 
-.PHONY: help test lint test-go test-wasm bench bench-browser wasm demo fuzz tools
+.PHONY: help test lint test-go test-wasm bench bench-browser wasm pack demo fuzz tools
 
 help: ## Show this help
 	@printf 'Usage: make <target>\n\nTargets:\n'
@@ -33,8 +33,11 @@ bench: ## Benchmarks vs peers in internal/bench (COUNT=n, BENCH=regexp)
 bench-browser: ## Browser throughput: native vs polysse vs JS polyfills in headless Chromium (ROUNDS=n, RECORD=1)
 	@bash scripts/bench-browser.sh
 
-wasm: ## Build web/dist/polysse.wasm + wasm_exec.js and print raw/gzip/brotli sizes
+wasm: ## Build web/dist (polysse.wasm and .gz/.br, wasm_exec.js and its licence, JS loaders) and print sizes
 	@bash scripts/wasm.sh
+
+pack: ## Build the npm package (build/npm/polysse-VERSION.tgz) from a clean web/dist and check it
+	@bash scripts/pack.sh
 
 demo: ## Run the demo (go run ./cmd/demo $(ARGS))
 	@bash scripts/demo.sh $(ARGS)
