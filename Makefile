@@ -4,7 +4,7 @@
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
-# Extra arguments for `make demo`, e.g. make demo ARGS="-addr :8080".
+# Extra arguments for `make demo`, e.g. make demo ARGS="-addr 127.0.0.1:9000".
 ARGS ?=
 
 .PHONY: help test lint test-go test-wasm bench bench-browser wasm pack demo fuzz tools
@@ -39,7 +39,7 @@ wasm: ## Build web/dist (polysse.wasm and .gz/.br, wasm_exec.js and its licence,
 pack: ## Build the npm package (build/npm/polysse-VERSION.tgz) from a clean web/dist and check it
 	@bash scripts/pack.sh
 
-demo: ## Run the demo (go run ./cmd/demo $(ARGS))
+demo: ## Build and run the demo on 127.0.0.1, printing progress (ARGS="-addr 127.0.0.1:9000"); Ctrl-C stops it
 	@bash scripts/demo.sh $(ARGS)
 
 fuzz: ## Short run of every Fuzz target (FUZZTIME=20s each, FUZZ=regexp)
