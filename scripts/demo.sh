@@ -4,7 +4,7 @@
 # on (make demo ARGS="-addr 127.0.0.1:9000").
 #
 # The first build compiles the Go standard library twice (for js/wasm and for this
-# machine) and takes about a minute: each step prints what it does and, every few
+# machine) and takes a minute or two: each step prints what it does and, every few
 # seconds, that it is still at it. Stopping make stops everything: Ctrl-C reaches the
 # whole process group; a SIGTERM to make is passed on by make to its child, which is the
 # server itself once it runs (this script execs it), or is forwarded by this script to the
@@ -59,7 +59,7 @@ step() {
 
 if [[ ! -f web/dist/polysse.wasm ]]; then
   log "The first build compiles Go's standard library for WebAssembly and for this machine:"
-  log "about a minute. Later builds take seconds."
+  log "a minute or two. Later builds take seconds."
 fi
 step "building polysse's web build (scripts/wasm.sh -> web/dist)" "$logdir/demo-wasm.log" \
   bash scripts/wasm.sh
