@@ -4,10 +4,10 @@
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
-# Extra arguments for `make demo`, e.g. make demo ARGS="-addr :8080".
+# Extra arguments for `make demo`, e.g. make demo ARGS="-addr 127.0.0.1:9000".
 ARGS ?=
 
-.PHONY: help test lint test-go test-wasm bench bench-browser wasm demo fuzz tools
+.PHONY: help test lint test-go test-wasm bench bench-browser wasm pack demo fuzz tools
 
 help: ## Show this help
 	@printf 'Usage: make <target>\n\nTargets:\n'
@@ -33,10 +33,13 @@ bench: ## Benchmarks vs peers in internal/bench (COUNT=n, BENCH=regexp)
 bench-browser: ## Browser throughput: native vs polysse vs JS polyfills in headless Chromium (ROUNDS=n, RECORD=1)
 	@bash scripts/bench-browser.sh
 
-wasm: ## Build web/dist/polysse.wasm + wasm_exec.js and print raw/gzip/brotli sizes
+wasm: ## Build web/dist (polysse.wasm and .gz/.br, wasm_exec.js and its licence, JS loaders) and print sizes
 	@bash scripts/wasm.sh
 
-demo: ## Run the demo (go run ./cmd/demo $(ARGS))
+pack: ## Build the npm package (build/npm/polysse-VERSION.tgz) from a clean web/dist and check it
+	@bash scripts/pack.sh
+
+demo: ## Build and run the demo on 127.0.0.1, printing progress (ARGS="-addr 127.0.0.1:9000"); Ctrl-C stops it
 	@bash scripts/demo.sh $(ARGS)
 
 fuzz: ## Short run of every Fuzz target (FUZZTIME=20s each, FUZZ=regexp)

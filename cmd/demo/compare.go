@@ -21,7 +21,8 @@ var comparePage []byte
 
 // addCompare adds the side-by-side page, where the browser's native EventSource and
 // polysse's run the same scenarios, and the streams only it uses. webDir is the folder
-// make wasm writes (web/dist), served under /polysse/.
+// make wasm writes (web/dist), served under /polysse/ with its precompressed variants
+// (see staticFiles); the landing page loads polysse from there too.
 func (d *demo) addCompare(webDir string) {
 	d.mux.HandleFunc("GET /compare", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -32,7 +33,7 @@ func (d *demo) addCompare(webDir string) {
 			http.Error(w, "polysse's web build is missing: run make wasm (or make demo, which does), or pass -web", http.StatusNotFound)
 			return
 		}
-		http.StripPrefix("/polysse/", http.FileServer(http.Dir(webDir))).ServeHTTP(w, r)
+		http.StripPrefix("/polysse", staticFiles{dir: webDir}).ServeHTTP(w, r)
 	})
 
 	// A stream of numbered events, without end.

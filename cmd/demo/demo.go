@@ -5,8 +5,12 @@ package main
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -15,6 +19,12 @@ import (
 
 //go:embed index.html
 var page []byte
+
+// favicon is the demo's icon: two event streams in polysse's blue.
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
+	`<rect width="32" height="32" rx="7" fill="#1d5fbf"/>` +
+	`<path d="M7 11h12M7 16h18M7 21h9" stroke="#fff" stroke-width="3" stroke-linecap="round"/>` +
+	`<circle cx="24" cy="11" r="2.5" fill="#9fd0ff"/><circle cx="20" cy="21" r="2.5" fill="#9fd0ff"/></svg>`
 
 // demo is the demo's routes and the SSE servers behind them.
 type demo struct {
@@ -42,6 +52,13 @@ func newDemo(webDir string) *demo {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(page)
 	})
+	for _, p := range []string{"GET /favicon.ico", "GET /favicon.svg"} {
+		d.mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "image/svg+xml")
+			w.Header().Set("Cache-Control", "public, max-age=86400")
+			_, _ = io.WriteString(w, favicon)
+		})
+	}
 
 	// Replay: a clock publishes a tick every second to the topic "clock", each with an
 	// automatic id. Every stream is ended after 5 s; the browser reconnects 2 s later with
@@ -119,7 +136,47 @@ func newDemo(webDir string) *demo {
 			<-s.Done()
 		},
 	})
+
+	// A POST stream, as chat-completion APIs do it: the question is the JSON body
+	// {"prompt": "..."} and the answer streams back one word per event, then a complete
+	// event. Stream reads the body itself; the server bounds it by Options.MaxRequestBody.
+	handle("POST /events/ask", server.Options{
+		Stream: func(s *server.Session) {
+			var q struct {
+				Prompt string `json:"prompt"`
+			}
+			if err := json.NewDecoder(io.LimitReader(s.Request().Body, 64<<10)).Decode(&q); err != nil {
+				_ = s.Fail(jsonString(map[string]string{"error": "the body is not JSON of the form {\"prompt\": \"...\"}: " + err.Error()}))
+				return
+			}
+			words := strings.Fields(q.Prompt)
+			if len(words) == 0 {
+				_ = s.Fail(`{"error":"the prompt is empty"}`)
+				return
+			}
+			answer := append([]string{"You", "asked", strconv.Itoa(len(words)), "words;", "here", "they", "are", "back:"}, words...)
+			// Event i has id i+1. A reconnect posts the same body with the last id it got,
+			// and the answer resumes after it instead of starting again.
+			from, err := strconv.Atoi(s.LastEventID())
+			if err != nil || from < 0 || from > len(answer) {
+				from = 0
+			}
+			for i := from; i < len(answer); i++ {
+				w := answer[i]
+				if !sleep(s, 120*time.Millisecond) || s.Push(sse.Event{Type: "token", ID: strconv.Itoa(i + 1), Data: w}) != nil {
+					return
+				}
+			}
+			_ = s.Complete(jsonString(map[string]int{"words": len(words), "tokens": len(answer)}))
+		},
+	})
 	return d
+}
+
+// jsonString is v as JSON; v is a map of strings or ints, which always encodes.
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // publishClock publishes a tick to the clock topic every interval until ctx is done.

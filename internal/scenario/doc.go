@@ -4,7 +4,8 @@
 // receive. polysse's browser and Node test suites (web/test, run by
 // internal/cmd/scenarioserver) drive clients against it, the native EventSource and
 // polysse's side by side, and compare what each client observed and what the server saw;
-// the demo can serve the same scenarios.
+// the demo can serve the same scenarios. The conventions the scenarios exercise (completion,
+// heartbeats, replay, refusal) are described in docs/protocol.md at the repository's root.
 //
 // A [Handler] serves, under /sse/NAME, the scenario NAME (see [Names]), most of them built
 // on the server package, and, at /log, the [Log] of the requests of one run. A run is a

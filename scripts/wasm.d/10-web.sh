@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 src=web/src dist=web/dist
 mkdir -p "$dist"
-version=$(sed -n 's/^const Version = "\(.*\)"$/\1/p' event.go)
+version=$(sed -n 's/^const Version = "\(.*\)"$/\1/p' internal/protocol/protocol.go)
+[[ -n "$version" ]] || { echo "cannot read Version from internal/protocol/protocol.go" >&2; exit 1; }
 {
   printf '// polysse %s: classic script. Generated from web/src by make wasm; do not edit.\n' "$version"
   printf "(function () {\n'use strict';\n"

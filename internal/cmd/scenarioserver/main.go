@@ -1,7 +1,8 @@
 //go:build !js
 
-// Command scenarioserver serves polysse's test scenarios (package internal/scenario) for
-// the browser and Node test suites in web/test, with the files they load:
+// Command scenarioserver serves polysse's test scenarios (package internal/scenario; the
+// conventions they exercise are described in docs/protocol.md) for the browser and Node
+// test suites in web/test, with the files they load:
 //
 //	/sse/NAME, /log   the scenarios and the request log
 //	/dist/...         the -dist directory (web/dist: polysse.js, polysse.mjs, polysse.wasm, ...)
