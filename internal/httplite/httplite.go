@@ -108,7 +108,8 @@ func ParseDigits(s string) (uint64, bool) {
 }
 
 // ParseHTTPDate parses an HTTP date in its preferred form, the IMF-fixdate
-// "Sun, 06 Nov 1994 08:49:37 GMT". It avoids time.Parse and time.Date, whose layout and
+// "Sun, 06 Nov 1994 08:49:37 GMT", and returns the instant it names (as time.Unix does,
+// in the local time zone; time.Parse would give the same instant in UTC). It avoids time.Parse and time.Date, whose layout and
 // zone code would add tens of kilobytes to the js/wasm build.
 //
 // It accepts what time.Parse(http.TimeFormat, v) accepts, restricted to the IMF-fixdate
@@ -120,49 +121,49 @@ func ParseDigits(s string) (uint64, bool) {
 // February outside leap years) and a second of 60. The obsolete RFC 850 and asctime forms
 // are not accepted.
 func ParseHTTPDate(v string) (time.Time, bool) {
-	if len(v) != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
-		v[16] != ' ' || v[19] != ':' || v[22] != ':' || v[25:] != " GMT" {
+	const layout = "www, 00 mmm 0000 00:00:00 GMT" // w, m: day and month names; 0: a digit
+	if len(v) != len(layout) {
 		return time.Time{}, false
 	}
-	if nameIndex("sunmontuewedthufrisat", v[:3]) < 0 {
+	for i := 0; i < len(layout); i++ {
+		switch c := layout[i]; {
+		case c == '0':
+			if v[i] < '0' || v[i] > '9' {
+				return time.Time{}, false
+			}
+		case c != 'w' && c != 'm' && v[i] != c:
+			return time.Time{}, false
+		}
+	}
+	m := nameIndex("janfebmaraprmayjunjulaugsepoctnovdec", v[8:11]) + 1
+	day, year := digits(v[5:7]), digits(v[12:16])
+	hh, mm, ss := digits(v[17:19]), digits(v[20:22]), digits(v[23:25])
+	if nameIndex("sunmontuewedthufrisat", v[:3]) < 0 || m < 1 || day < 1 || day > daysIn(m, year) ||
+		hh > 23 || mm > 59 || ss > 59 {
 		return time.Time{}, false
 	}
-	m := int64(nameIndex("janfebmaraprmayjunjulaugsepoctnovdec", v[8:11]) + 1)
-	day, year, hh, mm, ss := twoDigits(v[5:7]), fourDigits(v[12:16]), twoDigits(v[17:19]), twoDigits(v[20:22]), twoDigits(v[23:25])
-	if m < 1 || day < 1 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 ||
-		day > daysIn(m, year) {
-		return time.Time{}, false
-	}
-	return time.Unix(daysFromCivil(year, m, day)*86400+hh*3600+mm*60+ss, 0).UTC(), true
+	return time.Unix(daysFromCivil(year, m, day)*86400+hh*3600+mm*60+ss, 0), true
 }
 
 // nameIndex returns the index of the three-letter name s, matched without regard to ASCII
 // case, in names (a concatenation of lower-case three-letter names), or -1.
-func nameIndex(names, s string) int {
+func nameIndex(names, s string) int64 {
 	for i := 0; i+3 <= len(names); i += 3 {
-		if EqualFoldASCII(names[i:i+3], s) {
-			return i / 3
+		if lower(s[0]) == names[i] && lower(s[1]) == names[i+1] && lower(s[2]) == names[i+2] {
+			return int64(i / 3)
 		}
 	}
 	return -1
 }
 
-func twoDigits(s string) int64 {
-	if !isDigit(s[0]) || !isDigit(s[1]) {
-		return -1
+// digits returns the value of a string of ASCII digits.
+func digits(s string) int64 {
+	var n int64
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int64(s[i]-'0')
 	}
-	return int64(s[0]-'0')*10 + int64(s[1]-'0')
+	return n
 }
-
-func fourDigits(s string) int64 {
-	hi, lo := twoDigits(s[:2]), twoDigits(s[2:])
-	if hi < 0 || lo < 0 {
-		return -1
-	}
-	return hi*100 + lo
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // daysIn returns the number of days of month m (1 to 12) of the proleptic Gregorian year y.
 func daysIn(m, y int64) int64 {
@@ -216,25 +217,56 @@ func AddQuery(url, name, value string) string {
 // net/url decodes query keys ("+" is a space, %XX a byte), whatever its encoding. The
 // other pairs are kept as they are, in order; a query left empty is removed with its "?".
 func RemoveQuery(url, name string) string {
-	frag := ""
+	end := len(url)
 	if i := strings.IndexByte(url, '#'); i >= 0 {
-		url, frag = url[:i], url[i:]
+		end = i
 	}
-	i := strings.IndexByte(url, '?')
-	if i < 0 {
-		return url + frag
+	q := strings.IndexByte(url[:end], '?')
+	if q < 0 {
+		return url
 	}
-	var kept []string
-	for _, pair := range strings.Split(url[i+1:], "&") {
-		k, _, _ := strings.Cut(pair, "=")
-		if key, ok := queryUnescape(k); !ok || key != name {
-			kept = append(kept, pair)
+	b := make([]byte, 0, len(url))
+	b = append(b, url[:q]...)
+	sep := byte('?')
+	for i := q + 1; i <= end; {
+		j := i + strings.IndexByte(url[i:end]+"&", '&')
+		pair := url[i:j]
+		k := pair
+		if e := strings.IndexByte(pair, '='); e >= 0 {
+			k = pair[:e]
+		}
+		if !keyIs(k, name) {
+			b = append(b, sep)
+			b = append(b, pair...)
+			sep = '&'
+		}
+		i = j + 1
+	}
+	return string(append(b, url[end:]...))
+}
+
+// keyIs reports whether the query key k, decoded as net/url's QueryUnescape decodes it
+// ("+" is a space, %XX a byte), is name. A malformed escape matches nothing (net/url
+// drops such a pair).
+func keyIs(k, name string) bool {
+	n := 0
+	for i := 0; i < len(k); i, n = i+1, n+1 {
+		c := k[i]
+		switch c {
+		case '+':
+			c = ' '
+		case '%':
+			if i+2 >= len(k) || unhex(k[i+1]) < 0 || unhex(k[i+2]) < 0 {
+				return false
+			}
+			c = byte(unhex(k[i+1])<<4 | unhex(k[i+2]))
+			i += 2
+		}
+		if n >= len(name) || name[n] != c {
+			return false
 		}
 	}
-	if len(kept) == 0 {
-		return url[:i] + frag
-	}
-	return url[:i+1] + strings.Join(kept, "&") + frag
+	return n == len(name)
 }
 
 // QueryEscape percent-encodes s for a query component: as net/url's QueryEscape, but with
@@ -253,34 +285,6 @@ func QueryEscape(s string) string {
 		b.WriteByte(hex[c&15])
 	}
 	return b.String()
-}
-
-// queryUnescape decodes a query component as net/url's QueryUnescape does ("+" is a
-// space, %XX a byte); ok is false for a malformed escape.
-func queryUnescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '+':
-			b = append(b, ' ')
-		case '%':
-			if i+2 >= len(s) {
-				return "", false
-			}
-			hi, lo := unhex(s[i+1]), unhex(s[i+2])
-			if hi < 0 || lo < 0 {
-				return "", false
-			}
-			b = append(b, byte(hi<<4|lo))
-			i += 2
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(b), true
 }
 
 func unhex(c byte) int {
