@@ -48,7 +48,7 @@ func ExampleClient_Events() {
 }
 
 // Run a client with callbacks. The server refuses the second connection with 401, which
-// fails the client for good: Run returns the *CloseInfo.
+// fails the client for good: Run returns a *CloseError.
 func ExampleNewClient() {
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +64,7 @@ func ExampleNewClient() {
 
 	c := sse.NewClient(srv.URL, &sse.ClientOptions{
 		Retry:   sse.RetryPolicy{Initial: 10 * time.Millisecond},
-		OnOpen:  func(*sse.Response) { fmt.Println("open") },
+		OnOpen:  func(*http.Response) { fmt.Println("open") },
 		OnEvent: func(ev sse.Event) { fmt.Println("event", ev.ID, ev.Data) },
 		OnError: func(ei *sse.ErrorInfo) { fmt.Println("error", ei.Status, "retry in", ei.RetryIn) },
 		OnClose: func(ci *sse.CloseInfo) { fmt.Println("close", ci.Reason) },

@@ -5,10 +5,10 @@ import (
 	"io"
 	"syscall/js"
 
-	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/eventsource"
 )
 
-// FetchTransport is an sse.Transport on the JavaScript fetch API. The JavaScript half,
+// FetchTransport is an eventsource.Transport on the JavaScript fetch API. The JavaScript half,
 // Helpers, does what is JavaScript's to do (web/src/core.js, fetchHelpers): it calls fetch
 // with an AbortController, sends Last-Event-ID as the byte string of its UTF-8 bytes, tells
 // a CORS refusal from a network error with a no-cors probe after a failed cross-origin
@@ -31,13 +31,13 @@ var (
 	ErrBadResponse = errors.New("jsbridge: fetch did not resolve to a Response")
 )
 
-// RoundTrip implements sse.Transport.
-func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Response, error) {
+// RoundTrip implements eventsource.Transport.
+func (t *FetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Request) (*eventsource.Response, error) {
 	var call js.Value
 	if err := try(func() {
 		call = t.Helpers.Call("fetch", req.URL, req.Method, headerArray(req.Header), bodyValue(req.Body), req.WithCredentials, t.Fetch)
 	}); err != nil {
-		return nil, errors.Join(err, sse.ErrPermanent)
+		return nil, errors.Join(err, eventsource.ErrPermanent)
 	}
 	stop := onDone(ctx, func() { _ = try(func() { call.Call("abort") }) })
 	res, err := await(ctx, call.Get("result"))
@@ -48,13 +48,13 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 		}
 		// await returns *jsError itself; errors.As would pull reflection into the module.
 		if je, ok := err.(*jsError); ok && je.cors {
-			return nil, errors.Join(ErrCORS, err, sse.ErrPermanent)
+			return nil, errors.Join(ErrCORS, err, eventsource.ErrPermanent)
 		} else if ok && je.permanent {
-			return nil, errors.Join(err, sse.ErrPermanent)
+			return nil, errors.Join(err, eventsource.ErrPermanent)
 		}
 		return nil, err
 	}
-	r := &sse.Response{}
+	r := &eventsource.Response{}
 	err = try(func() {
 		r.StatusCode = res.Get("status").Int()
 		r.StatusText = res.Get("statusText").String()
@@ -66,7 +66,7 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 	if err != nil || r.StatusCode == 0 {
 		stop()
 		_ = try(func() { res.Call("cancel") })
-		return nil, errors.Join(ErrBadResponse, err, sse.ErrPermanent)
+		return nil, errors.Join(ErrBadResponse, err, eventsource.ErrPermanent)
 	}
 	if r.URL == "" {
 		r.URL = req.URL
@@ -77,7 +77,7 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 }
 
 // headerArray converts h to an array of [name, value] pairs.
-func headerArray(h sse.Header) js.Value {
+func headerArray(h eventsource.Header) js.Value {
 	a := js.Global().Get("Array").New()
 	for k, vs := range h {
 		for _, v := range vs {
@@ -98,7 +98,7 @@ func bodyValue(b []byte) js.Value {
 
 // JSResponse returns the JavaScript Response object behind r, when r came from a
 // FetchTransport, and undefined otherwise.
-func JSResponse(r *sse.Response) js.Value {
+func JSResponse(r *eventsource.Response) js.Value {
 	if b, ok := r.Body.(*fetchBody); ok {
 		return b.res.Get("response")
 	}
@@ -109,7 +109,7 @@ func JSResponse(r *sse.Response) js.Value {
 // Uint8Array chunk or null at the end.
 type fetchBody struct {
 	res    js.Value
-	ctx    sse.Context
+	ctx    eventsource.Context
 	stop   func()
 	chunk  []byte // bytes of the current chunk not yet returned
 	buf    []byte

@@ -46,7 +46,7 @@ func TestDemo(t *testing.T) {
 		wantStatus int
 	}{
 		{"/events/complete", "complete", sse.CloseComplete, 204},
-		{"/events/fatal", "fatal", sse.CloseFatalEvent, 204},
+		{"/events/fatal", "fatal", sse.CloseFatal, 204},
 		{"/events/refuse", "", sse.CloseHTTPStatus, 401},
 		{"/events/refuse?mode=204", "", sse.CloseNoContent, 204},
 	}
