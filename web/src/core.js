@@ -4,7 +4,7 @@
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
-const CLOSE_REASONS = ['local', 'complete', 'fatal-event', 'http-status', 'content-type', 'no-content', 'retry-limit', 'network', 'event-too-large'];
+const CLOSE_REASONS = ['local', 'complete', 'fatal', 'http-status', 'content-type', 'no-content', 'retry-limit', 'network', 'event-too-large'];
 
 // ignoreBOM: a U+FEFF at the start of a value is data (the stream's one leading BOM was
 // removed by the parser already).
