@@ -18,11 +18,11 @@ type ReadyState int32
 // The ready states.
 const (
 	// StateConnecting: connecting, or waiting to reconnect.
-	StateConnecting ReadyState = ReadyState(eventsource.StateConnecting)
+	StateConnecting ReadyState = 0
 	// StateOpen: a connection is open and events are delivered.
-	StateOpen ReadyState = ReadyState(eventsource.StateOpen)
+	StateOpen ReadyState = 1
 	// StateClosed: the client closed for good (see CloseInfo).
-	StateClosed ReadyState = ReadyState(eventsource.StateClosed)
+	StateClosed ReadyState = 2
 )
 
 // String returns "CONNECTING", "OPEN" or "CLOSED".
@@ -34,27 +34,27 @@ type CloseReason string
 // The close reasons, as the JavaScript close event reports them.
 const (
 	// CloseLocal: Close was called, or the context given to Run was cancelled.
-	CloseLocal = CloseReason(eventsource.CloseLocal)
+	CloseLocal CloseReason = "local"
 	// CloseComplete: the server completed the stream: a complete event (see
 	// ClientOptions.CompleteEvent), or a reconnect answered with SSE-Outcome: complete.
-	CloseComplete = CloseReason(eventsource.CloseComplete)
+	CloseComplete CloseReason = "complete"
 	// CloseFatal: the server ended the stream with a failure: a fatal event (see
 	// ClientOptions.FatalEvent), or a reconnect answered with SSE-Outcome: fatal.
-	CloseFatal = CloseReason(eventsource.CloseFatal)
+	CloseFatal CloseReason = "fatal"
 	// CloseHTTPStatus: a response status other than 200 and 204 failed the connection
 	// (or Classify said VerdictFatal).
-	CloseHTTPStatus = CloseReason(eventsource.CloseHTTPStatus)
+	CloseHTTPStatus CloseReason = "http-status"
 	// CloseContentType: a 200 response was not text/event-stream.
-	CloseContentType = CloseReason(eventsource.CloseContentType)
+	CloseContentType CloseReason = "content-type"
 	// CloseNoContent: the server answered 204 No Content: do not reconnect.
-	CloseNoContent = CloseReason(eventsource.CloseNoContent)
+	CloseNoContent CloseReason = "no-content"
 	// CloseRetryLimit: ClientOptions.Retry.MaxAttempts consecutive reconnection attempts
 	// failed.
-	CloseRetryLimit = CloseReason(eventsource.CloseRetryLimit)
+	CloseRetryLimit CloseReason = "retry-limit"
 	// CloseNetwork: the request can never be sent (a malformed URL or method).
-	CloseNetwork = CloseReason(eventsource.CloseNetwork)
+	CloseNetwork CloseReason = "network"
 	// CloseEventTooLarge: an event exceeded ClientOptions.MaxEventSize.
-	CloseEventTooLarge = CloseReason(eventsource.CloseEventTooLarge)
+	CloseEventTooLarge CloseReason = "event-too-large"
 )
 
 // Sentinel errors of the client.
@@ -127,14 +127,14 @@ const (
 	// VerdictDefault: apply the specification's rule (a 200 with Content-Type
 	// text/event-stream opens, anything else fails), so that a Classify function only
 	// decides the responses it cares about.
-	VerdictDefault = Verdict(eventsource.VerdictDefault)
+	VerdictDefault Verdict = 0
 	// VerdictOpen: read the body as an event stream.
-	VerdictOpen = Verdict(eventsource.VerdictOpen)
+	VerdictOpen Verdict = 1
 	// VerdictRetry: discard the response and reconnect with backoff, waiting at least what
 	// a Retry-After header asks (capped by RetryPolicy.Max).
-	VerdictRetry = Verdict(eventsource.VerdictRetry)
+	VerdictRetry Verdict = 2
 	// VerdictFatal: fail the connection for good.
-	VerdictFatal = Verdict(eventsource.VerdictFatal)
+	VerdictFatal Verdict = 3
 )
 
 // DefaultReconnectionTime is the reconnection time before any retry field, as in browsers.

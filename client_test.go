@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/eventsource"
 )
 
 // roundTripFunc adapts a function to http.RoundTripper.
@@ -423,4 +424,29 @@ func TestReadyState(t *testing.T) {
 		assert.Equal(t, tc.want, tc.s.String())
 	}
 	assert.Equal(t, []sse.ReadyState{0, 1, 2}, []sse.ReadyState{sse.StateConnecting, sse.StateOpen, sse.StateClosed}, "EventSource's values")
+}
+
+// TestEnumsMatchTheStateMachine: the public enums convert to and from the state
+// machine's by value, so their values must be the same.
+func TestEnumsMatchTheStateMachine(t *testing.T) {
+	assert.Equal(t,
+		[]eventsource.ReadyState{eventsource.StateConnecting, eventsource.StateOpen, eventsource.StateClosed},
+		[]eventsource.ReadyState{eventsource.ReadyState(sse.StateConnecting), eventsource.ReadyState(sse.StateOpen), eventsource.ReadyState(sse.StateClosed)})
+	assert.Equal(t,
+		[]eventsource.Verdict{eventsource.VerdictDefault, eventsource.VerdictOpen, eventsource.VerdictRetry, eventsource.VerdictFatal},
+		[]eventsource.Verdict{eventsource.Verdict(sse.VerdictDefault), eventsource.Verdict(sse.VerdictOpen), eventsource.Verdict(sse.VerdictRetry), eventsource.Verdict(sse.VerdictFatal)})
+	for _, pair := range [][2]string{
+		{string(sse.CloseLocal), string(eventsource.CloseLocal)},
+		{string(sse.CloseComplete), string(eventsource.CloseComplete)},
+		{string(sse.CloseFatal), string(eventsource.CloseFatal)},
+		{string(sse.CloseHTTPStatus), string(eventsource.CloseHTTPStatus)},
+		{string(sse.CloseContentType), string(eventsource.CloseContentType)},
+		{string(sse.CloseNoContent), string(eventsource.CloseNoContent)},
+		{string(sse.CloseRetryLimit), string(eventsource.CloseRetryLimit)},
+		{string(sse.CloseNetwork), string(eventsource.CloseNetwork)},
+		{string(sse.CloseEventTooLarge), string(eventsource.CloseEventTooLarge)},
+	} {
+		assert.Equal(t, pair[1], pair[0])
+	}
+	assert.Equal(t, "fatal", string(sse.CloseFatal), "the outcome word, as the server and the JavaScript client use it")
 }
