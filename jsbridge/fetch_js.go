@@ -8,34 +8,35 @@ import (
 	"github.com/polysse/sse/internal/eventsource"
 )
 
-// FetchTransport is an eventsource.Transport on the JavaScript fetch API. The JavaScript half,
-// Helpers, does what is JavaScript's to do (web/src/core.js, fetchHelpers): it calls fetch
-// with an AbortController, sends Last-Event-ID as the byte string of its UTF-8 bytes, tells
-// a CORS refusal from a network error with a no-cors probe after a failed cross-origin
-// request, and reads the body ahead of the parser so that a connection that drops right
-// after the server's last write loses as little as fetch allows. The Go half waits and
-// copies bytes; keeping it small keeps the module small.
-type FetchTransport struct {
-	// Helpers is the fetchHelpers object of web/src/core.js.
-	Helpers js.Value
-	// Fetch is the fetch function to call; undefined means globalThis.fetch, looked up at
+// fetchTransport is the transport of the client state machine (internal/eventsource) on
+// the JavaScript fetch API. The JavaScript half, helpers, does what is JavaScript's to do
+// (web/src/core.js, fetchHelpers): it calls fetch with an AbortController, sends
+// Last-Event-ID as the byte string of its UTF-8 bytes, tells a CORS refusal from a network
+// error with a no-cors probe after a failed cross-origin request, and reads the body ahead
+// of the parser so that a connection that drops right after the server's last write loses
+// as little as fetch allows. The Go half waits and copies bytes; keeping it small keeps
+// the module small.
+type fetchTransport struct {
+	// helpers is the fetchHelpers object of web/src/core.js.
+	helpers js.Value
+	// fetch is the fetch function to call; undefined means globalThis.fetch, looked up at
 	// every attempt so that interceptors installed later (MSW, say) see the requests.
-	Fetch js.Value
+	fetch js.Value
 }
 
 var (
-	// ErrCORS is the cause of a cross-origin request that the browser refused.
-	ErrCORS = errors.New("jsbridge: cross-origin request refused (CORS)")
-	// ErrBadResponse is returned when a custom fetch resolves to something that is not a
+	// errCORS is the cause of a cross-origin request that the browser refused.
+	errCORS = errors.New("jsbridge: cross-origin request refused (CORS)")
+	// errBadResponse is returned when a custom fetch resolves to something that is not a
 	// Response, or its body yields something other than Uint8Array chunks.
-	ErrBadResponse = errors.New("jsbridge: fetch did not resolve to a Response")
+	errBadResponse = errors.New("jsbridge: fetch did not resolve to a Response")
 )
 
 // RoundTrip implements eventsource.Transport.
-func (t *FetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Request) (*eventsource.Response, error) {
+func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Request) (*eventsource.Response, error) {
 	var call js.Value
 	if err := try(func() {
-		call = t.Helpers.Call("fetch", req.URL, req.Method, headerArray(req.Header), bodyValue(req.Body), req.WithCredentials, t.Fetch)
+		call = t.helpers.Call("fetch", req.URL, req.Method, headerArray(req.Header), bodyValue(req.Body), req.WithCredentials, t.fetch)
 	}); err != nil {
 		return nil, errors.Join(err, eventsource.ErrPermanent)
 	}
@@ -48,7 +49,7 @@ func (t *FetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 		}
 		// await returns *jsError itself; errors.As would pull reflection into the module.
 		if je, ok := err.(*jsError); ok && je.cors {
-			return nil, errors.Join(ErrCORS, err, eventsource.ErrPermanent)
+			return nil, errors.Join(errCORS, err, eventsource.ErrPermanent)
 		} else if ok && je.permanent {
 			return nil, errors.Join(err, eventsource.ErrPermanent)
 		}
@@ -66,7 +67,7 @@ func (t *FetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 	if err != nil || r.StatusCode == 0 {
 		stop()
 		_ = try(func() { res.Call("cancel") })
-		return nil, errors.Join(ErrBadResponse, err, eventsource.ErrPermanent)
+		return nil, errors.Join(errBadResponse, err, eventsource.ErrPermanent)
 	}
 	if r.URL == "" {
 		r.URL = req.URL
@@ -96,9 +97,9 @@ func bodyValue(b []byte) js.Value {
 	return u
 }
 
-// JSResponse returns the JavaScript Response object behind r, when r came from a
-// FetchTransport, and undefined otherwise.
-func JSResponse(r *eventsource.Response) js.Value {
+// jsResponse returns the JavaScript Response object behind r, when r came from a
+// fetchTransport, and undefined otherwise.
+func jsResponse(r *eventsource.Response) js.Value {
 	if b, ok := r.Body.(*fetchBody); ok {
 		return b.res.Get("response")
 	}

@@ -21,7 +21,7 @@ const (
 
 // Register installs the binding on api, the object the JavaScript loader receives:
 // api.open(sink, url, options) starts a client and returns a handle with a close method.
-// options.transport is the fetchHelpers object of web/src/core.js (see FetchTransport).
+// options.transport is the fetchHelpers object of web/src/core.js (see fetchTransport).
 //
 // The sink is the JavaScript EventSource object; the binding calls its methods _open,
 // _batch, _error and _close (see web/src). Events travel in batches: the binding writes
@@ -91,7 +91,7 @@ func (b *binding) options(opts js.Value) *eventsource.ClientOptions {
 		FatalEvent:       str(opts, "fatalEvent"),
 		MaxEventSize:     intOf(opts.Get("maxEventSize")),
 		BorrowData:       true, // add copies each event into the batch at once
-		Transport:        &FetchTransport{Helpers: opts.Get("transport"), Fetch: opts.Get("fetch")},
+		Transport:        &fetchTransport{helpers: opts.Get("transport"), fetch: opts.Get("fetch")},
 		OnOpen:           b.onOpen,
 		OnEvent:          b.add,
 		OnDrain:          b.flush,
@@ -126,7 +126,7 @@ func (b *binding) options(opts js.Value) *eventsource.ClientOptions {
 	if f := opts.Get("classify"); isFunction(f) {
 		o.Classify = func(r *eventsource.Response) eventsource.Verdict {
 			var v string
-			if err := try(func() { v = f.Invoke(JSResponse(r)).String() }); err != nil {
+			if err := try(func() { v = f.Invoke(jsResponse(r)).String() }); err != nil {
 				return eventsource.VerdictFatal
 			}
 			switch v {

@@ -115,7 +115,7 @@ function normalize(init) {
   return o;
 }
 
-// fetchHelpers is the JavaScript half of the Go fetch transport (jsbridge.FetchTransport):
+// fetchHelpers is the JavaScript half of the Go fetch transport (jsbridge's fetchTransport):
 // what is JavaScript's to do stays here, which keeps the wasm module small.
 const fetchHelpers = {
   // fetch starts one request and returns {abort, result}. result resolves to the response
