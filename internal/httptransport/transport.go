@@ -24,7 +24,7 @@ import (
 //
 // The request's context is a context.Context in its own right: Err is context.Canceled
 // once the attempt ends or the client closes, context.Cause tells why
-// (eventsource.ErrClosed, eventsource.ErrHeartbeatTimeout or the cause of the context
+// (eventsource.ErrClosed, eventsource.ErrHeartbeatTimeout or the error of the context
 // given to Run), and Value and Deadline are those of the context given to Run.
 func New(client *http.Client, prepare func(*http.Request) error) eventsource.Transport {
 	if client == nil {
