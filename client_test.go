@@ -1,222 +1,452 @@
-//go:build !js
-
 package sse_test
 
-// The "http" environment of the client tests (real httptest servers and the net/http
-// transport) and the tests that only make sense over real HTTP: redirects, connection
-// refused, URLs net/http cannot send. See client_table_test.go for the shared tests.
+// The public Client is the state machine of internal/eventsource (whose tests cover its
+// behaviour in full, over an in-memory transport and over real HTTP) behind net/http and
+// the public types. These tests cover what this package adds: every option reaches the
+// state machine or the request, the hooks see net/http's types, the context is a real
+// context.Context, and the info and error types convert. Each runs in a testing/synctest
+// bubble with an in-memory http.RoundTripper, so that time is fake and a goroutine left
+// behind fails the test.
 
 import (
-	"cmp"
+	"context"
+	"errors"
+	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	sse "github.com/polysse/sse"
+	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/eventsource"
 )
 
-func init() {
-	clientTestEnvs = append(clientTestEnvs, clientTestEnv{name: "http", serve: clientTestServeHTTP})
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// heldBody returns its text, then blocks until ctx ends (a stream the server keeps open).
+type heldBody struct {
+	r   *strings.Reader
+	ctx context.Context
 }
 
-// clientTestServeHTTP runs f with an httptest server answering with replies and the
-// net/http transport of its client.
-func clientTestServeHTTP(t *testing.T, replies []clientTestReply, f func(t *testing.T, s *clientTestServer)) {
-	checkLeaks(t)
-	s := clientTestNewServer(replies, false)
-	srv := httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-	})
-	s.URL = srv.URL
-	s.Transport = sse.HTTPTransport(srv.Client())
-	f(t, s)
+func (b *heldBody) Read(p []byte) (int, error) {
+	if b.r.Len() > 0 {
+		return b.r.Read(p)
+	}
+	<-b.ctx.Done()
+	return 0, b.ctx.Err()
 }
 
-func (s *clientTestServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	rep := s.record(clientTestRequest{
-		Method: r.Method,
-		URL:    r.URL.RequestURI(),
-		Header: r.Header.Clone(),
-		Body:   string(body),
-		At:     time.Now(),
-	})
-	rc := http.NewResponseController(w)
-	if rep.wait > 0 {
-		select {
-		case <-time.After(rep.wait):
-		case <-r.Context().Done():
-			return
-		}
+func (b *heldBody) Close() error { return nil }
+
+// reply is one scripted response.
+type reply struct {
+	status int // 0 means 200
+	header []string
+	body   string
+	held   bool // keep the stream open after body
+}
+
+func stream(body string) reply {
+	return reply{header: []string{"Content-Type", "text/event-stream"}, body: body}
+}
+func held(body string) reply { r := stream(body); r.held = true; return r }
+
+// fake is an in-memory server: it answers request i with replies[i] (the last repeats)
+// and records the requests.
+type fake struct {
+	replies []reply
+	mu      sync.Mutex
+	reqs    []*http.Request
+}
+
+func (f *fake) client() *http.Client { return &http.Client{Transport: roundTripFunc(f.roundTrip)} }
+
+func (f *fake) roundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	n := len(f.reqs)
+	f.reqs = append(f.reqs, req)
+	f.mu.Unlock()
+	rep := f.replies[min(n, len(f.replies)-1)]
+	status := rep.status
+	if status == 0 {
+		status = 200
 	}
-	switch {
-	case rep.stall:
-		<-r.Context().Done()
-		return
-	case rep.fail:
-		// Answer with garbage and close the connection: a network error for the client.
-		// (Closing without a byte would make net/http silently retry the request when the
-		// connection was a reused keep-alive one.)
-		conn, _, err := rc.Hijack()
-		if err != nil {
-			panic(err)
-		}
-		_, _ = io.WriteString(conn, "garbage\r\n\r\n")
-		conn.Close()
-		return
-	}
+	h := http.Header{}
 	for i := 0; i+1 < len(rep.header); i += 2 {
-		if v := rep.header[i+1]; v != "" {
-			w.Header().Set(rep.header[i], v)
-		} else {
-			w.Header()[http.CanonicalHeaderKey(rep.header[i])] = nil // no sniffing either
-		}
+		h.Set(rep.header[i], rep.header[i+1])
 	}
-	w.WriteHeader(cmp.Or(rep.status, 200))
-	_ = rc.Flush()
-	for _, b := range rep.body {
-		switch b := b.(type) {
-		case string:
-			if _, err := io.WriteString(w, b); err != nil {
-				return
-			}
-			_ = rc.Flush()
-		case time.Duration:
-			select {
-			case <-time.After(b):
-			case <-r.Context().Done():
-				return
-			}
-		}
+	var body io.ReadCloser = io.NopCloser(strings.NewReader(rep.body))
+	if rep.held {
+		body = &heldBody{r: strings.NewReader(rep.body), ctx: req.Context()}
 	}
-	if rep.hold {
-		<-r.Context().Done()
-	}
+	return &http.Response{
+		StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		Header: h, Body: body, Request: req,
+	}, nil
 }
 
-// TestClientRedirect: a redirect to a 200 stream works (net/http follows it) and
-// Response.URL is the final URL; a 307 resends a POST body.
-func TestClientRedirect(t *testing.T) {
+func (f *fake) requests() []*http.Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*http.Request(nil), f.reqs...)
+}
+
+// inBubble runs f in a synctest bubble with a fake server answering with replies.
+func inBubble(t *testing.T, replies []reply, f func(t *testing.T, srv *fake)) {
+	synctest.Test(t, func(t *testing.T) { f(t, &fake{replies: replies}) })
+}
+
+func TestClientOptionsReachTheRequest(t *testing.T) {
+	inBubble(t, []reply{stream("id: 7\ndata: x\n\n"), {status: 204}}, func(t *testing.T, srv *fake) {
+		type key struct{}
+		ctx := context.WithValue(t.Context(), key{}, "value")
+		var prepared []string
+		c := sse.NewClient("http://sse.test/s?lei=stale&a=1", &sse.ClientOptions{
+			Method:           "POST",
+			Header:           http.Header{"X-Static": {"s"}, "x-lower": {"l"}},
+			Body:             []byte(`{"q":1}`),
+			HTTPClient:       srv.client(),
+			LastEventID:      "seed",
+			LastEventIDQuery: "lei",
+			Retry:            sse.RetryPolicy{Initial: time.Second},
+			PrepareRequest: func(req *http.Request) error {
+				prepared = append(prepared, req.Header.Get("Last-Event-ID"))
+				req.Header.Set("Authorization", fmt.Sprintf("Bearer %d", len(prepared)))
+				assert.Equal(t, "value", req.Context().Value(key{}), "the context given to Run reaches the request")
+				return nil
+			},
+		})
+		require.NoError(t, c.Run(ctx))
+		assert.Equal(t, []string{"seed", "7"}, prepared, "PrepareRequest runs per attempt, on the final request")
+		reqs := srv.requests()
+		require.Len(t, reqs, 2)
+		for i, want := range []struct{ query, id, auth string }{{"lei=seed&a=1", "seed", "Bearer 1"}, {"a=1&lei=7", "7", "Bearer 2"}} {
+			r := reqs[i]
+			assert.Equal(t, "POST", r.Method)
+			q, err := url.ParseQuery(r.URL.RawQuery)
+			require.NoError(t, err)
+			assert.Equal(t, []string{want.id}, q["lei"], "request %d: the parameter replaces the stale one", i)
+			assert.Equal(t, want.id, r.Header.Get("Last-Event-ID"))
+			assert.Equal(t, want.auth, r.Header.Get("Authorization"))
+			assert.Equal(t, "s", r.Header.Get("X-Static"))
+			assert.Equal(t, "l", r.Header.Get("X-Lower"))
+			assert.Equal(t, "text/event-stream", r.Header.Get("Accept"))
+			body, err := io.ReadAll(r.Body)
+			require.NoError(t, err)
+			assert.Equal(t, `{"q":1}`, string(body))
+		}
+	})
+}
+
+func TestClientPrepareRequest(t *testing.T) {
+	t.Run("an error fails the attempt, which is retried", func(t *testing.T) {
+		inBubble(t, []reply{held("data: x\n\n")}, func(t *testing.T, srv *fake) {
+			boom := errors.New("token refresh failed")
+			calls := 0
+			var errs []error
+			c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
+				HTTPClient: srv.client(),
+				Retry:      sse.RetryPolicy{Initial: time.Second},
+				PrepareRequest: func(*http.Request) error {
+					if calls++; calls == 1 {
+						return boom
+					}
+					return nil
+				},
+				OnError: func(ei *sse.ErrorInfo) { errs = append(errs, ei.Err) },
+				OnEvent: func(sse.Event) {},
+			})
+			c2 := make(chan error)
+			go func() { c2 <- c.Run(t.Context()) }()
+			time.Sleep(time.Second) // the backoff after the failed attempt
+			synctest.Wait()
+			assert.Equal(t, sse.StateOpen, c.ReadyState())
+			c.Close()
+			require.NoError(t, <-c2)
+			require.Len(t, errs, 1)
+			assert.ErrorIs(t, errs[0], boom)
+			assert.Len(t, srv.requests(), 1)
+		})
+	})
+	t.Run("Close ends a PrepareRequest that waits on the context", func(t *testing.T) {
+		inBubble(t, []reply{held("")}, func(t *testing.T, srv *fake) {
+			var ctxErr error
+			c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
+				HTTPClient: srv.client(),
+				PrepareRequest: func(req *http.Request) error {
+					<-req.Context().Done()
+					ctxErr = req.Context().Err()
+					return ctxErr
+				},
+			})
+			done := make(chan error)
+			go func() { done <- c.Run(t.Context()) }()
+			synctest.Wait()
+			c.Close()
+			require.NoError(t, <-done)
+			assert.Equal(t, context.Canceled, ctxErr, "a standard context: Err is context.Canceled")
+			assert.Empty(t, srv.requests())
+			assert.Equal(t, sse.CloseLocal, c.CloseInfo().Reason)
+		})
+	})
+}
+
+func TestClientHooksSeeNetHTTPTypes(t *testing.T) {
+	replies := []reply{
+		{status: 503, header: []string{"Retry-After", "5"}},
+		held("data: x\n\n"),
+	}
+	inBubble(t, replies, func(t *testing.T, srv *fake) {
+		var classified []int
+		var opened *http.Response
+		start := time.Now()
+		c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
+			HTTPClient: srv.client(),
+			Retry:      sse.RetryPolicy{Initial: time.Second},
+			Classify: func(r *http.Response) sse.Verdict {
+				classified = append(classified, r.StatusCode)
+				if r.StatusCode == 503 {
+					return sse.VerdictRetry
+				}
+				return sse.VerdictDefault
+			},
+			OnOpen: func(r *http.Response) { opened = r },
+		})
+		for ev, err := range c.Events(t.Context()) {
+			require.NoError(t, err)
+			assert.Equal(t, sse.Event{Type: "message", Data: "x"}, ev)
+			break
+		}
+		assert.Equal(t, []int{503, 200}, classified)
+		require.NotNil(t, opened)
+		assert.Equal(t, 200, opened.StatusCode)
+		assert.Equal(t, "text/event-stream", opened.Header.Get("Content-Type"))
+		assert.Equal(t, "http://sse.test/s", opened.Request.URL.String())
+		reqs := srv.requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, 5*time.Second, time.Since(start), "Retry-After honoured")
+		assert.Equal(t, sse.CloseLocal, c.CloseInfo().Reason, "break closes the client")
+	})
+}
+
+func retryAll(*http.Response) sse.Verdict { return sse.VerdictRetry }
+
+func TestClientClose(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		status int
-		method string
+		opts   sse.ClientOptions
+		reply  reply
+		reason sse.CloseReason
+		fatal  bool
+		data   string
+		err    error
 	}{
-		{"302 GET", 302, "GET"},
-		{"307 GET", 307, "GET"},
-		{"307 POST", 307, "POST"},
+		{"complete event", sse.ClientOptions{CompleteEvent: sse.EventComplete}, held("event: complete\ndata: {}\n\n"), sse.CloseComplete, false, "{}", nil},
+		{"fatal event", sse.ClientOptions{FatalEvent: sse.EventFatal}, held("event: fatal\ndata: boom\n\n"), sse.CloseFatal, true, "boom", nil},
+		{"SSE-Outcome fatal", sse.ClientOptions{}, reply{status: 204, header: []string{sse.HeaderOutcome, string(sse.OutcomeFatal)}}, sse.CloseFatal, true, "", nil},
+		{"204", sse.ClientOptions{}, reply{status: 204}, sse.CloseNoContent, false, "", nil},
+		{"401", sse.ClientOptions{}, reply{status: 401}, sse.CloseHTTPStatus, true, "", nil},
+		{"text/plain", sse.ClientOptions{}, reply{header: []string{"Content-Type", "text/plain"}}, sse.CloseContentType, true, "", nil},
+		{"MaxEventSize", sse.ClientOptions{MaxEventSize: 8}, held("data: 0123456789\n\n"), sse.CloseEventTooLarge, true, "", sse.ErrEventTooLarge},
+		{"retry limit", sse.ClientOptions{Retry: sse.RetryPolicy{MaxAttempts: 1}, Classify: retryAll}, reply{status: 503}, sse.CloseRetryLimit, true, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			replies := []clientTestReply{
-				clientTestStatus(tc.status, "Location", "/final?x=1"),
-				clientTestHeld("data: x\n\n"),
-			}
-			clientTestServeHTTP(t, replies, func(t *testing.T, s *clientTestServer) {
-				opts := sse.ClientOptions{Transport: s.Transport, Method: tc.method}
-				if tc.method == "POST" {
-					opts.Body = []byte("payload")
+			inBubble(t, []reply{tc.reply}, func(t *testing.T, srv *fake) {
+				var closed *sse.CloseInfo
+				opts := tc.opts
+				opts.HTTPClient = srv.client()
+				opts.OnClose = func(ci *sse.CloseInfo) { closed = ci }
+				c := sse.NewClient("http://sse.test/s", &opts)
+				assert.Nil(t, c.CloseInfo(), "before closing")
+				err := c.Run(t.Context())
+				require.NotNil(t, closed)
+				assert.Same(t, closed, c.CloseInfo(), "CloseInfo returns what OnClose got")
+				assert.Equal(t, tc.reason, closed.Reason)
+				assert.Equal(t, tc.fatal, closed.Fatal)
+				assert.Equal(t, tc.data, closed.Data)
+				assert.Equal(t, sse.StateClosed, c.ReadyState())
+				<-c.Done()
+				if !tc.fatal {
+					assert.NoError(t, err)
+					return
 				}
-				c, rec := clientTestNewClient(s.URL+"/start", opts, "event")
-				require.NoError(t, clientTestRun(t, s, c))
-				assert.Equal(t, []string{`open OPEN`, `event message id="" data="x" OPEN`, clientTestCloseLocal}, rec.entries())
-				clientTestCheckClosed(t, c, rec)
-
-				require.Len(t, rec.opens, 1)
-				assert.Equal(t, s.URL+"/final?x=1", rec.opens[0].URL, "Response.URL is the final URL")
-				reqs := s.requests()
-				require.Len(t, reqs, 2)
-				assert.Equal(t, "/start", reqs[0].URL)
-				assert.Equal(t, "/final?x=1", reqs[1].URL)
-				for _, req := range reqs {
-					assert.Equal(t, tc.method, req.Method)
-					assert.Equal(t, string(opts.Body), req.Body)
-					assert.Equal(t, []string{"text/event-stream"}, req.Header["Accept"])
+				var ce *sse.CloseError
+				require.ErrorAs(t, fmt.Errorf("wrapped: %w", err), &ce)
+				assert.Same(t, closed, ce.CloseInfo, "the error carries the CloseInfo")
+				if tc.err != nil {
+					assert.ErrorIs(t, err, tc.err)
 				}
 			})
 		})
 	}
 }
 
-// TestClientConnectionRefused: a network error (nothing listens) is an error event in
-// CONNECTING with RetryIn, and the client reconnects, here until MaxAttempts.
-func TestClientConnectionRefused(t *testing.T) {
-	checkLeaks(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
-	c, rec := clientTestNewClient("http://"+addr+"/stream", sse.ClientOptions{
-		Transport: sse.HTTPTransport(&http.Client{Transport: &http.Transport{}}),
-		Retry:     sse.RetryPolicy{Initial: time.Millisecond, Multiplier: 2, MaxAttempts: 2},
-		OnError:   func(ei *sse.ErrorInfo) { assert.Error(t, ei.Err) },
+func TestClientCloseErrorMessage(t *testing.T) {
+	inBubble(t, []reply{{status: 401}}, func(t *testing.T, srv *fake) {
+		err := sse.NewClient("http://sse.test/s", &sse.ClientOptions{HTTPClient: srv.client()}).Run(t.Context())
+		assert.EqualError(t, err, "sse: closed: http-status (status 401 Unauthorized)")
+		ce := err.(*sse.CloseError)
+		assert.Equal(t, sse.CloseInfo{Reason: sse.CloseHTTPStatus, Fatal: true, Status: 401, StatusText: "Unauthorized"}, *ce.CloseInfo)
+		assert.NoError(t, errors.Unwrap(err))
 	})
-	s := clientTestNewServer(nil, false)
-	err = clientTestRun(t, s, c)
-	assert.Equal(t, []string{
-		`error CONNECTING attempt=1 status=0() retryIn=1ms err=other`,
-		`error CONNECTING attempt=2 status=0() retryIn=2ms err=other`,
-		`error CLOSED attempt=3 status=0() retryIn=0s err=other`,
-		`close retry-limit fatal=true local=false status=0() data="" err=other CLOSED`,
-	}, rec.entries())
-	clientTestCheckErr(t, err, sse.CloseRetryLimit)
-	clientTestCheckClosed(t, c, rec)
-	var ci *sse.CloseInfo
-	require.ErrorAs(t, err, &ci)
-	var opErr *net.OpError
-	assert.ErrorAs(t, ci.Err, &opErr, "the transport error is kept")
 }
 
-// TestClientUnsendableURL: a URL net/http cannot send fails the connection for good with
-// close reason network (the transport's error wraps ErrPermanent).
-func TestClientUnsendableURL(t *testing.T) {
-	checkLeaks(t)
-	s := clientTestNewServer(nil, false)
-	c, rec := clientTestNewClient("http://[::1", sse.ClientOptions{Transport: sse.HTTPTransport(nil)})
-	err := clientTestRun(t, s, c)
-	assert.Equal(t, []string{
-		`error CLOSED attempt=1 status=0() retryIn=0s err=permanent`,
-		`close network fatal=true local=false status=0() data="" err=permanent CLOSED`,
-	}, rec.entries())
-	clientTestCheckErr(t, err, sse.CloseNetwork)
-	assert.ErrorIs(t, err, sse.ErrPermanent)
-	clientTestCheckClosed(t, c, rec)
+func TestClientUnsendableRequest(t *testing.T) {
+	inBubble(t, []reply{{}}, func(t *testing.T, srv *fake) {
+		err := sse.NewClient("http://[::1", &sse.ClientOptions{HTTPClient: srv.client()}).Run(t.Context())
+		var ce *sse.CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, sse.CloseNetwork, ce.Reason)
+		var urlErr *url.Error
+		assert.ErrorAs(t, err, &urlErr, "the net/url error is kept")
+		assert.Empty(t, srv.requests())
+	})
 }
 
-// TestClientLastEventIDQueryParameterFragment: the parameter goes into the query, not
-// after the fragment (net/http does not send the fragment, so a misplaced parameter would
-// be lost).
-func TestClientLastEventIDQueryParameterFragment(t *testing.T) {
-	for _, tc := range []struct{ path, want string }{
-		{"/s#frag", "/s?lei=a%2Bb"},
-		{"/s?a=1#frag", "/s?a=1&lei=a%2Bb"},
-		{"/s?#frag", "/s?lei=a%2Bb"},
-		{"/s?a=1&#frag?x", "/s?a=1&lei=a%2Bb"},
-	} {
-		t.Run(tc.path, func(t *testing.T) {
-			clientTestServeHTTP(t, []clientTestReply{clientTestStatus(204)}, func(t *testing.T, s *clientTestServer) {
-				c, _ := clientTestNewClient(s.URL+tc.path, sse.ClientOptions{
-					Transport:                 s.Transport,
-					LastEventID:               "a+b",
-					LastEventIDQueryParameter: "lei",
-				})
-				require.NoError(t, clientTestRun(t, s, c))
-				reqs := s.requests()
-				require.Len(t, reqs, 1)
-				assert.Equal(t, tc.want, reqs[0].URL)
-				u, err := url.Parse(reqs[0].URL)
-				require.NoError(t, err)
-				assert.Equal(t, []string{"a+b"}, u.Query()["lei"])
+func TestClientEventsFailure(t *testing.T) {
+	inBubble(t, []reply{stream("data: 1\n\n"), {status: 500}}, func(t *testing.T, srv *fake) {
+		var evs []string
+		var last error
+		c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{HTTPClient: srv.client(), Retry: sse.RetryPolicy{Initial: time.Millisecond}})
+		for ev, err := range c.Events(t.Context()) {
+			if err != nil {
+				assert.Zero(t, ev)
+				last = err
+				continue
+			}
+			evs = append(evs, ev.Data)
+		}
+		assert.Equal(t, []string{"1"}, evs)
+		var ce *sse.CloseError
+		require.ErrorAs(t, last, &ce)
+		assert.Equal(t, sse.CloseHTTPStatus, ce.Reason)
+		assert.Same(t, c.CloseInfo(), ce.CloseInfo)
+		var again []error
+		for _, err := range c.Events(t.Context()) {
+			again = append(again, err)
+		}
+		require.Len(t, again, 1, "a second Events loop yields one error")
+		assert.ErrorIs(t, again[0], sse.ErrAlreadyStarted)
+		assert.ErrorIs(t, c.Run(t.Context()), sse.ErrAlreadyStarted)
+	})
+}
+
+func TestClientTiming(t *testing.T) {
+	t.Run("RetryPolicy reaches the backoff", func(t *testing.T) {
+		inBubble(t, []reply{{status: 503}}, func(t *testing.T, srv *fake) {
+			var retryIns []time.Duration
+			c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
+				HTTPClient: srv.client(),
+				Classify:   retryAll,
+				Retry:      sse.RetryPolicy{Initial: time.Second, Multiplier: 3, Max: 5 * time.Second, MaxAttempts: 3},
+				OnError: func(ei *sse.ErrorInfo) {
+					if ei.RetryIn > 0 {
+						retryIns = append(retryIns, ei.RetryIn)
+					}
+				},
 			})
+			start := time.Now()
+			err := c.Run(t.Context())
+			assert.Equal(t, sse.CloseRetryLimit, err.(*sse.CloseError).Reason)
+			assert.Equal(t, []time.Duration{time.Second, 3 * time.Second, 5 * time.Second}, retryIns)
+			assert.Equal(t, 9*time.Second, time.Since(start))
 		})
+	})
+	t.Run("HeartbeatTimeout and HeartbeatAuto reach the watchdog", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			opts sse.ClientOptions
+			hdr  string
+			want time.Duration
+		}{
+			{"HeartbeatTimeout", sse.ClientOptions{HeartbeatTimeout: 10 * time.Second}, "", 10 * time.Second},
+			{"HeartbeatAuto", sse.ClientOptions{HeartbeatAuto: true}, "3000", 4 * time.Second},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := held("")
+				if tc.hdr != "" {
+					r.header = append(r.header, sse.HeaderHeartbeatInterval, tc.hdr)
+				}
+				inBubble(t, []reply{r}, func(t *testing.T, srv *fake) {
+					errs := make(chan error, 1)
+					opts := tc.opts
+					opts.HTTPClient = srv.client()
+					opts.Retry = sse.RetryPolicy{Initial: time.Hour}
+					opts.OnError = func(ei *sse.ErrorInfo) { errs <- ei.Err }
+					c := sse.NewClient("http://sse.test/s", &opts)
+					start := time.Now()
+					done := make(chan error)
+					go func() { done <- c.Run(t.Context()) }()
+					assert.ErrorIs(t, <-errs, sse.ErrHeartbeatTimeout)
+					assert.Equal(t, tc.want, time.Since(start), "the attempt is aborted after the timeout, not before")
+					c.Close()
+					require.NoError(t, <-done)
+				})
+			})
+		}
+	})
+}
+
+func TestClientRedirect(t *testing.T) {
+	replies := []reply{
+		{status: 307, header: []string{"Location", "/final?x=1"}},
+		stream("id: 1\ndata: a\n\n"),
+		{status: 204},
 	}
+	inBubble(t, replies, func(t *testing.T, srv *fake) {
+		c := sse.NewClient("http://sse.test/start", &sse.ClientOptions{HTTPClient: srv.client(), Retry: sse.RetryPolicy{Initial: time.Millisecond}})
+		require.NoError(t, c.Run(t.Context()))
+		var urls []string
+		for _, r := range srv.requests() {
+			urls = append(urls, r.URL.String())
+		}
+		assert.Equal(t, []string{"http://sse.test/start", "http://sse.test/final?x=1", "http://sse.test/final?x=1"}, urls,
+			"net/http follows the redirect; the reconnect goes where it led")
+	})
+}
+
+func TestReadyState(t *testing.T) {
+	for _, tc := range []struct {
+		s    sse.ReadyState
+		want string
+	}{{sse.StateConnecting, "CONNECTING"}, {sse.StateOpen, "OPEN"}, {sse.StateClosed, "CLOSED"}, {7, "ReadyState(7)"}} {
+		assert.Equal(t, tc.want, tc.s.String())
+	}
+	assert.Equal(t, []sse.ReadyState{0, 1, 2}, []sse.ReadyState{sse.StateConnecting, sse.StateOpen, sse.StateClosed}, "EventSource's values")
+}
+
+// TestEnumsMatchTheStateMachine: the public enums convert to and from the state
+// machine's by value, so their values must be the same.
+func TestEnumsMatchTheStateMachine(t *testing.T) {
+	assert.Equal(t,
+		[]eventsource.ReadyState{eventsource.StateConnecting, eventsource.StateOpen, eventsource.StateClosed},
+		[]eventsource.ReadyState{eventsource.ReadyState(sse.StateConnecting), eventsource.ReadyState(sse.StateOpen), eventsource.ReadyState(sse.StateClosed)})
+	assert.Equal(t,
+		[]eventsource.Verdict{eventsource.VerdictDefault, eventsource.VerdictOpen, eventsource.VerdictRetry, eventsource.VerdictFatal},
+		[]eventsource.Verdict{eventsource.Verdict(sse.VerdictDefault), eventsource.Verdict(sse.VerdictOpen), eventsource.Verdict(sse.VerdictRetry), eventsource.Verdict(sse.VerdictFatal)})
+	for _, pair := range [][2]string{
+		{string(sse.CloseLocal), string(eventsource.CloseLocal)},
+		{string(sse.CloseComplete), string(eventsource.CloseComplete)},
+		{string(sse.CloseFatal), string(eventsource.CloseFatal)},
+		{string(sse.CloseHTTPStatus), string(eventsource.CloseHTTPStatus)},
+		{string(sse.CloseContentType), string(eventsource.CloseContentType)},
+		{string(sse.CloseNoContent), string(eventsource.CloseNoContent)},
+		{string(sse.CloseRetryLimit), string(eventsource.CloseRetryLimit)},
+		{string(sse.CloseNetwork), string(eventsource.CloseNetwork)},
+		{string(sse.CloseEventTooLarge), string(eventsource.CloseEventTooLarge)},
+	} {
+		assert.Equal(t, pair[1], pair[0])
+	}
+	assert.Equal(t, "fatal", string(sse.CloseFatal), "the outcome word, as the server and the JavaScript client use it")
 }

@@ -2,6 +2,7 @@ package sse
 
 import (
 	"container/heap"
+	"context"
 	"sync"
 	"time"
 
@@ -20,30 +21,8 @@ const (
 	OutcomeFatal Outcome = protocol.OutcomeFatal
 )
 
-// Header names, event names and defaults of the polysse wire conventions.
-const (
-	// HeaderOutcome is the response header of a 204 that redeems a completion token.
-	HeaderOutcome = protocol.HeaderOutcome
-	// HeaderHeartbeatInterval is the response header announcing the server's heartbeat
-	// interval in milliseconds.
-	HeaderHeartbeatInterval = protocol.HeaderHeartbeatInterval
-	// HeaderLastEventID is the request header carrying the last event ID.
-	HeaderLastEventID = protocol.HeaderLastEventID
-	// HeaderReplay is the response header that says how a stream resumed from the
-	// request's Last-Event-ID: "complete" (nothing was lost), "gap" (the server issued the
-	// id but no longer holds every event after it) or "unknown" (nothing replayed).
-	HeaderReplay = protocol.HeaderReplay
-	// EventComplete is the type of the event a server writes when a stream's work is done
-	// (its id is a completion token).
-	EventComplete = protocol.EventComplete
-	// EventFatal is the type of the event a server writes when a stream fails for good
-	// (its id is a completion token).
-	EventFatal = protocol.EventFatal
-	// DefaultTokenTTL is how long a completion token stays redeemable by default.
-	DefaultTokenTTL = protocol.DefaultTokenTTL
-	// DefaultMaxTokens is how many unredeemed tokens a MemoryStore keeps by default.
-	DefaultMaxTokens = 100_000
-)
+// DefaultMaxTokens is how many unredeemed tokens a MemoryStore keeps by default.
+const DefaultMaxTokens = 100_000
 
 // IsToken reports whether s has the form of a completion token (see NewToken): a UUID in
 // its canonical 36-character text form. A server calls the CompletionStore only for such
@@ -77,13 +56,16 @@ func NewToken() (string, error) {
 // CompletionStore records completion tokens and redeems them once.
 //
 // Implementations must be safe for concurrent use, and Redeem must be atomic: of any number
-// of concurrent Redeem calls for one recorded token, exactly one reports it found.
+// of concurrent Redeem calls for one recorded token, exactly one reports it found. The
+// server passes a context derived from the request it serves; a store that does I/O
+// should honour its deadline and cancellation.
 type CompletionStore interface {
 	// Record stores token with its outcome for ttl (DefaultTokenTTL when ttl <= 0).
-	Record(ctx Context, token string, outcome Outcome, ttl time.Duration) error
+	Record(ctx context.Context, token string, outcome Outcome, ttl time.Duration) error
 	// Redeem removes token and returns its outcome and true, or "" and false when the
-	// token is unknown, already redeemed or expired.
-	Redeem(ctx Context, token string) (Outcome, bool, error)
+	// token is unknown, already redeemed or expired. An error means the store could not
+	// tell (it is unreachable, say).
+	Redeem(ctx context.Context, token string) (Outcome, bool, error)
 }
 
 // MemoryStore is a bounded in-memory CompletionStore for one process.
@@ -109,7 +91,7 @@ type tokenEntry struct {
 }
 
 // Record implements CompletionStore.
-func (s *MemoryStore) Record(_ Context, token string, outcome Outcome, ttl time.Duration) error {
+func (s *MemoryStore) Record(_ context.Context, token string, outcome Outcome, ttl time.Duration) error {
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
@@ -140,7 +122,7 @@ func (s *MemoryStore) Record(_ Context, token string, outcome Outcome, ttl time.
 }
 
 // Redeem implements CompletionStore.
-func (s *MemoryStore) Redeem(_ Context, token string) (Outcome, bool, error) {
+func (s *MemoryStore) Redeem(_ context.Context, token string) (Outcome, bool, error) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -118,13 +118,18 @@ func TestMemoryStore(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, ok)
 	})
-	t.Run("outcome constants and header names match PROTOCOL.md", func(t *testing.T) {
+	t.Run("the vocabulary has the wire protocol's values", func(t *testing.T) {
 		assert.Equal(t, sse.Outcome("complete"), sse.OutcomeComplete)
 		assert.Equal(t, sse.Outcome("fatal"), sse.OutcomeFatal)
+		assert.Equal(t, "complete", sse.EventComplete)
+		assert.Equal(t, "fatal", sse.EventFatal)
 		assert.Equal(t, "SSE-Outcome", sse.HeaderOutcome)
 		assert.Equal(t, "SSE-Heartbeat-Interval", sse.HeaderHeartbeatInterval)
+		assert.Equal(t, "SSE-Replay", sse.HeaderReplay)
+		assert.Equal(t, []string{"complete", "gap", "unknown"}, []string{sse.ReplayComplete, sse.ReplayGap, sse.ReplayUnknown})
 		assert.Equal(t, "Last-Event-ID", sse.HeaderLastEventID)
 		assert.Equal(t, 5*time.Minute, sse.DefaultTokenTTL)
+		assert.Equal(t, 3*time.Second, sse.DefaultReconnectionTime)
 	})
 	t.Run("concurrent Redeem of one token: exactly one wins", func(t *testing.T) {
 		for round := range 20 {

@@ -3,7 +3,8 @@ package sse
 import (
 	"io"
 	"strconv"
-	"strings"
+
+	"github.com/polysse/sse/internal/wire"
 )
 
 // maxRetainedBuffer is the largest scratch buffer an Encoder keeps between events; a larger
@@ -72,7 +73,7 @@ func appendComment(dst []byte, text string) []byte {
 // receiver reconstructs it exactly (with LF).
 func appendLines(dst []byte, prefix, text string) []byte {
 	for {
-		i := indexLineEnd(text)
+		i := wire.IndexLineEnd(text)
 		if i < 0 {
 			dst = append(dst, prefix...)
 			dst = append(dst, text...)
@@ -88,19 +89,10 @@ func appendLines(dst []byte, prefix, text string) []byte {
 	}
 }
 
-// indexLineEnd returns the index of the first CR or LF in s, or -1.
-func indexLineEnd(s string) int {
-	lf := strings.IndexByte(s, '\n')
-	if lf < 0 {
-		return strings.IndexByte(s, '\r')
-	}
-	if cr := strings.IndexByte(s[:lf], '\r'); cr >= 0 {
-		return cr
-	}
-	return lf
-}
-
-// Encoder writes events to an io.Writer, one Write call per event.
+// Encoder writes events to an io.Writer, one Write call per event that has a wire form.
+// The zero Event (every field empty) has none: encoding it writes nothing and returns
+// nil, so that no empty Write reaches the writer (an http.ResponseWriter would commit its
+// headers for it).
 //
 // An Encoder is not safe for concurrent use. It reuses one scratch buffer, so encoding
 // does not allocate in steady state. It does not flush: wrap the writer, or flush after
@@ -115,8 +107,9 @@ func NewEncoder(w io.Writer) *Encoder {
 	return &Encoder{w: w}
 }
 
-// Encode writes the wire form of ev (see Event.AppendTo). An invalid event returns a
-// *FieldError and writes nothing; a write error is returned as is.
+// Encode writes the wire form of ev (see Event.AppendTo) in one Write call. An invalid
+// event returns a *FieldError and writes nothing; an event without a wire form (the zero
+// Event) writes nothing and returns nil; a write error is returned as is.
 func (enc *Encoder) Encode(ev *Event) error {
 	b, err := ev.AppendTo(enc.buf[:0])
 	if err != nil {

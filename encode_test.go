@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/wire"
 )
 
 // TestEventAppendTo checks every rule of Event.AppendTo's documentation, one subtest per rule.
@@ -165,6 +166,17 @@ func TestEncoder(t *testing.T) {
 			": two\n: lines\n",
 		}, w.writes)
 	})
+	t.Run("an event without a wire form makes no Write call", func(t *testing.T) {
+		// The zero Event (and any event whose fields are all empty) has no wire form:
+		// writing nothing is the one faithful encoding, and an empty Write would reach
+		// the writer for no reason (an http.ResponseWriter would commit its headers).
+		var w writeRecorder
+		enc := sse.NewEncoder(&w)
+		require.NoError(t, enc.Encode(&sse.Event{}))
+		require.NoError(t, enc.Encode(&sse.Event{Retry: 0, Comment: ""}))
+		require.NoError(t, enc.Encode(&sse.Event{Data: "x"}))
+		assert.Equal(t, []string{"data: x\n\n"}, w.writes)
+	})
 	t.Run("write error is returned as is", func(t *testing.T) {
 		boom := errors.New("boom")
 		w := writeRecorder{err: boom}
@@ -275,7 +287,7 @@ func TestEncodeParseRoundTrip(t *testing.T) {
 	for round := range 200 {
 		var (
 			stream bytes.Buffer
-			want   []sse.Event
+			want   []wire.Event
 			lastID string
 			retry  time.Duration
 		)
@@ -302,10 +314,10 @@ func TestEncodeParseRoundTrip(t *testing.T) {
 				if typ == "" {
 					typ = "message"
 				}
-				want = append(want, sse.Event{ID: lastID, Type: typ, Data: normalizeLineEnds(ev.Data)})
+				want = append(want, wire.Event{ID: lastID, Type: typ, Data: normalizeLineEnds(ev.Data)})
 			}
 		}
-		got := feedChunks(0, "", stream.Bytes())
+		got := feedParser(&sse.Parser{}, false, "", stream.Bytes())
 		if !assert.Equal(t, want, got.Events, "round %d, stream %q", round, stream.String()) {
 			return
 		}

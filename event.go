@@ -1,17 +1,8 @@
-// Package sse is the shared core of polysse: spec-exact Server-Sent Events framing and
-// parsing, the reconnecting client state machine, and the completion-token logic that the
-// server, the WebAssembly EventSource and the fake server all use.
-//
-// The package builds for every platform Go supports, including GOOS=js GOARCH=wasm, and
-// imports nothing heavy (no net/http, fmt or encoding/json). The net/http transport of the
-// native client lives in files built only outside js.
 package sse
 
 import (
 	"errors"
 	"time"
-
-	"github.com/polysse/sse/internal/protocol"
 )
 
 // Event is one server-sent event, as written by an Encoder or produced by a Parser.
@@ -74,9 +65,6 @@ func (e *Event) Validate() error {
 	}
 	return nil
 }
-
-// Version is the version of polysse.
-const Version = protocol.Version
 
 // breaksLine reports whether s contains CR, LF or NUL. A plain loop: ids and types are
 // short, and strings.ContainsAny costs several times as much on them (it was 40% of

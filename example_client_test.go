@@ -4,6 +4,7 @@ package sse_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,7 +49,7 @@ func ExampleClient_Events() {
 }
 
 // Run a client with callbacks. The server refuses the second connection with 401, which
-// fails the client for good: Run returns the *CloseInfo.
+// fails the client for good: Run returns a *CloseError.
 func ExampleNewClient() {
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +65,7 @@ func ExampleNewClient() {
 
 	c := sse.NewClient(srv.URL, &sse.ClientOptions{
 		Retry:   sse.RetryPolicy{Initial: 10 * time.Millisecond},
-		OnOpen:  func(*sse.Response) { fmt.Println("open") },
+		OnOpen:  func(*http.Response) { fmt.Println("open") },
 		OnEvent: func(ev sse.Event) { fmt.Println("event", ev.ID, ev.Data) },
 		OnError: func(ei *sse.ErrorInfo) { fmt.Println("error", ei.Status, "retry in", ei.RetryIn) },
 		OnClose: func(ci *sse.CloseInfo) { fmt.Println("close", ci.Reason) },
@@ -82,4 +83,54 @@ func ExampleNewClient() {
 	// error 401 retry in 0s
 	// close http-status
 	// Run: sse: closed: http-status (status 401 Unauthorized)
+}
+
+// Authenticate every attempt with a fresh token, retry a server that says it is busy, and
+// tell a failure from a normal end with errors.As.
+func ExampleClientOptions() {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println("server:", r.Header.Get("Authorization"))
+		switch requests.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case 2:
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "data: hello\n\n")
+		default:
+			w.WriteHeader(http.StatusForbidden)
+		}
+	}))
+	defer srv.Close()
+
+	var tokens atomic.Int32
+	c := sse.NewClient(srv.URL, &sse.ClientOptions{
+		PrepareRequest: func(req *http.Request) error {
+			// A real client would refresh an OAuth token here, using req.Context().
+			req.Header.Set("Authorization", fmt.Sprintf("Bearer token-%d", tokens.Add(1)))
+			return nil
+		},
+		Classify: func(resp *http.Response) sse.Verdict {
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				return sse.VerdictRetry // honours Retry-After
+			}
+			return sse.VerdictDefault // the specification's rule for the rest
+		},
+		Retry:   sse.RetryPolicy{Initial: 10 * time.Millisecond},
+		OnEvent: func(ev sse.Event) { fmt.Println("event:", ev.Data) },
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.Run(ctx)
+	var ce *sse.CloseError
+	if errors.As(err, &ce) {
+		fmt.Println("failed:", ce.Reason, ce.Status)
+	}
+	// Output:
+	// server: Bearer token-1
+	// server: Bearer token-2
+	// event: hello
+	// server: Bearer token-3
+	// failed: http-status 403
 }

@@ -1,16 +1,11 @@
 package sse
 
 import (
-	"bytes"
-	"errors"
 	"io"
-	"math"
-	"strings"
 	"time"
-	"unicode/utf8"
-	"unsafe"
 
 	"github.com/polysse/sse/internal/protocol"
+	"github.com/polysse/sse/internal/wire"
 )
 
 // DefaultMaxEventSize is the largest event a Parser accepts unless configured otherwise:
@@ -19,12 +14,10 @@ const DefaultMaxEventSize = protocol.DefaultMaxEventSize
 
 // ErrEventTooLarge is returned when an event's data, or a single line, exceeds the
 // parser's maximum event size. The parser stops there: the rest of the stream is not read.
-var ErrEventTooLarge = errors.New("sse: event too large")
+var ErrEventTooLarge = wire.ErrEventTooLarge
 
-// minReadSize is the smallest free space a Parser offers a Read call.
-const minReadSize = 32 << 10
-
-// Parser is an incremental event stream parser that follows WHATWG HTML §9.2.6 exactly.
+// Parser is an incremental event stream parser that follows the WHATWG HTML Standard's
+// rules for interpreting an event stream exactly (docs/protocol.md describes them).
 //
 // Input is fed as byte chunks of any size (Feed) or read from an io.Reader (Fill, or the
 // Reader type); the events found are taken with Next. The result never depends on how the
@@ -50,438 +43,77 @@ type Parser struct {
 	// with strings.Clone) to keep it. ID and Type are always new strings.
 	BorrowData bool
 
-	buf     []byte // input; buf[start:] is not yet consumed
-	start   int
-	scanned int // buf[start:start+scanned] is known to hold no CR or LF
-	begun   bool
-	skipLF  bool // the last line ended with a CR as the last byte of input
-	err     error
+	p wire.Parser
+}
 
-	data     []byte // data buffer, each line followed by LF
-	typ      []byte // event type buffer
-	id       []byte // last event ID buffer
-	lastID   string // last event ID string
-	lastType string // the most recent non-default event type, reused to avoid allocation
-	retry    time.Duration
-	hasRetry bool
-	scratch  []byte
+// settings hands the exported settings to the parser before a call that uses them.
+func (p *Parser) settings() *wire.Parser {
+	p.p.MaxEventSize, p.p.BorrowData = p.MaxEventSize, p.BorrowData
+	return &p.p
 }
 
 // Reset prepares p for a new connection whose last event ID is lastEventID: any unread
 // input and incomplete event are dropped, the byte order mark is looked for again, and the
 // error is cleared. The retry value and MaxEventSize are kept.
-func (p *Parser) Reset(lastEventID string) {
-	p.buf = p.buf[:0]
-	p.start, p.scanned = 0, 0
-	p.begun, p.skipLF = false, false
-	p.err = nil
-	p.data = p.data[:0]
-	p.typ = p.typ[:0]
-	p.id = append(p.id[:0], lastEventID...)
-	p.lastID = lastEventID
-}
+func (p *Parser) Reset(lastEventID string) { p.p.Reset(lastEventID) }
 
 // LastEventID returns the last event ID string: the id of the last dispatched event or,
 // when none was dispatched since Reset, the value given to Reset.
-func (p *Parser) LastEventID() string { return p.lastID }
+func (p *Parser) LastEventID() string { return p.p.LastEventID() }
 
 // Retry returns the reconnection time of the most recent valid retry field, and whether
 // one was seen since the Parser was created.
-func (p *Parser) Retry() (time.Duration, bool) { return p.retry, p.hasRetry }
+func (p *Parser) Retry() (time.Duration, bool) { return p.p.Retry() }
 
 // Err returns the error that stopped the parser (ErrEventTooLarge), or nil.
-func (p *Parser) Err() error { return p.err }
-
-func (p *Parser) maxSize() int {
-	if p.MaxEventSize > 0 {
-		return p.MaxEventSize
-	}
-	return DefaultMaxEventSize
-}
+func (p *Parser) Err() error { return p.p.Err() }
 
 // Feed adds a chunk of the stream. The chunk is copied; the caller may reuse it at once.
 // Call Next until it reports false before feeding more, or the input accumulates.
-func (p *Parser) Feed(chunk []byte) {
-	if p.err != nil {
-		return
-	}
-	p.compact()
-	p.buf = append(p.buf, chunk...)
-}
+func (p *Parser) Feed(chunk []byte) { p.settings().Feed(chunk) }
 
 // Fill reads once from r into p's buffer and returns the number of bytes read and the
 // error from r. Use it instead of Feed to avoid a copy. When the buffered incomplete line
 // already exceeds the maximum event size, Fill returns ErrEventTooLarge without reading.
-func (p *Parser) Fill(r io.Reader) (int, error) {
-	if p.err != nil {
-		return 0, p.err
-	}
-	p.compact()
-	// An incomplete line longer than the limit (plus a BOM not yet removed) will fail when
-	// it ends: stop reading now, so that memory stays bounded even without Next calls.
-	if len(p.buf) > p.maxSize()+3 && indexLineEndBytes(p.buf) < 0 {
-		p.fail(ErrEventTooLarge)
-		return 0, p.err
-	}
-	if cap(p.buf)-len(p.buf) < minReadSize {
-		grown := make([]byte, len(p.buf), max(2*cap(p.buf), len(p.buf)+minReadSize))
-		copy(grown, p.buf)
-		p.buf = grown
-	}
-	n, err := r.Read(p.buf[len(p.buf):cap(p.buf)])
-	p.buf = p.buf[:len(p.buf)+n]
-	return n, err
-}
-
-// compact moves the unconsumed input to the front of the buffer.
-func (p *Parser) compact() {
-	if p.start == 0 {
-		return
-	}
-	n := copy(p.buf, p.buf[p.start:])
-	p.buf = p.buf[:n]
-	p.start = 0
-	if n == 0 && cap(p.buf) > 4*minReadSize {
-		p.buf = nil // drop a buffer grown for one large line
-	}
-}
+func (p *Parser) Fill(r io.Reader) (int, error) { return p.settings().Fill(r) }
 
 // Next returns the next event completed by the input so far, and true; or false when the
 // input holds no further complete event (feed more) or the parser stopped (see Err).
-// Retry fields and comments are consumed on the way.
+// Retry fields and comments are consumed on the way: a parsed event's Retry and Comment
+// are always empty.
 func (p *Parser) Next() (Event, bool) {
-	for p.err == nil {
-		line, ok := p.line()
-		if !ok {
-			return Event{}, false
-		}
-		if len(line) == 0 {
-			if ev, ok := p.dispatch(); ok {
-				return ev, true
-			}
-			continue
-		}
-		p.field(line)
-	}
-	return Event{}, false
+	ev, ok := p.settings().Next()
+	return Event(ev), ok
 }
 
 // End marks the end of the stream: any incomplete line or event is discarded, id
 // included, as the specification requires. The last event ID is kept.
-func (p *Parser) End() {
-	p.buf = p.buf[:0]
-	p.start, p.scanned = 0, 0
-	p.skipLF = false
-	p.data = p.data[:0]
-	p.typ = p.typ[:0]
-	p.id = append(p.id[:0], p.lastID...)
-}
-
-// line returns the next complete line, without its line end.
-func (p *Parser) line() ([]byte, bool) {
-	if !p.begun {
-		rest := p.buf[p.start:]
-		const bom = "\xEF\xBB\xBF"
-		if len(rest) < len(bom) && bytes.HasPrefix([]byte(bom), rest) {
-			return nil, false // wait: this may still be a BOM
-		}
-		if bytes.HasPrefix(rest, []byte(bom)) {
-			p.start += len(bom)
-		}
-		p.begun = true
-	}
-	if p.skipLF {
-		if p.start == len(p.buf) {
-			return nil, false
-		}
-		if p.buf[p.start] == '\n' {
-			p.start++
-		}
-		p.skipLF = false
-	}
-	rest := p.buf[p.start:]
-	i := indexLineEndBytes(rest[p.scanned:])
-	if i < 0 {
-		p.scanned = len(rest)
-		if len(rest) > p.maxSize() {
-			p.fail(ErrEventTooLarge)
-		}
-		return nil, false
-	}
-	i += p.scanned
-	p.scanned = 0
-	if i > p.maxSize() {
-		p.fail(ErrEventTooLarge)
-		return nil, false
-	}
-	line := rest[:i]
-	p.start += i + 1
-	if rest[i] == '\r' {
-		if i+1 < len(rest) {
-			if rest[i+1] == '\n' {
-				p.start++
-			}
-		} else {
-			p.skipLF = true
-		}
-	}
-	return line, true
-}
-
-func indexLineEndBytes(b []byte) int {
-	lf := bytes.IndexByte(b, '\n')
-	if lf < 0 {
-		return bytes.IndexByte(b, '\r')
-	}
-	if cr := bytes.IndexByte(b[:lf], '\r'); cr >= 0 {
-		return cr
-	}
-	return lf
-}
-
-func (p *Parser) fail(err error) {
-	p.err = err
-	p.buf, p.data, p.scratch = nil, nil, nil
-	p.start, p.scanned = 0, 0
-}
-
-// field processes one non-empty line.
-func (p *Parser) field(line []byte) {
-	if line[0] == ':' {
-		return // comment
-	}
-	name, value := line, []byte(nil)
-	if i := bytes.IndexByte(line, ':'); i >= 0 {
-		name, value = line[:i], line[i+1:]
-		if len(value) > 0 && value[0] == ' ' {
-			value = value[1:]
-		}
-	}
-	// Field names are compared as bytes: a name with invalid UTF-8 decodes to U+FFFD and
-	// matches none of these, exactly as its raw bytes do not.
-	switch string(name) {
-	case "data":
-		if len(p.data)+len(value) > p.maxSize() { // the final LF is not part of the data
-			p.fail(ErrEventTooLarge)
-			return
-		}
-		p.data = append(p.data, value...)
-		p.data = append(p.data, '\n')
-	case "event":
-		p.typ = appendValid(p.typ[:0], value)
-	case "id":
-		if bytes.IndexByte(value, 0) < 0 {
-			p.id = appendValid(p.id[:0], value)
-		}
-	case "retry":
-		if ms, ok := parseRetry(value); ok {
-			p.retry, p.hasRetry = ms, true
-		}
-	}
-}
-
-// parseRetry interprets a retry value: only ASCII digits, base ten, in milliseconds. A value
-// too large for a uint64 is ignored, as in browsers; a smaller one is capped to the largest
-// time.Duration.
-func parseRetry(v []byte) (time.Duration, bool) {
-	if len(v) == 0 {
-		return 0, false
-	}
-	var ms uint64
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if ms > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		ms = ms*10 + d
-	}
-	if ms > uint64(math.MaxInt64/int64(time.Millisecond)) {
-		return time.Duration(math.MaxInt64), true
-	}
-	return time.Duration(ms) * time.Millisecond, true
-}
-
-// dispatch runs the specification's dispatch steps at a blank line.
-func (p *Parser) dispatch() (Event, bool) {
-	idChanged := string(p.id) != p.lastID
-	if len(p.data) == 0 {
-		if idChanged {
-			p.lastID = string(p.id)
-		}
-		p.typ = p.typ[:0]
-		return Event{}, false
-	}
-	data := p.data[:len(p.data)-1]
-	if !utf8.Valid(data) {
-		p.scratch = appendUTF8(p.scratch[:0], data)
-		data = p.scratch
-	}
-	typeChanged := len(p.typ) > 0 && string(p.typ) != p.lastType
-	ev := Event{ID: p.lastID, Type: "message"}
-	if len(p.typ) > 0 {
-		ev.Type = p.lastType
-	}
-	n := len(data) // the data's share of the allocation below
-	if p.BorrowData {
-		n = 0
-		ev.Data = borrow(data)
-	}
-	if !idChanged && !typeChanged {
-		if !p.BorrowData {
-			ev.Data = string(data)
-		}
-	} else {
-		// One allocation holds the data (unless borrowed) and whatever of the ID and type
-		// changed.
-		var b strings.Builder
-		b.Grow(n + len(p.id) + len(p.typ))
-		b.Write(data[:n])
-		if idChanged {
-			b.Write(p.id)
-		}
-		if typeChanged {
-			b.Write(p.typ)
-		}
-		s := b.String()
-		if !p.BorrowData {
-			ev.Data = s[:n]
-		}
-		if idChanged {
-			ev.ID, n = s[n:n+len(p.id)], n+len(p.id)
-			p.lastID = ev.ID
-		}
-		if typeChanged {
-			ev.Type = s[n:]
-			p.lastType = ev.Type
-		}
-	}
-	p.typ = p.typ[:0]
-	p.data = p.data[:0]
-	return ev, true
-}
-
-// borrow returns a string that shares b's memory (see Parser.BorrowData).
-func borrow(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(unsafe.SliceData(b), len(b))
-}
-
-// appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8).
-func appendValid(dst, src []byte) []byte {
-	if utf8.Valid(src) {
-		return append(dst, src...)
-	}
-	return appendUTF8(dst, src)
-}
-
-// appendUTF8 appends src to dst, replacing each maximal subpart of an invalid UTF-8
-// sequence with U+FFFD, as the WHATWG Encoding Standard's UTF-8 decoder does.
-func appendUTF8(dst, src []byte) []byte {
-	const replacement = "\uFFFD"
-	for i := 0; i < len(src); {
-		c := src[i]
-		if c < utf8.RuneSelf {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		var need int
-		lo, hi := byte(0x80), byte(0xBF)
-		switch {
-		case c >= 0xC2 && c <= 0xDF:
-			need = 1
-		case c >= 0xE0 && c <= 0xEF:
-			need = 2
-			if c == 0xE0 {
-				lo = 0xA0
-			} else if c == 0xED {
-				hi = 0x9F
-			}
-		case c >= 0xF0 && c <= 0xF4:
-			need = 3
-			if c == 0xF0 {
-				lo = 0x90
-			} else if c == 0xF4 {
-				hi = 0x8F
-			}
-		default:
-			dst = append(dst, replacement...)
-			i++
-			continue
-		}
-		j := i + 1
-		for seen := 0; seen < need; seen++ {
-			if j >= len(src) || src[j] < lo || src[j] > hi {
-				break
-			}
-			lo, hi = 0x80, 0xBF
-			j++
-		}
-		if j-i == need+1 {
-			dst = append(dst, src[i:j]...)
-		} else {
-			dst = append(dst, replacement...) // the byte at j is looked at again
-		}
-		i = j
-	}
-	return dst
-}
+func (p *Parser) End() { p.p.End() }
 
 // Reader reads events from an io.Reader.
 //
 // A Reader is not safe for concurrent use.
 type Reader struct {
-	p   Parser
-	r   io.Reader
-	err error
+	rd *wire.Reader
 }
 
 // NewReader returns a Reader of r that accepts events up to maxEventSize bytes (zero
 // means DefaultMaxEventSize) and starts with the given last event ID.
 func NewReader(r io.Reader, maxEventSize int, lastEventID string) *Reader {
-	rd := &Reader{r: r}
-	rd.p.MaxEventSize = maxEventSize
-	rd.p.Reset(lastEventID)
-	return rd
+	return &Reader{rd: wire.NewReader(r, maxEventSize, lastEventID)}
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF, having
 // discarded any incomplete event; ErrEventTooLarge when an event exceeds the limit; or the
-// underlying reader's error.
+// underlying reader's error, which sticks: every later call returns it again. A reader
+// that keeps returning no bytes and no error ends with io.ErrNoProgress.
 func (rd *Reader) Next() (Event, error) {
-	empty := 0
-	for {
-		if ev, ok := rd.p.Next(); ok {
-			return ev, nil
-		}
-		if err := rd.p.Err(); err != nil {
-			return Event{}, err
-		}
-		if rd.err != nil {
-			if rd.err == io.EOF {
-				rd.p.End()
-			}
-			return Event{}, rd.err
-		}
-		var n int
-		n, rd.err = rd.p.Fill(rd.r)
-		if n == 0 && rd.err == nil {
-			if empty++; empty >= 100 {
-				rd.err = io.ErrNoProgress
-			}
-		} else {
-			empty = 0
-		}
-	}
+	ev, err := rd.rd.Next()
+	return Event(ev), err
 }
 
 // LastEventID returns the last event ID string (see Parser.LastEventID).
-func (rd *Reader) LastEventID() string { return rd.p.LastEventID() }
+func (rd *Reader) LastEventID() string { return rd.rd.LastEventID() }
 
 // Retry returns the most recent retry value (see Parser.Retry).
-func (rd *Reader) Retry() (time.Duration, bool) { return rd.p.Retry() }
+func (rd *Reader) Retry() (time.Duration, bool) { return rd.rd.Retry() }

@@ -5,39 +5,40 @@ import (
 	"io"
 	"syscall/js"
 
-	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/eventsource"
 )
 
-// FetchTransport is an sse.Transport on the JavaScript fetch API. The JavaScript half,
-// Helpers, does what is JavaScript's to do (web/src/core.js, fetchHelpers): it calls fetch
-// with an AbortController, sends Last-Event-ID as the byte string of its UTF-8 bytes, tells
-// a CORS refusal from a network error with a no-cors probe after a failed cross-origin
-// request, and reads the body ahead of the parser so that a connection that drops right
-// after the server's last write loses as little as fetch allows. The Go half waits and
-// copies bytes; keeping it small keeps the module small.
-type FetchTransport struct {
-	// Helpers is the fetchHelpers object of web/src/core.js.
-	Helpers js.Value
-	// Fetch is the fetch function to call; undefined means globalThis.fetch, looked up at
+// fetchTransport is the transport of the client state machine (internal/eventsource) on
+// the JavaScript fetch API. The JavaScript half, helpers, does what is JavaScript's to do
+// (web/src/core.js, fetchHelpers): it calls fetch with an AbortController, sends
+// Last-Event-ID as the byte string of its UTF-8 bytes, tells a CORS refusal from a network
+// error with a no-cors probe after a failed cross-origin request, and reads the body ahead
+// of the parser so that a connection that drops right after the server's last write loses
+// as little as fetch allows. The Go half waits and copies bytes; keeping it small keeps
+// the module small.
+type fetchTransport struct {
+	// helpers is the fetchHelpers object of web/src/core.js.
+	helpers js.Value
+	// fetch is the fetch function to call; undefined means globalThis.fetch, looked up at
 	// every attempt so that interceptors installed later (MSW, say) see the requests.
-	Fetch js.Value
+	fetch js.Value
 }
 
 var (
-	// ErrCORS is the cause of a cross-origin request that the browser refused.
-	ErrCORS = errors.New("jsbridge: cross-origin request refused (CORS)")
-	// ErrBadResponse is returned when a custom fetch resolves to something that is not a
+	// errCORS is the cause of a cross-origin request that the browser refused.
+	errCORS = errors.New("jsbridge: cross-origin request refused (CORS)")
+	// errBadResponse is returned when a custom fetch resolves to something that is not a
 	// Response, or its body yields something other than Uint8Array chunks.
-	ErrBadResponse = errors.New("jsbridge: fetch did not resolve to a Response")
+	errBadResponse = errors.New("jsbridge: fetch did not resolve to a Response")
 )
 
-// RoundTrip implements sse.Transport.
-func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Response, error) {
+// RoundTrip implements eventsource.Transport.
+func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Request) (*eventsource.Response, error) {
 	var call js.Value
 	if err := try(func() {
-		call = t.Helpers.Call("fetch", req.URL, req.Method, headerArray(req.Header), bodyValue(req.Body), req.WithCredentials, t.Fetch)
+		call = t.helpers.Call("fetch", req.URL, req.Method, headerArray(req.Header), bodyValue(req.Body), req.WithCredentials, t.fetch)
 	}); err != nil {
-		return nil, errors.Join(err, sse.ErrPermanent)
+		return nil, errors.Join(err, eventsource.ErrPermanent)
 	}
 	stop := onDone(ctx, func() { _ = try(func() { call.Call("abort") }) })
 	res, err := await(ctx, call.Get("result"))
@@ -48,13 +49,13 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 		}
 		// await returns *jsError itself; errors.As would pull reflection into the module.
 		if je, ok := err.(*jsError); ok && je.cors {
-			return nil, errors.Join(ErrCORS, err, sse.ErrPermanent)
+			return nil, errors.Join(errCORS, err, eventsource.ErrPermanent)
 		} else if ok && je.permanent {
-			return nil, errors.Join(err, sse.ErrPermanent)
+			return nil, errors.Join(err, eventsource.ErrPermanent)
 		}
 		return nil, err
 	}
-	r := &sse.Response{}
+	r := &eventsource.Response{}
 	err = try(func() {
 		r.StatusCode = res.Get("status").Int()
 		r.StatusText = res.Get("statusText").String()
@@ -66,7 +67,7 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 	if err != nil || r.StatusCode == 0 {
 		stop()
 		_ = try(func() { res.Call("cancel") })
-		return nil, errors.Join(ErrBadResponse, err, sse.ErrPermanent)
+		return nil, errors.Join(errBadResponse, err, eventsource.ErrPermanent)
 	}
 	if r.URL == "" {
 		r.URL = req.URL
@@ -77,7 +78,7 @@ func (t *FetchTransport) RoundTrip(ctx sse.Context, req *sse.Request) (*sse.Resp
 }
 
 // headerArray converts h to an array of [name, value] pairs.
-func headerArray(h sse.Header) js.Value {
+func headerArray(h eventsource.Header) js.Value {
 	a := js.Global().Get("Array").New()
 	for k, vs := range h {
 		for _, v := range vs {
@@ -96,9 +97,9 @@ func bodyValue(b []byte) js.Value {
 	return u
 }
 
-// JSResponse returns the JavaScript Response object behind r, when r came from a
-// FetchTransport, and undefined otherwise.
-func JSResponse(r *sse.Response) js.Value {
+// jsResponse returns the JavaScript Response object behind r, when r came from a
+// fetchTransport, and undefined otherwise.
+func jsResponse(r *eventsource.Response) js.Value {
 	if b, ok := r.Body.(*fetchBody); ok {
 		return b.res.Get("response")
 	}
@@ -109,7 +110,7 @@ func JSResponse(r *sse.Response) js.Value {
 // Uint8Array chunk or null at the end.
 type fetchBody struct {
 	res    js.Value
-	ctx    sse.Context
+	ctx    eventsource.Context
 	stop   func()
 	chunk  []byte // bytes of the current chunk not yet returned
 	buf    []byte

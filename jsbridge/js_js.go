@@ -4,7 +4,7 @@ import (
 	"sync"
 	"syscall/js"
 
-	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/eventsource"
 )
 
 // jsError is a JavaScript exception or rejection value turned into a Go error. cors and
@@ -73,7 +73,7 @@ func try(f func()) (err error) {
 // ctx's error once ctx is done (the callbacks then stay registered until the promise
 // settles, and release themselves). A value that is not a thenable is returned as is. It
 // must not be called from inside a js.FuncOf callback: it blocks the calling goroutine.
-func await(ctx sse.Context, p js.Value) (js.Value, error) {
+func await(ctx eventsource.Context, p js.Value) (js.Value, error) {
 	if (p.Type() != js.TypeObject && p.Type() != js.TypeFunction) || p.Get("then").Type() != js.TypeFunction {
 		return p, nil
 	}
@@ -125,7 +125,7 @@ func isFunction(v js.Value) bool { return v.Type() == js.TypeFunction }
 
 // onDone calls f once ctx is done, unless the returned stop function is called first. It
 // uses one goroutine, which stop ends.
-func onDone(ctx sse.Context, f func()) (stop func()) {
+func onDone(ctx eventsource.Context, f func()) (stop func()) {
 	quit := make(chan struct{})
 	go func() {
 		select {

@@ -5,7 +5,8 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/eventsource"
+	"github.com/polysse/sse/internal/wire"
 )
 
 // maxBatch is the number of buffered event bytes after which the binding delivers a batch
@@ -20,7 +21,7 @@ const (
 
 // Register installs the binding on api, the object the JavaScript loader receives:
 // api.open(sink, url, options) starts a client and returns a handle with a close method.
-// options.transport is the fetchHelpers object of web/src/core.js (see FetchTransport).
+// options.transport is the fetchHelpers object of web/src/core.js (see fetchTransport).
 //
 // The sink is the JavaScript EventSource object; the binding calls its methods _open,
 // _batch, _error and _close (see web/src). Events travel in batches: the binding writes
@@ -34,7 +35,7 @@ func Register(api js.Value) {
 
 type binding struct {
 	sink   js.Value
-	client *sse.Client
+	client *eventsource.Client
 	handle js.Func
 
 	u8     js.Value
@@ -52,7 +53,7 @@ func open(_ js.Value, args []js.Value) any {
 	b := &binding{sink: arg(args, 0)}
 	opts := arg(args, 2)
 	o := b.options(opts)
-	b.client = sse.NewClient(arg(args, 1).String(), o)
+	b.client = eventsource.NewClient(arg(args, 1).String(), o)
 	b.handle = js.FuncOf(func(js.Value, []js.Value) any {
 		b.client.Close() // never blocks
 		return nil
@@ -80,29 +81,29 @@ func (b *binding) run() {
 	_ = b.client.Run(nil)
 }
 
-func (b *binding) options(opts js.Value) *sse.ClientOptions {
-	o := &sse.ClientOptions{
-		Method:                    str(opts, "method"),
-		WithCredentials:           opts.Get("withCredentials").Truthy(),
-		LastEventID:               str(opts, "lastEventId"),
-		LastEventIDQueryParameter: str(opts, "lastEventIdQueryParameter"),
-		CompleteEvent:             str(opts, "completeEvent"),
-		FatalEvent:                str(opts, "fatalEvent"),
-		MaxEventSize:              intOf(opts.Get("maxEventSize")),
-		BorrowData:                true, // add copies each event into the batch at once
-		Transport:                 &FetchTransport{Helpers: opts.Get("transport"), Fetch: opts.Get("fetch")},
-		OnOpen:                    b.onOpen,
-		OnEvent:                   b.add,
-		OnDrain:                   b.flush,
-		OnError:                   b.onError,
-		OnClose:                   b.onClose,
+func (b *binding) options(opts js.Value) *eventsource.ClientOptions {
+	o := &eventsource.ClientOptions{
+		Method:           str(opts, "method"),
+		WithCredentials:  opts.Get("withCredentials").Truthy(),
+		LastEventID:      str(opts, "lastEventId"),
+		LastEventIDQuery: str(opts, "lastEventIdQueryParameter"),
+		CompleteEvent:    str(opts, "completeEvent"),
+		FatalEvent:       str(opts, "fatalEvent"),
+		MaxEventSize:     intOf(opts.Get("maxEventSize")),
+		BorrowData:       true, // add copies each event into the batch at once
+		Transport:        &fetchTransport{helpers: opts.Get("transport"), fetch: opts.Get("fetch")},
+		OnOpen:           b.onOpen,
+		OnEvent:          b.add,
+		OnDrain:          b.flush,
+		OnError:          b.onError,
+		OnClose:          b.onClose,
 	}
 	if body := opts.Get("body"); body.Type() == js.TypeObject {
 		o.Body = make([]byte, body.Get("byteLength").Int())
 		js.CopyBytesToGo(o.Body, body)
 	}
 	if r := opts.Get("retry"); r.Type() == js.TypeObject {
-		o.Retry = sse.RetryPolicy{
+		o.Retry = eventsource.RetryPolicy{
 			Initial:     ms(r.Get("initial")),
 			Max:         ms(r.Get("max")),
 			Multiplier:  num(r.Get("multiplier")),
@@ -118,25 +119,25 @@ func (b *binding) options(opts js.Value) *sse.ClientOptions {
 		o.HeartbeatTimeout = ms(hb)
 	}
 	if h := opts.Get("headers"); isFunction(h) {
-		o.HeaderFunc = func(ctx sse.Context) (sse.Header, error) { return callHeaders(ctx, h) }
+		o.HeaderFunc = func(ctx eventsource.Context) (eventsource.Header, error) { return callHeaders(ctx, h) }
 	} else if h.Type() == js.TypeObject {
 		o.Header, _ = headerPairs(h) // validated by the JavaScript side
 	}
 	if f := opts.Get("classify"); isFunction(f) {
-		o.Classify = func(r *sse.Response) sse.Verdict {
+		o.Classify = func(r *eventsource.Response) eventsource.Verdict {
 			var v string
-			if err := try(func() { v = f.Invoke(JSResponse(r)).String() }); err != nil {
-				return sse.VerdictFatal
+			if err := try(func() { v = f.Invoke(jsResponse(r)).String() }); err != nil {
+				return eventsource.VerdictFatal
 			}
 			switch v {
 			case "default":
-				return sse.VerdictDefault
+				return eventsource.VerdictDefault
 			case "open":
-				return sse.VerdictOpen
+				return eventsource.VerdictOpen
 			case "retry":
-				return sse.VerdictRetry
+				return eventsource.VerdictRetry
 			}
-			return sse.VerdictFatal
+			return eventsource.VerdictFatal
 		}
 	}
 	return o
@@ -144,7 +145,7 @@ func (b *binding) options(opts js.Value) *sse.ClientOptions {
 
 // callHeaders calls the normalised headers function, which returns a Promise of an array
 // of [name, value] pairs.
-func callHeaders(ctx sse.Context, f js.Value) (sse.Header, error) {
+func callHeaders(ctx eventsource.Context, f js.Value) (eventsource.Header, error) {
 	var p js.Value
 	if err := try(func() { p = f.Invoke() }); err != nil {
 		return nil, err
@@ -157,8 +158,8 @@ func callHeaders(ctx sse.Context, f js.Value) (sse.Header, error) {
 }
 
 // headerPairs converts an array of [name, value] string pairs.
-func headerPairs(pairs js.Value) (sse.Header, error) {
-	h := sse.Header{}
+func headerPairs(pairs js.Value) (eventsource.Header, error) {
+	h := eventsource.Header{}
 	err := try(func() {
 		for i, n := 0, pairs.Length(); i < n; i++ {
 			kv := pairs.Index(i)
@@ -191,7 +192,7 @@ func ms(v js.Value) time.Duration {
 }
 
 // add appends an event record to the batch.
-func (b *binding) add(ev sse.Event) {
+func (b *binding) add(ev wire.Event) {
 	flags := byte(0)
 	if !b.primed || ev.Type != b.typ {
 		flags |= recType
@@ -250,22 +251,22 @@ func (b *binding) call(method string, args ...any) {
 	}
 }
 
-func (b *binding) onOpen(r *sse.Response) {
+func (b *binding) onOpen(r *eventsource.Response) {
 	b.primed = false // a new connection: send the type and ID again
 	b.call("_open", r.StatusCode, r.StatusText, r.URL)
 }
 
-func (b *binding) onError(e *sse.ErrorInfo) {
+func (b *binding) onError(e *eventsource.ErrorInfo) {
 	b.flush()
 	msg := ""
 	if e.Err != nil {
 		msg = e.Err.Error()
 	}
-	closing := b.client.ReadyState() == sse.Closed
+	closing := b.client.ReadyState() == eventsource.StateClosed
 	b.call("_error", e.Status, e.StatusText, e.Attempt, float64(e.RetryIn)/float64(time.Millisecond), closing, msg)
 }
 
-func (b *binding) onClose(ci *sse.CloseInfo) {
+func (b *binding) onClose(ci *eventsource.CloseInfo) {
 	b.flush()
 	msg := ""
 	if ci.Err != nil {

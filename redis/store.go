@@ -48,10 +48,7 @@ type Store struct {
 }
 
 // The Store implements sse.CompletionStore.
-//
-// LEAD: enable this assertion when the core's CompletionStore takes context.Context (the
-// methods below already do; today's core still declares them with sse.Context).
-// var _ sse.CompletionStore = (*Store)(nil)
+var _ sse.CompletionStore = (*Store)(nil)
 
 // NewStore returns a Store that keeps tokens in Redis through c (see Dial).
 func NewStore(c rueidis.Client, opts StoreOptions) *Store {

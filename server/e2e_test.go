@@ -4,7 +4,6 @@ package server_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -26,7 +25,7 @@ import (
 // newClient returns a native client of ts at path, closed when the test ends.
 func newClient(t *testing.T, ts *httptest.Server, path string, opts sse.ClientOptions) *sse.Client {
 	t.Helper()
-	opts.Transport = sse.HTTPTransport(ts.Client())
+	opts.HTTPClient = ts.Client()
 	c := sse.NewClient(ts.URL+path, &opts)
 	t.Cleanup(c.Close)
 	return c
@@ -68,12 +67,12 @@ func TestClientEndOfStreamOutcomes(t *testing.T) {
 		{
 			name: "fatal event", clientNames: true,
 			end:  func(s *server.Session) error { return s.Fail("boom") },
-			want: sse.CloseInfo{Reason: sse.CloseFatalEvent, Fatal: true, Data: "boom"}, wantEvent: "fatal",
+			want: sse.CloseInfo{Reason: sse.CloseFatal, Fatal: true, Data: "boom"}, wantEvent: "fatal",
 		},
 		{
 			name: "fatal redeemed on reconnect", fatalStatus: http.StatusGone,
 			end:  func(s *server.Session) error { return s.Fail("boom") },
-			want: sse.CloseInfo{Reason: sse.CloseFatalEvent, Fatal: true, Status: 410, StatusText: "Gone"}, wantEvent: "fatal",
+			want: sse.CloseInfo{Reason: sse.CloseFatal, Fatal: true, Status: 410, StatusText: "Gone"}, wantEvent: "fatal",
 		},
 	}
 	for _, proto := range protocols {
@@ -146,7 +145,7 @@ func TestResumeWithoutLossOrDuplicate(t *testing.T) {
 			})
 			ts := startServer(t, srv, proto)
 			opens := 0
-			c := newClient(t, ts, "/", sse.ClientOptions{OnOpen: func(*sse.Response) { opens++ }})
+			c := newClient(t, ts, "/", sse.ClientOptions{OnOpen: func(*http.Response) { opens++ }})
 
 			// Publish from the moment the first session is subscribed, concurrently with
 			// the reconnects, at most a window of events ahead of the client.
@@ -366,5 +365,5 @@ func TestClientRejectedWhenShuttingDown(t *testing.T) {
 	evs, info := drain(t, newClient(t, ts, "/", sse.ClientOptions{}))
 	require.Empty(t, evs)
 	require.Equal(t, sse.CloseNoContent, info.Reason)
-	require.False(t, errors.Is(info, sse.ErrPermanent))
+	require.NoError(t, info.Err)
 }

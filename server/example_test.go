@@ -45,7 +45,7 @@ func Example() {
 
 	// Any SSE client works; this is polysse's native one.
 	client := sse.NewClient(ts.URL+"/jobs/42/events", &sse.ClientOptions{
-		Header: sse.Header{"Authorization": {"Bearer demo"}},
+		Header: http.Header{"Authorization": {"Bearer demo"}},
 	})
 	for ev, err := range client.Events(context.Background()) {
 		if err != nil {

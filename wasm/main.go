@@ -9,13 +9,13 @@ package main
 import (
 	"syscall/js"
 
-	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/protocol"
 	"github.com/polysse/sse/jsbridge"
 )
 
 func main() {
 	api := js.Global().Get("Object").New()
-	api.Set("version", sse.Version)
+	api.Set("version", protocol.Version)
 	jsbridge.Register(api)
 	ready := js.Global().Get("__polysseReady")
 	if ready.Type() != js.TypeFunction {

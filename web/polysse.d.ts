@@ -3,7 +3,7 @@
 
 /** Why a source closed, as reported by the `close` event. */
 export type CloseReason =
-  | 'local' | 'complete' | 'fatal-event' | 'http-status' | 'content-type'
+  | 'local' | 'complete' | 'fatal' | 'http-status' | 'content-type'
   | 'no-content' | 'retry-limit' | 'network' | 'event-too-large';
 
 export type HeadersLike = HeadersInit;
@@ -44,7 +44,7 @@ export interface PolysseEventSourceInit extends EventSourceInit {
   heartbeatTimeout?: number | 'auto';
   /** Event type that ends the source normally (close reason 'complete'). */
   completeEvent?: string;
-  /** Event type that ends the source with a failure (close reason 'fatal-event'). */
+  /** Event type that ends the source with a failure (close reason 'fatal'). */
   fatalEvent?: string;
   /** Also send the last event ID as this query parameter. */
   lastEventIdQueryParameter?: string;

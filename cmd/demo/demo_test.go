@@ -57,7 +57,7 @@ func TestDemo(t *testing.T) {
 	t.Run("POST /events/ask streams the answer to its body", func(t *testing.T) {
 		c := sse.NewClient(ts.URL+"/events/ask", &sse.ClientOptions{
 			Method:        http.MethodPost,
-			Header:        sse.Header{"Content-Type": {"application/json"}},
+			Header:        http.Header{"Content-Type": {"application/json"}},
 			Body:          []byte(`{"prompt":"hello polysse"}`),
 			CompleteEvent: "complete",
 			FatalEvent:    "fatal",
@@ -72,7 +72,7 @@ func TestDemo(t *testing.T) {
 			}
 		}
 		info := c.CloseInfo()
-		if info.Reason == sse.CloseFatalEvent && strings.Contains(info.Data, "invalid Read on closed Body") {
+		if info.Reason == sse.CloseFatal && strings.Contains(info.Data, "invalid Read on closed Body") {
 			// The server package closes the request body before Stream runs; the fix that
 			// keeps it readable (bounded by Options.MaxRequestBody) is on its way. Remove this
 			// guard once it has landed: the assertions below are what the route must do.
@@ -94,7 +94,7 @@ func TestDemo(t *testing.T) {
 			}
 		}
 		info := c.CloseInfo()
-		require.Equal(t, sse.CloseFatalEvent, info.Reason, "close info %+v", info)
+		require.Equal(t, sse.CloseFatal, info.Reason, "close info %+v", info)
 		require.Contains(t, info.Data, "the body is not JSON")
 	})
 
@@ -105,7 +105,7 @@ func TestDemo(t *testing.T) {
 		wantStatus int
 	}{
 		{"/events/complete", "complete", sse.CloseComplete, 204},
-		{"/events/fatal", "fatal", sse.CloseFatalEvent, 204},
+		{"/events/fatal", "fatal", sse.CloseFatal, 204},
 		{"/events/refuse", "", sse.CloseHTTPStatus, 401},
 		{"/events/refuse?mode=204", "", sse.CloseNoContent, 204},
 	}

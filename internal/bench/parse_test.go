@@ -11,7 +11,6 @@ import (
 	ldes "github.com/launchdarkly/eventsource"
 	"github.com/polysse/sse"
 	"github.com/polysse/sse/internal/bench"
-	"github.com/polysse/sse/internal/bench/internal/gosseparser"
 	r3sse "github.com/r3labs/sse/v2"
 	gosse "github.com/tmaxmax/go-sse"
 	"gopkg.in/cenkalti/backoff.v1"
@@ -45,7 +44,6 @@ type parser struct {
 var parsers = []parser{
 	{"polysse", parsePolysse},
 	{"go-sse", parseGoSSE},
-	{"go-sse-Parser", parseGoSSEParser},
 	{"r3labs", parseR3labs},
 	{"r3labs-framing", parseR3labsFraming},
 	{"launchdarkly", parseLaunchDarkly},
@@ -69,8 +67,9 @@ func parsePolysse(r *bytes.Reader) (tally, error) {
 	}
 }
 
-// parseGoSSE uses go-sse's exported parsing entry point, sse.Read: its internal Parser
-// (bufio.Scanner split into events, then fields) plus the assembly of each Event.
+// parseGoSSE uses go-sse's exported parsing entry point, sse.Read: its parser (a
+// bufio.Scanner split into events, then fields) plus the assembly of each Event. go-sse
+// exports no lower-level parser; the comparison goes through its public API only.
 func parseGoSSE(r *bytes.Reader) (tally, error) {
 	var t tally
 	for ev, err := range gosse.Read(r, &gosse.ReadConfig{MaxEventSize: maxEvent}) {
@@ -80,37 +79,6 @@ func parseGoSSE(r *bytes.Reader) (tally, error) {
 		t.events++
 		t.data += len(ev.Data)
 		t.lastID, t.lastType, t.lastData = ev.LastEventID, ev.Type, ev.Data
-	}
-	return t, nil
-}
-
-// parseGoSSEParser drives go-sse's Parser itself (a verbatim copy of its internal
-// package): it yields fields, and an empty field at the end of each event. It does
-// not join data lines or build events, so it does less work than a full parse; it
-// bounds from below what any go-sse event reader costs.
-func parseGoSSEParser(r *bytes.Reader) (tally, error) {
-	t := tally{noLast: true}
-	p := gosseparser.New(r)
-	p.Buffer(nil, maxEvent)
-	var f gosseparser.Field
-	lines, size := 0, 0
-	for p.Next(&f) {
-		switch f.Name {
-		case gosseparser.FieldNameData:
-			lines++
-			size += len(f.Value)
-		case gosseparser.FieldNameID:
-			t.lastID = f.Value
-		case "":
-			if lines > 0 {
-				t.events++
-				t.data += size + lines - 1 // the LFs that join the lines
-			}
-			lines, size = 0, 0
-		}
-	}
-	if err := p.Err(); err != io.EOF {
-		return t, fmt.Errorf("go-sse Parser: %v", err)
 	}
 	return t, nil
 }

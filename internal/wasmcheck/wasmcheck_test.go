@@ -92,8 +92,7 @@ func TestWasmSize(t *testing.T) {
 
 func TestWasmDeps(t *testing.T) {
 	goBin, root := goCmd(t)
-	targets := []string{"./wasm", ".", "./jsbridge"}
-	for _, target := range targets {
+	for _, target := range Targets {
 		t.Run(strings.TrimPrefix(target, "./"), func(t *testing.T) {
 			out := run(t, goBin, root, wasmEnv, "list", "-deps",
 				"-f", `{{.ImportPath}}{{"\t"}}{{join .Imports " "}}`, target)

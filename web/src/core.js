@@ -4,7 +4,7 @@
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
-const CLOSE_REASONS = ['local', 'complete', 'fatal-event', 'http-status', 'content-type', 'no-content', 'retry-limit', 'network', 'event-too-large'];
+const CLOSE_REASONS = ['local', 'complete', 'fatal', 'http-status', 'content-type', 'no-content', 'retry-limit', 'network', 'event-too-large'];
 
 // ignoreBOM: a U+FEFF at the start of a value is data (the stream's one leading BOM was
 // removed by the parser already).
@@ -115,7 +115,7 @@ function normalize(init) {
   return o;
 }
 
-// fetchHelpers is the JavaScript half of the Go fetch transport (jsbridge.FetchTransport):
+// fetchHelpers is the JavaScript half of the Go fetch transport (jsbridge's fetchTransport):
 // what is JavaScript's to do stays here, which keeps the wasm module small.
 const fetchHelpers = {
   // fetch starts one request and returns {abort, result}. result resolves to the response

@@ -274,7 +274,7 @@ export const scenarios = {
     },
   },
 
-  'fatalEvent: closes with reason fatal-event and its data': {
+  'fatalEvent: closes with reason fatal and its data': {
     async run(env) {
       const id = env.sid('fatal');
       const es = new env.EventSource(env.url('fatal?data=boom', id), { fatalEvent: 'fatal' });
@@ -283,7 +283,7 @@ export const scenarios = {
       return { r, log: await env.log(id) };
     },
     check({ r, log }, assert) {
-      assertOneClose(r, assert, { reason: 'fatal-event', fatal: true, isLocal: false, data: 'boom' });
+      assertOneClose(r, assert, { reason: 'fatal', fatal: true, isLocal: false, data: 'boom' });
       assert.deepEqual(types(r).filter((t) => t !== 'error'), ['open', 'message', 'fatal', 'close']);
       assert.equal(log.length, 1, 'no second request');
     },
@@ -297,7 +297,7 @@ export const scenarios = {
       return { r, log: await env.log(id) };
     },
     check({ r, log }, assert) {
-      assertOneClose(r, assert, { reason: 'fatal-event', fatal: true, status: 204 });
+      assertOneClose(r, assert, { reason: 'fatal', fatal: true, status: 204 });
       assert.equal(log.length, 2);
       assert.equal(log[1].status, 204);
     },

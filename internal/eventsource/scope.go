@@ -1,4 +1,4 @@
-package sse
+package eventsource
 
 import (
 	"errors"
@@ -12,7 +12,8 @@ import (
 //
 // The Context a Client gives to its Transport and HeaderFunc also implements
 // context.Context (Deadline and Value delegate to the caller's context), so a native
-// transport can use it directly.
+// transport can use it directly; its Err is the cause (ErrClosed, ErrHeartbeatTimeout or
+// the caller's context's error), not context.Canceled.
 type Context interface {
 	Done() <-chan struct{}
 	Err() error

@@ -1,4 +1,4 @@
-package sse_test
+package wire_test
 
 import (
 	"bytes"
@@ -7,17 +7,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/wire"
+	"github.com/polysse/sse/internal/wire/wiretest"
 )
 
 // TestParserBorrowData: with BorrowData the events are the same as without, for every
 // vector and every way of splitting it.
 func TestParserBorrowData(t *testing.T) {
-	for _, v := range parseVectors {
-		t.Run(v.name, func(t *testing.T) {
-			for way, chunks := range splits([]byte(v.in)) {
-				p := &sse.Parser{MaxEventSize: v.max, BorrowData: true}
-				require.Equal(t, v.result(), feedParser(p, v.seed, chunks...), way)
+	for _, v := range wiretest.Vectors {
+		t.Run(v.Name, func(t *testing.T) {
+			for way, chunks := range splits([]byte(v.In)) {
+				p := &wire.Parser{MaxEventSize: v.Max, BorrowData: true}
+				require.Equal(t, v.Result(), feedParser(p, v.Seed, chunks...), way)
 			}
 		})
 	}
@@ -36,7 +37,7 @@ func TestParserBorrowDataAllocs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stream := []byte(strings.Repeat(tc.event, 64))
-			p := sse.Parser{BorrowData: true}
+			p := wire.Parser{BorrowData: true}
 			p.Reset("")
 			p.Feed(stream) // warm up: buffers grow once
 			for {
@@ -64,7 +65,7 @@ func TestParserBorrowDataAllocs(t *testing.T) {
 // TestParserBorrowDataIsReused documents the contract: a borrowed Data is overwritten by
 // the next event, so it must be copied to be kept.
 func TestParserBorrowDataIsReused(t *testing.T) {
-	p := sse.Parser{BorrowData: true}
+	p := wire.Parser{BorrowData: true}
 	p.Feed([]byte("data: first\n\ndata: other\n\n"))
 	first, ok := p.Next()
 	require.True(t, ok)

@@ -1,38 +1,40 @@
-package sse
+package eventsource
 
 import (
 	"errors"
 	"io"
-	"strings"
+
+	"github.com/polysse/sse/internal/httplite"
 )
 
-// Header is a set of HTTP header fields. Keys are stored in canonical form (for example
-// "Last-Event-Id"); Get, Set, Add, Del and Values accept any case. It has the same
-// underlying type as net/http's Header, so the two convert to each other freely.
+// Header is a set of HTTP header fields, the client's stand-in for net/http's Header.
+// Keys are stored in canonical form (for example "Last-Event-Id"); Get, Set, Add, Del and
+// Values accept any case. It has the same underlying type as net/http's Header, so the
+// two convert to each other freely.
 type Header map[string][]string
 
 // Get returns the first value of key, or "".
 func (h Header) Get(key string) string {
-	if v := h[canonicalKey(key)]; len(v) > 0 {
+	if v := h[httplite.CanonicalKey(key)]; len(v) > 0 {
 		return v[0]
 	}
 	return ""
 }
 
 // Values returns all values of key.
-func (h Header) Values(key string) []string { return h[canonicalKey(key)] }
+func (h Header) Values(key string) []string { return h[httplite.CanonicalKey(key)] }
 
 // Set replaces the values of key with value.
-func (h Header) Set(key, value string) { h[canonicalKey(key)] = []string{value} }
+func (h Header) Set(key, value string) { h[httplite.CanonicalKey(key)] = []string{value} }
 
 // Add appends value to the values of key.
 func (h Header) Add(key, value string) {
-	k := canonicalKey(key)
+	k := httplite.CanonicalKey(key)
 	h[k] = append(h[k], value)
 }
 
 // Del removes key.
-func (h Header) Del(key string) { delete(h, canonicalKey(key)) }
+func (h Header) Del(key string) { delete(h, httplite.CanonicalKey(key)) }
 
 // Clone returns a deep copy of h, or nil when h is nil.
 func (h Header) Clone() Header {
@@ -44,42 +46,6 @@ func (h Header) Clone() Header {
 		c[k] = append([]string(nil), v...)
 	}
 	return c
-}
-
-// canonicalKey returns the MIME canonical form of an ASCII header name: the first letter and
-// every letter after a hyphen upper case, the rest lower case. A name with a byte outside
-// the token characters is returned unchanged, as net/textproto does.
-func canonicalKey(s string) string {
-	upper := true
-	canonical := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isTokenChar(c) {
-			return s
-		}
-		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
-			canonical = false
-		}
-		upper = c == '-'
-	}
-	if canonical {
-		return s
-	}
-	b := []byte(s)
-	upper = true
-	for i, c := range b {
-		if upper && 'a' <= c && c <= 'z' {
-			b[i] = c - ('a' - 'A')
-		} else if !upper && 'A' <= c && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-		upper = c == '-'
-	}
-	return string(b)
-}
-
-func isTokenChar(c byte) bool {
-	return c > ' ' && c < 0x7f && !strings.ContainsRune("\"(),/:;<=>?@[\\]{}", rune(c))
 }
 
 // Request is one connection attempt of a Client, as given to a Transport.
@@ -111,16 +77,20 @@ type Response struct {
 	URL string
 	// Body streams the response body. The Client closes it.
 	Body io.ReadCloser
+	// Raw is the transport's own response, for the hooks of the package that wraps the
+	// client (the net/http transport puts its *http.Response here). The client ignores it.
+	Raw any
 }
 
 // Transport performs connection attempts for a Client.
 //
 // RoundTrip sends req and returns the response once its headers have arrived. The ctx a
-// Client passes also implements context.Context. Cancelling ctx must abort the request and make reads from the body return promptly with an
-// error. An error that wraps ErrPermanent makes the client fail the connection for good
-// (a CORS failure, say) instead of reconnecting; any other error counts as a network
-// error, after which the client reconnects. Implementations must be safe for concurrent
-// use.
+// Client passes also implements context.Context (Deadline and Value delegate to the
+// context given to Run). Cancelling ctx must abort the request and make reads from the
+// body return promptly with an error. An error that wraps ErrPermanent makes the client
+// fail the connection for good (a CORS failure, say) instead of reconnecting; any other
+// error counts as a network error, after which the client reconnects. Implementations
+// must be safe for concurrent use.
 type Transport interface {
 	RoundTrip(ctx Context, req *Request) (*Response, error)
 }
@@ -135,9 +105,3 @@ func (f TransportFunc) RoundTrip(ctx Context, req *Request) (*Response, error) {
 
 // ErrPermanent marks a transport error after which reconnecting is futile.
 var ErrPermanent = errors.New("sse: permanent transport failure")
-
-// DefaultTransport is the Transport used by clients that configure none: net/http's
-// default client natively, nil under js (a client there needs a Transport, such as
-// jsbridge.FetchTransport; without one it closes with ErrNoTransport). Set it only during
-// initialisation, before any client runs.
-var DefaultTransport Transport

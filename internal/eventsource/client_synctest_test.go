@@ -1,4 +1,4 @@
-package sse_test
+package eventsource_test
 
 // Timing of the client, exact, in the fake time of testing/synctest bubbles, with the
 // in-memory transport of client_table_test.go (pipe bodies, so that the client's reads
@@ -16,7 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/eventsource"
+	"github.com/polysse/sse/internal/wire"
 )
 
 // clientTestOffsets returns when each request arrived, relative to start.
@@ -51,27 +52,27 @@ func clientTestSeconds(s ...float64) []time.Duration {
 func TestClientSynctestBackoff(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		policy sse.RetryPolicy
+		policy eventsource.RetryPolicy
 		want   []time.Duration
 	}{
-		{"zero policy: constant 3s", sse.RetryPolicy{}, clientTestSeconds(3, 3, 3, 3)},
-		{"constant Initial", sse.RetryPolicy{Initial: 250 * time.Millisecond}, clientTestSeconds(0.25, 0.25, 0.25)},
-		{"Multiplier grows to Max", sse.RetryPolicy{Initial: time.Second, Multiplier: 2, Max: 5 * time.Second}, clientTestSeconds(1, 2, 4, 5, 5, 5)},
-		{"Max defaults to a minute", sse.RetryPolicy{Initial: time.Second, Multiplier: 2}, clientTestSeconds(1, 2, 4, 8, 16, 32, 60, 60)},
-		{"fractional Multiplier", sse.RetryPolicy{Initial: 10 * time.Second, Multiplier: 1.5}, clientTestSeconds(10, 15, 22.5, 33.75, 50.625, 60, 60)},
-		{"Multiplier below 1 means 1", sse.RetryPolicy{Initial: time.Second, Multiplier: 0.5}, clientTestSeconds(1, 1, 1)},
-		{"Initial above the default Max is kept", sse.RetryPolicy{Initial: 2 * time.Minute, Multiplier: 2}, clientTestSeconds(120, 120)},
-		{"Max caps Initial", sse.RetryPolicy{Initial: 10 * time.Second, Max: 5 * time.Second}, clientTestSeconds(5, 5, 5)},
-		{"Max caps Initial with a Multiplier", sse.RetryPolicy{Initial: 10 * time.Second, Max: 5 * time.Second, Multiplier: 2}, clientTestSeconds(5, 5, 5)},
+		{"zero policy: constant 3s", eventsource.RetryPolicy{}, clientTestSeconds(3, 3, 3, 3)},
+		{"constant Initial", eventsource.RetryPolicy{Initial: 250 * time.Millisecond}, clientTestSeconds(0.25, 0.25, 0.25)},
+		{"Multiplier grows to Max", eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, Max: 5 * time.Second}, clientTestSeconds(1, 2, 4, 5, 5, 5)},
+		{"Max defaults to a minute", eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2}, clientTestSeconds(1, 2, 4, 8, 16, 32, 60, 60)},
+		{"fractional Multiplier", eventsource.RetryPolicy{Initial: 10 * time.Second, Multiplier: 1.5}, clientTestSeconds(10, 15, 22.5, 33.75, 50.625, 60, 60)},
+		{"Multiplier below 1 means 1", eventsource.RetryPolicy{Initial: time.Second, Multiplier: 0.5}, clientTestSeconds(1, 1, 1)},
+		{"Initial above the default Max is kept", eventsource.RetryPolicy{Initial: 2 * time.Minute, Multiplier: 2}, clientTestSeconds(120, 120)},
+		{"Max caps Initial", eventsource.RetryPolicy{Initial: 10 * time.Second, Max: 5 * time.Second}, clientTestSeconds(5, 5, 5)},
+		{"Max caps Initial with a Multiplier", eventsource.RetryPolicy{Initial: 10 * time.Second, Max: 5 * time.Second, Multiplier: 2}, clientTestSeconds(5, 5, 5)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestServeMem(t, []clientTestReply{clientTestFail}, func(t *testing.T, s *clientTestServer) {
 				p := tc.policy
 				p.MaxAttempts = len(tc.want)
-				c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport, Retry: p})
+				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport, Retry: p})
 				start := time.Now()
 				err := clientTestRun(t, s, c)
-				clientTestCheckErr(t, err, sse.CloseRetryLimit)
+				clientTestCheckErr(t, err, eventsource.CloseRetryLimit)
 				assert.Equal(t, tc.want, clientTestGaps(s.requests()), "time between requests")
 				assert.Equal(t, tc.want, rec.retryIns(), "ErrorInfo.RetryIn")
 				var total time.Duration
@@ -89,23 +90,23 @@ func TestClientSynctestBackoff(t *testing.T) {
 func TestClientSynctestJitter(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		policy sse.RetryPolicy
+		policy eventsource.RetryPolicy
 		base   func(n int) time.Duration // the delay before attempt n without jitter
 		jitter float64                   // the effective jitter
 	}{
-		{"constant", sse.RetryPolicy{Initial: time.Second, Jitter: 0.5}, func(int) time.Duration { return time.Second }, 0.5},
-		{"with Multiplier and Max", sse.RetryPolicy{Initial: time.Second, Multiplier: 2, Max: 8 * time.Second, Jitter: 0.25},
+		{"constant", eventsource.RetryPolicy{Initial: time.Second, Jitter: 0.5}, func(int) time.Duration { return time.Second }, 0.5},
+		{"with Multiplier and Max", eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, Max: 8 * time.Second, Jitter: 0.25},
 			func(n int) time.Duration { return time.Second << min(n-1, 3) }, 0.25},
-		{"full", sse.RetryPolicy{Initial: time.Second, Jitter: 1}, func(int) time.Duration { return time.Second }, 1},
-		{"above 1 means 1", sse.RetryPolicy{Initial: time.Second, Jitter: 7}, func(int) time.Duration { return time.Second }, 1},
+		{"full", eventsource.RetryPolicy{Initial: time.Second, Jitter: 1}, func(int) time.Duration { return time.Second }, 1},
+		{"above 1 means 1", eventsource.RetryPolicy{Initial: time.Second, Jitter: 7}, func(int) time.Duration { return time.Second }, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestServeMem(t, []clientTestReply{clientTestFail}, func(t *testing.T, s *clientTestServer) {
 				const n = 40
 				p := tc.policy
 				p.MaxAttempts = n
-				c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport, Retry: p})
-				clientTestCheckErr(t, clientTestRun(t, s, c), sse.CloseRetryLimit)
+				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport, Retry: p})
+				clientTestCheckErr(t, clientTestRun(t, s, c), eventsource.CloseRetryLimit)
 				gaps := clientTestGaps(s.requests())
 				require.Len(t, gaps, n)
 				assert.Equal(t, gaps, rec.retryIns(), "RetryIn is the delay actually waited")
@@ -128,56 +129,56 @@ func TestClientSynctestJitter(t *testing.T) {
 func TestClientSynctestRetryField(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		policy  sse.RetryPolicy
+		policy  eventsource.RetryPolicy
 		replies []clientTestReply
 		want    []time.Duration // request offsets
 	}{
 		{
 			"replaces the default 3s",
-			sse.RetryPolicy{},
+			eventsource.RetryPolicy{},
 			[]clientTestReply{clientTestStream("retry: 1500\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 1.5),
 		},
 		{
 			"replaces Initial, then grows with the Multiplier",
-			sse.RetryPolicy{Initial: 10 * time.Second, Multiplier: 2},
+			eventsource.RetryPolicy{Initial: 10 * time.Second, Multiplier: 2},
 			[]clientTestReply{clientTestStream("retry: 1500\n\n"), clientTestFail, clientTestFail, clientTestHeld()},
 			clientTestSeconds(0, 1.5, 4.5, 10.5),
 		},
 		{
 			"persists across connections",
-			sse.RetryPolicy{Initial: 10 * time.Second},
+			eventsource.RetryPolicy{Initial: 10 * time.Second},
 			[]clientTestReply{clientTestStream("retry: 1500\n\n"), clientTestStream("data: x\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 1.5, 3),
 		},
 		{
 			"the last valid one counts, even late in the stream",
-			sse.RetryPolicy{Initial: 10 * time.Second},
+			eventsource.RetryPolicy{Initial: 10 * time.Second},
 			[]clientTestReply{clientTestStream("retry: 1500\n\ndata: x\n\n", time.Second, "retry: 250\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 1.25),
 		},
 		{
 			"zero is valid",
-			sse.RetryPolicy{Initial: 10 * time.Second},
+			eventsource.RetryPolicy{Initial: 10 * time.Second},
 			[]clientTestReply{clientTestStream("retry: 0\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 0),
 		},
 		{
 			"invalid values are ignored",
-			sse.RetryPolicy{Initial: 2 * time.Second},
+			eventsource.RetryPolicy{Initial: 2 * time.Second},
 			[]clientTestReply{clientTestStream("retry: 1.5\n\nretry: -1\n\nretry: x\n\nretry:  5\n\nretry\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 2),
 		},
 		{
 			"capped by Max",
-			sse.RetryPolicy{Initial: time.Second, Max: 5 * time.Second},
+			eventsource.RetryPolicy{Initial: time.Second, Max: 5 * time.Second},
 			[]clientTestReply{clientTestStream("retry: 60000\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 5),
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestServeMem(t, tc.replies, func(t *testing.T, s *clientTestServer) {
-				c, _ := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport, Retry: tc.policy})
+				c, _ := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport, Retry: tc.policy})
 				start := time.Now()
 				done := clientTestStart(t.Context(), c)
 				for range tc.want {
@@ -208,10 +209,10 @@ func TestClientSynctestRetryAfter(t *testing.T) {
 		clientTestHeld(),
 	}
 	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
 			Classify:  clientTestClassify,
-			Retry:     sse.RetryPolicy{Initial: 2 * time.Second},
+			Retry:     eventsource.RetryPolicy{Initial: 2 * time.Second},
 		}, "open")
 		require.NoError(t, clientTestRun(t, s, c))
 		want := clientTestSeconds(7, 2, 5, 2, 2, 3)
@@ -230,41 +231,41 @@ func TestClientSynctestHeartbeat(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		opts  sse.ClientOptions
+		opts  eventsource.ClientOptions
 		reply clientTestReply
 		want  time.Duration // when the error event comes; 0: never (the run ends at s.timeout)
 		open  bool          // whether the connection opened
 	}{
-		{"silence after open", sse.ClientOptions{HeartbeatTimeout: 10 * time.Second},
+		{"silence after open", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
 			clientTestHeld(), 10 * time.Second, true},
-		{"each chunk restarts the timeout", sse.ClientOptions{HeartbeatTimeout: 10 * time.Second},
+		{"each chunk restarts the timeout", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
 			clientTestHeld(6*time.Second, ":\n", 6*time.Second, "data: x\n\n", 9*time.Second, "da", 9*time.Second, "ta: y\n\n"),
 			40 * time.Second, true},
-		{"from the request on", sse.ClientOptions{HeartbeatTimeout: 10 * time.Second},
+		{"from the request on", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
 			clientTestStall, 10 * time.Second, false},
-		{"restarted when the response arrives", sse.ClientOptions{HeartbeatTimeout: 10 * time.Second},
+		{"restarted when the response arrives", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
 			clientTestReply{wait: 6 * time.Second, header: []string{"Content-Type", "text/event-stream"}, hold: true},
 			16 * time.Second, true},
-		{"bytes keep it alive", sse.ClientOptions{HeartbeatTimeout: 10 * time.Second},
+		{"bytes keep it alive", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
 			clientTestHeld(9*time.Second, ":\n", 9*time.Second, ":\n", 9*time.Second, ":\n", 9*time.Second, ":\n"),
 			46 * time.Second, true},
-		{"HeartbeatAuto: interval plus a third", sse.ClientOptions{HeartbeatAuto: true},
+		{"HeartbeatAuto: interval plus a third", eventsource.ClientOptions{HeartbeatAuto: true},
 			clientTestReply{header: interval("3000"), hold: true}, 4 * time.Second, true},
-		{"HeartbeatAuto rounds down to the millisecond", sse.ClientOptions{HeartbeatAuto: true},
+		{"HeartbeatAuto rounds down to the millisecond", eventsource.ClientOptions{HeartbeatAuto: true},
 			clientTestReply{header: interval("1000"), hold: true}, 1333 * time.Millisecond, true},
-		{"HeartbeatAuto takes precedence over HeartbeatTimeout", sse.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 10 * time.Second},
+		{"HeartbeatAuto takes precedence over HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 10 * time.Second},
 			clientTestReply{header: interval("3000"), hold: true}, 4 * time.Second, true},
-		{"HeartbeatAuto, longer than HeartbeatTimeout", sse.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 2 * time.Second},
+		{"HeartbeatAuto, longer than HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 2 * time.Second},
 			clientTestReply{header: interval("15000"), hold: true}, 20 * time.Second, true},
-		{"HeartbeatAuto without the header uses HeartbeatTimeout", sse.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * time.Second},
+		{"HeartbeatAuto without the header uses HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * time.Second},
 			clientTestHeld(), 5 * time.Second, true},
-		{"HeartbeatAuto with an invalid header uses HeartbeatTimeout", sse.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * time.Second},
+		{"HeartbeatAuto with an invalid header uses HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * time.Second},
 			clientTestReply{header: interval("3s"), hold: true}, 5 * time.Second, true},
-		{"HeartbeatAuto without the header and no HeartbeatTimeout: no watchdog", sse.ClientOptions{HeartbeatAuto: true},
+		{"HeartbeatAuto without the header and no HeartbeatTimeout: no watchdog", eventsource.ClientOptions{HeartbeatAuto: true},
 			clientTestHeld(), 0, true},
-		{"HeartbeatAuto does not time the request", sse.ClientOptions{HeartbeatAuto: true},
+		{"HeartbeatAuto does not time the request", eventsource.ClientOptions{HeartbeatAuto: true},
 			clientTestStall, 0, false},
-		{"no heartbeat options: no watchdog", sse.ClientOptions{},
+		{"no heartbeat options: no watchdog", eventsource.ClientOptions{},
 			clientTestReply{header: interval("3000"), hold: true}, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -293,8 +294,8 @@ func TestClientSynctestHeartbeat(t *testing.T) {
 				require.NotEmpty(t, rec.errs)
 				ei := rec.errs[0]
 				rec.mu.Unlock()
-				assert.ErrorIs(t, ei.Err, sse.ErrHeartbeatTimeout)
-				assert.Equal(t, sse.ErrHeartbeatTimeout, ei.Err, "the cause itself")
+				assert.ErrorIs(t, ei.Err, eventsource.ErrHeartbeatTimeout)
+				assert.Equal(t, eventsource.ErrHeartbeatTimeout, ei.Err, "the cause itself")
 				assert.Equal(t, time.Second, ei.RetryIn)
 				assert.Equal(t, clientTestSeconds(0, tc.want.Seconds()+1), clientTestOffsets(start, s.requests()))
 				if tc.open {
@@ -312,12 +313,12 @@ func TestClientSynctestHeartbeat(t *testing.T) {
 func TestClientSynctestResetAfter(t *testing.T) {
 	t.Run("shorter: failures accumulate", func(t *testing.T) {
 		clientTestServeMem(t, []clientTestReply{clientTestStream(9 * time.Second)}, func(t *testing.T, s *clientTestServer) {
-			c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+			c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 				Transport: s.Transport,
-				Retry:     sse.RetryPolicy{Initial: time.Second, Multiplier: 2, MaxAttempts: 2, ResetAfter: 10 * time.Second},
+				Retry:     eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, MaxAttempts: 2, ResetAfter: 10 * time.Second},
 			})
 			start := time.Now()
-			clientTestCheckErr(t, clientTestRun(t, s, c), sse.CloseRetryLimit)
+			clientTestCheckErr(t, clientTestRun(t, s, c), eventsource.CloseRetryLimit)
 			assert.Equal(t, []string{
 				`open OPEN`, `error CONNECTING attempt=1 status=200(OK) retryIn=1s err=EOF`,
 				`open OPEN`, `error CONNECTING attempt=2 status=200(OK) retryIn=2s err=EOF`,
@@ -331,9 +332,9 @@ func TestClientSynctestResetAfter(t *testing.T) {
 	t.Run("exactly ResetAfter: reset", func(t *testing.T) {
 		replies := []clientTestReply{clientTestStream(10 * time.Second), clientTestStream(10 * time.Second), clientTestStatus(204)}
 		clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
-			c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+			c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 				Transport: s.Transport,
-				Retry:     sse.RetryPolicy{Initial: time.Second, Multiplier: 2, MaxAttempts: 1, ResetAfter: 10 * time.Second},
+				Retry:     eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, MaxAttempts: 1, ResetAfter: 10 * time.Second},
 			})
 			start := time.Now()
 			require.NoError(t, clientTestRun(t, s, c))
@@ -362,9 +363,9 @@ func TestClientSynctestCloseIsImmediate(t *testing.T) {
 		for _, how := range []string{"Close", "cancel"} {
 			t.Run(tc.name+"/"+how, func(t *testing.T) {
 				clientTestServeMem(t, []clientTestReply{tc.reply}, func(t *testing.T, s *clientTestServer) {
-					c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+					c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 						Transport:        s.Transport,
-						Retry:            sse.RetryPolicy{Initial: time.Hour},
+						Retry:            eventsource.RetryPolicy{Initial: time.Hour},
 						HeartbeatTimeout: 2 * time.Hour,
 					})
 					ctx, cancel := context.WithCancel(t.Context())
@@ -389,18 +390,15 @@ func TestClientSynctestCloseIsImmediate(t *testing.T) {
 	}
 }
 
-// TestClientNoTransport: with no Transport and no DefaultTransport (js without a bridge)
-// the client fails at once with close reason network and ErrNoTransport.
+// TestClientNoTransport: with no Transport the client fails at once with close reason
+// network and ErrNoTransport.
 func TestClientNoTransport(t *testing.T) {
 	checkLeaks(t)
-	saved := sse.DefaultTransport
-	sse.DefaultTransport = nil
-	t.Cleanup(func() { sse.DefaultTransport = saved })
 	s := clientTestNewServer(nil, false)
-	c, rec := clientTestNewClient("http://example.invalid/stream", sse.ClientOptions{})
+	c, rec := clientTestNewClient("http://example.invalid/stream", eventsource.ClientOptions{})
 	err := clientTestRun(t, s, c)
-	clientTestCheckErr(t, err, sse.CloseNetwork)
-	assert.ErrorIs(t, err, sse.ErrNoTransport)
+	clientTestCheckErr(t, err, eventsource.CloseNetwork)
+	assert.ErrorIs(t, err, eventsource.ErrNoTransport)
 	assert.Equal(t, []string{
 		`error CLOSED attempt=0 status=0() retryIn=0s err=no-transport`,
 		`close network fatal=true local=false status=0() data="" err=no-transport CLOSED`,
@@ -412,20 +410,20 @@ func TestClientNoTransport(t *testing.T) {
 // failure, say) fails the connection for good with close reason network.
 func TestClientPermanentTransportError(t *testing.T) {
 	checkLeaks(t)
-	cors := fmt.Errorf("fetch: CORS: %w", sse.ErrPermanent)
+	cors := fmt.Errorf("fetch: CORS: %w", eventsource.ErrPermanent)
 	calls := 0
-	c, rec := clientTestNewClient("http://x.test/stream", sse.ClientOptions{
-		Transport: sse.TransportFunc(func(sse.Context, *sse.Request) (*sse.Response, error) {
+	c, rec := clientTestNewClient("http://x.test/stream", eventsource.ClientOptions{
+		Transport: eventsource.TransportFunc(func(eventsource.Context, *eventsource.Request) (*eventsource.Response, error) {
 			calls++
 			return nil, cors
 		}),
 	})
 	err := clientTestRun(t, clientTestNewServer(nil, false), c)
-	clientTestCheckErr(t, err, sse.CloseNetwork)
-	assert.ErrorIs(t, err, sse.ErrPermanent)
-	var ci *sse.CloseInfo
-	require.ErrorAs(t, err, &ci)
-	assert.Same(t, cors, ci.Err)
+	clientTestCheckErr(t, err, eventsource.CloseNetwork)
+	assert.ErrorIs(t, err, eventsource.ErrPermanent)
+	var ce *eventsource.CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.Same(t, cors, ce.Err)
 	assert.Equal(t, 1, calls)
 	assert.Equal(t, []string{
 		`error CLOSED attempt=1 status=0() retryIn=0s err=permanent`,
@@ -450,19 +448,19 @@ func TestClientRequestURL(t *testing.T) {
 	} {
 		t.Run(tc.url+" "+tc.param+" "+tc.id, func(t *testing.T) {
 			checkLeaks(t)
-			var got []*sse.Request
-			c := sse.NewClient(tc.url, &sse.ClientOptions{
-				LastEventID:               tc.id,
-				LastEventIDQueryParameter: tc.param,
-				Method:                    "PUT",
-				WithCredentials:           true,
-				Transport: sse.TransportFunc(func(ctx sse.Context, req *sse.Request) (*sse.Response, error) {
+			var got []*eventsource.Request
+			c := eventsource.NewClient(tc.url, &eventsource.ClientOptions{
+				LastEventID:      tc.id,
+				LastEventIDQuery: tc.param,
+				Method:           "PUT",
+				WithCredentials:  true,
+				Transport: eventsource.TransportFunc(func(ctx eventsource.Context, req *eventsource.Request) (*eventsource.Response, error) {
 					got = append(got, req)
 					return nil, errors.New("stop")
 				}),
-				Retry: sse.RetryPolicy{MaxAttempts: 1, Initial: time.Nanosecond},
+				Retry: eventsource.RetryPolicy{MaxAttempts: 1, Initial: time.Nanosecond},
 			})
-			clientTestCheckErr(t, c.Run(t.Context()), sse.CloseRetryLimit)
+			clientTestCheckErr(t, c.Run(t.Context()), eventsource.CloseRetryLimit)
 			require.Len(t, got, 2)
 			for _, req := range got {
 				assert.Equal(t, tc.want, req.URL)
@@ -484,10 +482,10 @@ func TestClientSynctestHeartbeatSlowConsumer(t *testing.T) {
 		clientTestStatus(204), // ends a wrongly reconnecting client
 	}
 	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport:        s.Transport,
 			HeartbeatTimeout: 10 * time.Second,
-			OnEvent: func(ev sse.Event) {
+			OnEvent: func(ev wire.Event) {
 				if ev.Data == "1" {
 					time.Sleep(12 * time.Second) // a slow consumer
 				}
@@ -510,10 +508,10 @@ func TestClientSynctestHeartbeatSlowConsumer(t *testing.T) {
 func TestClientSynctestRetryAfterCappedByMax(t *testing.T) {
 	replies := []clientTestReply{clientTestStatus(503, "Retry-After", "86400"), clientTestHeld()}
 	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
-		c, _ := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+		c, _ := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
 			Classify:  clientTestClassify,
-			Retry:     sse.RetryPolicy{Initial: 2 * time.Second, Max: 4 * time.Second},
+			Retry:     eventsource.RetryPolicy{Initial: 2 * time.Second, Max: 4 * time.Second},
 		}, "open")
 		require.NoError(t, clientTestRun(t, s, c))
 		assert.Equal(t, clientTestSeconds(4), clientTestGaps(s.requests()))
@@ -526,11 +524,11 @@ func TestClientSynctestOnDrain(t *testing.T) {
 	replies := []clientTestReply{clientTestHeld("data: a\n\ndata: b\n\n", time.Second, "data: c\n\n")}
 	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
 		var log []string
-		c := sse.NewClient(s.URL+"/stream", &sse.ClientOptions{
+		c := eventsource.NewClient(s.URL+"/stream", &eventsource.ClientOptions{
 			Transport:        s.Transport,
 			HeartbeatTimeout: 5 * time.Second,
-			OnEvent:          func(ev sse.Event) { log = append(log, "event "+ev.Data) },
-			OnError:          func(e *sse.ErrorInfo) { log = append(log, "error") },
+			OnEvent:          func(ev wire.Event) { log = append(log, "event "+ev.Data) },
+			OnError:          func(e *eventsource.ErrorInfo) { log = append(log, "error") },
 			OnDrain: func() {
 				log = append(log, "drain")
 				time.Sleep(10 * time.Second) // longer than the heartbeat timeout

@@ -1,4 +1,4 @@
-package sse_test
+package eventsource_test
 
 import (
 	"bytes"

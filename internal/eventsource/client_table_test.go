@@ -1,8 +1,8 @@
-package sse_test
+package eventsource_test
 
 // The client's behaviour tests, written once and run against every test environment:
 //
-//   - "mem": an in-memory sse.Transport (io.Pipe bodies) inside a testing/synctest bubble,
+//   - "mem": an in-memory eventsource.Transport (io.Pipe bodies) inside a testing/synctest bubble,
 //     so backoff and heartbeat delays pass in fake time; it runs on every platform,
 //     js/wasm included, where the client is the same shared code;
 //   - "http": real httptest servers and the net/http transport (client_test.go, not js).
@@ -29,7 +29,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/eventsource"
+	"github.com/polysse/sse/internal/wire"
 )
 
 // clientTestReply is the scripted answer of a test server to one connection attempt.
@@ -83,7 +84,7 @@ type clientTestRequest struct {
 // clientTestServer is a scripted test server and the transport that reaches it.
 type clientTestServer struct {
 	URL       string // base URL
-	Transport sse.Transport
+	Transport eventsource.Transport
 	// Fake is true when time is fake (a synctest bubble).
 	Fake bool
 	// timeout bounds every wait of a test: 10 s of real time, or a fake day.
@@ -136,7 +137,7 @@ var errClientTestRefused = errors.New("clientTest: connection refused")
 
 // roundTripMem is the in-memory transport: it answers with the scripted replies, with a
 // body that is an io.Pipe fed by a goroutine; cancelling ctx ends the body with ctx's error.
-func (s *clientTestServer) roundTripMem(ctx sse.Context, req *sse.Request) (*sse.Response, error) {
+func (s *clientTestServer) roundTripMem(ctx eventsource.Context, req *eventsource.Request) (*eventsource.Response, error) {
 	rep := s.record(clientTestRequest{
 		Method: req.Method,
 		URL:    strings.TrimPrefix(req.URL, s.URL),
@@ -159,7 +160,7 @@ func (s *clientTestServer) roundTripMem(ctx sse.Context, req *sse.Request) (*sse
 		return nil, errClientTestRefused
 	}
 	status := cmp.Or(rep.status, 200)
-	h := sse.Header{}
+	h := eventsource.Header{}
 	for i := 0; i+1 < len(rep.header); i += 2 {
 		if v := rep.header[i+1]; v != "" {
 			h.Set(rep.header[i], v)
@@ -193,7 +194,7 @@ func (s *clientTestServer) roundTripMem(ctx sse.Context, req *sse.Request) (*sse
 		}
 		pw.Close()
 	}()
-	return &sse.Response{
+	return &eventsource.Response{
 		StatusCode: status,
 		StatusText: clientTestStatusTexts[status],
 		Header:     h,
@@ -218,7 +219,7 @@ func clientTestServeMem(t *testing.T, replies []clientTestReply, f func(t *testi
 	synctest.Test(t, func(t *testing.T) {
 		s := clientTestNewServer(replies, true)
 		s.URL = "http://mem.test"
-		s.Transport = sse.TransportFunc(s.roundTripMem)
+		s.Transport = eventsource.TransportFunc(s.roundTripMem)
 		f(t, s)
 	})
 }
@@ -241,7 +242,7 @@ func clientTestEachEnv(t *testing.T, replies []clientTestReply, f func(t *testin
 // where <state> is the client's ReadyState inside the callback. An entry is prefixed with
 // "AFTER-CLOSE " when the callback started after a Close (made by the recorder) returned.
 type clientTestRecorder struct {
-	c       *sse.Client
+	c       *eventsource.Client
 	closeAt []string // Close the client inside the callback whose entry has one of these prefixes
 
 	closeReturned atomic.Bool
@@ -249,10 +250,10 @@ type clientTestRecorder struct {
 	mu      sync.Mutex
 	log     []string
 	times   []time.Time
-	opens   []*sse.Response
-	errs    []*sse.ErrorInfo
+	opens   []*eventsource.Response
+	errs    []*eventsource.ErrorInfo
 	retries []time.Duration // RetryIn of the error events in CONNECTING
-	closes  []*sse.CloseInfo
+	closes  []*eventsource.CloseInfo
 	waiters []clientTestWaiter
 }
 
@@ -264,27 +265,27 @@ type clientTestWaiter struct {
 // clientTestNewClient makes a client for url with opts, recording its callbacks (the
 // callbacks already in opts are called after recording). closeAt lists log entry prefixes
 // at which the client is closed from inside the callback.
-func clientTestNewClient(url string, opts sse.ClientOptions, closeAt ...string) (*sse.Client, *clientTestRecorder) {
+func clientTestNewClient(url string, opts eventsource.ClientOptions, closeAt ...string) (*eventsource.Client, *clientTestRecorder) {
 	r := &clientTestRecorder{closeAt: closeAt}
 	onOpen, onEvent, onError, onClose := opts.OnOpen, opts.OnEvent, opts.OnError, opts.OnClose
-	opts.OnOpen = func(resp *sse.Response) {
+	opts.OnOpen = func(resp *eventsource.Response) {
 		r.add(fmt.Sprintf("open %v", r.c.ReadyState()), func() { r.opens = append(r.opens, resp) })
 		if onOpen != nil {
 			onOpen(resp)
 		}
 	}
-	opts.OnEvent = func(ev sse.Event) {
+	opts.OnEvent = func(ev wire.Event) {
 		r.add(clientTestEventEntry(ev, r.c.ReadyState()), nil)
 		if onEvent != nil {
 			onEvent(ev)
 		}
 	}
-	opts.OnError = func(ei *sse.ErrorInfo) {
+	opts.OnError = func(ei *eventsource.ErrorInfo) {
 		r.add(fmt.Sprintf("error %v attempt=%d status=%d(%s) retryIn=%v err=%s",
 			r.c.ReadyState(), ei.Attempt, ei.Status, ei.StatusText, ei.RetryIn, clientTestErrClass(ei.Err)),
 			func() {
 				r.errs = append(r.errs, ei)
-				if r.c.ReadyState() == sse.Connecting {
+				if r.c.ReadyState() == eventsource.StateConnecting {
 					r.retries = append(r.retries, ei.RetryIn)
 				}
 			})
@@ -292,7 +293,7 @@ func clientTestNewClient(url string, opts sse.ClientOptions, closeAt ...string) 
 			onError(ei)
 		}
 	}
-	opts.OnClose = func(ci *sse.CloseInfo) {
+	opts.OnClose = func(ci *eventsource.CloseInfo) {
 		r.add(fmt.Sprintf("close %s fatal=%t local=%t status=%d(%s) data=%q err=%s %v",
 			ci.Reason, ci.Fatal, ci.Local, ci.Status, ci.StatusText, ci.Data, clientTestErrClass(ci.Err), r.c.ReadyState()),
 			func() { r.closes = append(r.closes, ci) })
@@ -300,11 +301,11 @@ func clientTestNewClient(url string, opts sse.ClientOptions, closeAt ...string) 
 			onClose(ci)
 		}
 	}
-	r.c = sse.NewClient(url, &opts)
+	r.c = eventsource.NewClient(url, &opts)
 	return r.c, r
 }
 
-func clientTestEventEntry(ev sse.Event, state sse.ReadyState) string {
+func clientTestEventEntry(ev wire.Event, state eventsource.ReadyState) string {
 	return fmt.Sprintf("event %s id=%q data=%q %v", ev.Type, ev.ID, ev.Data, state)
 }
 
@@ -398,13 +399,13 @@ func clientTestErrClass(err error) string {
 		return "nil"
 	case err == io.EOF: // the end of a body, exactly (a transport's *url.Error may wrap io.EOF)
 		return "EOF"
-	case errors.Is(err, sse.ErrHeartbeatTimeout):
+	case errors.Is(err, eventsource.ErrHeartbeatTimeout):
 		return "heartbeat"
-	case errors.Is(err, sse.ErrEventTooLarge):
+	case errors.Is(err, wire.ErrEventTooLarge):
 		return "too-large"
-	case errors.Is(err, sse.ErrPermanent):
+	case errors.Is(err, eventsource.ErrPermanent):
 		return "permanent"
-	case errors.Is(err, sse.ErrNoTransport):
+	case errors.Is(err, eventsource.ErrNoTransport):
 		return "no-transport"
 	case errors.Is(err, errClientTestHeaderFunc):
 		return "headerfunc"
@@ -413,14 +414,14 @@ func clientTestErrClass(err error) string {
 }
 
 // clientTestRun runs c until it closes, bounded by the server's timeout.
-func clientTestRun(t *testing.T, s *clientTestServer, c *sse.Client) error {
+func clientTestRun(t *testing.T, s *clientTestServer, c *eventsource.Client) error {
 	ctx, cancel := context.WithTimeout(t.Context(), s.timeout)
 	defer cancel()
 	return c.Run(ctx)
 }
 
 // clientTestStart runs c.Run(ctx) in a new goroutine; the channel yields its result.
-func clientTestStart(ctx context.Context, c *sse.Client) <-chan error {
+func clientTestStart(ctx context.Context, c *eventsource.Client) <-chan error {
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
 	return done
@@ -440,9 +441,9 @@ func clientTestAwait[T any](t *testing.T, s *clientTestServer, ch <-chan T, what
 
 // clientTestCheckClosed checks what holds for every client after Run returned: CLOSED,
 // Done closed, OnClose called exactly once with what CloseInfo returns.
-func clientTestCheckClosed(t *testing.T, c *sse.Client, r *clientTestRecorder) {
+func clientTestCheckClosed(t *testing.T, c *eventsource.Client, r *clientTestRecorder) {
 	t.Helper()
-	assert.Equal(t, sse.Closed, c.ReadyState(), "ReadyState after Run")
+	assert.Equal(t, eventsource.StateClosed, c.ReadyState(), "ReadyState after Run")
 	select {
 	case <-c.Done():
 	default:
@@ -456,30 +457,30 @@ func clientTestCheckClosed(t *testing.T, c *sse.Client, r *clientTestRecorder) {
 	}
 }
 
-// clientTestCheckErr checks Run's error: nil when want is "", else a *CloseInfo with
+// clientTestCheckErr checks Run's error: nil when want is "", else a *CloseError with
 // Reason want and Fatal set.
-func clientTestCheckErr(t *testing.T, err error, want sse.CloseReason) {
+func clientTestCheckErr(t *testing.T, err error, want eventsource.CloseReason) {
 	t.Helper()
 	if want == "" {
 		assert.NoError(t, err, "Run")
 		return
 	}
-	var ci *sse.CloseInfo
-	if assert.ErrorAs(t, err, &ci, "Run") {
-		assert.Equal(t, want, ci.Reason)
-		assert.True(t, ci.Fatal, "a failure's CloseInfo is Fatal")
+	var ce *eventsource.CloseError
+	if assert.ErrorAs(t, err, &ce, "Run") {
+		assert.Equal(t, want, ce.Reason)
+		assert.True(t, ce.Fatal, "a failure's CloseInfo is Fatal")
 	}
 }
 
 // clientTestClassify retries 503 and 429, opens 200 text/event-stream, and fails the rest.
-func clientTestClassify(resp *sse.Response) sse.Verdict {
+func clientTestClassify(resp *eventsource.Response) eventsource.Verdict {
 	switch {
 	case resp.StatusCode == 503 || resp.StatusCode == 429:
-		return sse.VerdictRetry
+		return eventsource.VerdictRetry
 	case resp.StatusCode == 200 && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream"):
-		return sse.VerdictOpen
+		return eventsource.VerdictOpen
 	}
-	return sse.VerdictFatal
+	return eventsource.VerdictFatal
 }
 
 var errClientTestHeaderFunc = errors.New("clientTest: header func failed")
@@ -489,19 +490,19 @@ type clientTestCase struct {
 	name    string
 	path    string // appended to the server URL; "" means /stream
 	replies []clientTestReply
-	opts    func() sse.ClientOptions // fresh options per run; Retry.Initial 0 becomes 1ms
-	closeAt []string                 // log entry prefixes at which a callback closes the client
+	opts    func() eventsource.ClientOptions // fresh options per run; Retry.Initial 0 becomes 1ms
+	closeAt []string                         // log entry prefixes at which a callback closes the client
 	// want is the exact callback log.
 	want []string
 	// requests is how many requests the server received.
 	requests int
-	// err is the Reason of the *CloseInfo Run returns; "" means Run returns nil.
-	err   sse.CloseReason
+	// err is the Reason of the *CloseError Run returns; "" means Run returns nil.
+	err   eventsource.CloseReason
 	check func(t *testing.T, r *clientTestResult)
 }
 
 type clientTestResult struct {
-	c    *sse.Client
+	c    *eventsource.Client
 	rec  *clientTestRecorder
 	reqs []clientTestRequest
 	err  error
@@ -517,8 +518,8 @@ const (
 )
 
 func clientTestTable() []clientTestCase {
-	retry := func(o sse.ClientOptions) func() sse.ClientOptions {
-		return func() sse.ClientOptions {
+	retry := func(o eventsource.ClientOptions) func() eventsource.ClientOptions {
+		return func() eventsource.ClientOptions {
 			o.Classify = clientTestClassify
 			return o
 		}
@@ -569,19 +570,19 @@ func clientTestTable() []clientTestCase {
 			requests: 1,
 		},
 		{
-			name:    "204 with SSE-Outcome fatal closes fatal-event",
+			name:    "204 with SSE-Outcome fatal closes fatal",
 			replies: []clientTestReply{clientTestStatus(204, "SSE-Outcome", "fatal")},
 			want: []string{
 				`error CLOSED attempt=1 status=204(No Content) retryIn=0s err=nil`,
-				`close fatal-event fatal=true local=false status=204(No Content) data="" err=nil CLOSED`,
+				`close fatal fatal=true local=false status=204(No Content) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseFatalEvent,
+			err:      eventsource.CloseFatal,
 		},
 		{
 			name:    "SSE-Outcome is never classified",
 			replies: []clientTestReply{clientTestStatus(503, "SSE-Outcome", "complete")},
-			opts:    retry(sse.ClientOptions{}),
+			opts:    retry(eventsource.ClientOptions{}),
 			want: []string{
 				`error CLOSED attempt=1 status=503(Service Unavailable) retryIn=0s err=nil`,
 				`close complete fatal=false local=false status=503(Service Unavailable) data="" err=nil CLOSED`,
@@ -596,7 +597,7 @@ func clientTestTable() []clientTestCase {
 				`close http-status fatal=true local=false status=401(Unauthorized) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseHTTPStatus,
+			err:      eventsource.CloseHTTPStatus,
 		},
 		{
 			name:    "500 fails with http-status after one request",
@@ -606,7 +607,7 @@ func clientTestTable() []clientTestCase {
 				`close http-status fatal=true local=false status=500(Internal Server Error) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseHTTPStatus,
+			err:      eventsource.CloseHTTPStatus,
 		},
 		{
 			name:    "503 without Classify fails with http-status",
@@ -616,14 +617,14 @@ func clientTestTable() []clientTestCase {
 				`close http-status fatal=true local=false status=503(Service Unavailable) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseHTTPStatus,
+			err:      eventsource.CloseHTTPStatus,
 		},
 		{
 			name: "503 with Classify VerdictRetry is retried with backoff",
 			replies: []clientTestReply{
 				clientTestStatus(503), clientTestStatus(429), clientTestHeld("data: x\n\n"),
 			},
-			opts:    retry(sse.ClientOptions{Retry: sse.RetryPolicy{Initial: 2 * time.Millisecond, Multiplier: 2}}),
+			opts:    retry(eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: 2 * time.Millisecond, Multiplier: 2}}),
 			closeAt: []string{"event"},
 			want: []string{
 				`error CONNECTING attempt=1 status=503(Service Unavailable) retryIn=2ms err=nil`,
@@ -637,38 +638,38 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "Classify VerdictFatal fails a good 200 with http-status",
 			replies: []clientTestReply{clientTestStream("data: x\n\n")},
-			opts: func() sse.ClientOptions {
-				return sse.ClientOptions{Classify: func(*sse.Response) sse.Verdict { return sse.VerdictFatal }}
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Classify: func(*eventsource.Response) eventsource.Verdict { return eventsource.VerdictFatal }}
 			},
 			want: []string{
 				`error CLOSED attempt=1 status=200(OK) retryIn=0s err=nil`,
 				`close http-status fatal=true local=false status=200(OK) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseHTTPStatus,
+			err:      eventsource.CloseHTTPStatus,
 		},
 		{
 			name:    "Classify VerdictFatal fails a text/plain 200 with content-type",
 			replies: []clientTestReply{{header: []string{"Content-Type", "text/plain"}, body: []any{"data: x\n\n"}, hold: true}},
-			opts: func() sse.ClientOptions {
-				return sse.ClientOptions{Classify: func(*sse.Response) sse.Verdict { return sse.VerdictFatal }}
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Classify: func(*eventsource.Response) eventsource.Verdict { return eventsource.VerdictFatal }}
 			},
 			want: []string{
 				`error CLOSED attempt=1 status=200(OK) retryIn=0s err=nil`,
 				`close content-type fatal=true local=false status=200(OK) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseContentType,
+			err:      eventsource.CloseContentType,
 		},
 		{
 			name:    "Classify VerdictDefault leaves a 401 to the specification's rule",
 			replies: []clientTestReply{{status: 401}},
-			opts: func() sse.ClientOptions {
-				return sse.ClientOptions{Classify: func(r *sse.Response) sse.Verdict {
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Classify: func(r *eventsource.Response) eventsource.Verdict {
 					if r.StatusCode == 503 {
-						return sse.VerdictRetry
+						return eventsource.VerdictRetry
 					}
-					return sse.VerdictDefault
+					return eventsource.VerdictDefault
 				}}
 			},
 			want: []string{
@@ -676,13 +677,13 @@ func clientTestTable() []clientTestCase {
 				`close http-status fatal=true local=false status=401(Unauthorized) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseHTTPStatus,
+			err:      eventsource.CloseHTTPStatus,
 		},
 		{
 			name:    "Classify VerdictOpen opens a text/plain 200",
 			replies: []clientTestReply{{header: []string{"Content-Type", "text/plain"}, body: []any{"data: x\n\n"}, hold: true}},
-			opts: func() sse.ClientOptions {
-				return sse.ClientOptions{Classify: func(*sse.Response) sse.Verdict { return sse.VerdictOpen }}
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Classify: func(*eventsource.Response) eventsource.Verdict { return eventsource.VerdictOpen }}
 			},
 			closeAt:  []string{"event"},
 			want:     []string{`open OPEN`, `event message id="" data="x" OPEN`, clientTestCloseLocal},
@@ -693,7 +694,7 @@ func clientTestTable() []clientTestCase {
 			replies: []clientTestReply{
 				clientTestStatus(503, "Retry-After", "1"), clientTestHeld(),
 			},
-			opts:    retry(sse.ClientOptions{}),
+			opts:    retry(eventsource.ClientOptions{}),
 			closeAt: []string{"open"},
 			want: []string{
 				`error CONNECTING attempt=1 status=503(Service Unavailable) retryIn=1s err=nil`,
@@ -715,7 +716,7 @@ func clientTestTable() []clientTestCase {
 				`close content-type fatal=true local=false status=200(OK) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseContentType,
+			err:      eventsource.CloseContentType,
 		},
 		{
 			name:    "missing Content-Type fails with content-type",
@@ -725,7 +726,7 @@ func clientTestTable() []clientTestCase {
 				`close content-type fatal=true local=false status=200(OK) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseContentType,
+			err:      eventsource.CloseContentType,
 		},
 		{
 			name:     "text/event-stream with parameters opens",
@@ -744,8 +745,8 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "network error is an error event and a reconnect",
 			replies: []clientTestReply{clientTestFail, clientTestFail, clientTestHeld("data: x\n\n")},
-			opts: func() sse.ClientOptions {
-				return sse.ClientOptions{Retry: sse.RetryPolicy{Initial: time.Millisecond, Multiplier: 3}}
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: time.Millisecond, Multiplier: 3}}
 			},
 			closeAt: []string{"event"},
 			want: []string{
@@ -793,7 +794,7 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "LastEventID option seeds the first request",
 			replies: []clientTestReply{clientTestStatus(204)},
-			opts:    func() sse.ClientOptions { return sse.ClientOptions{LastEventID: "seed"} },
+			opts:    func() eventsource.ClientOptions { return eventsource.ClientOptions{LastEventID: "seed"} },
 			want: []string{
 				`error CLOSED attempt=1 status=204(No Content) retryIn=0s err=nil`, clientTestClose204,
 			},
@@ -805,7 +806,9 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "retry field changes the reconnection delay",
 			replies: []clientTestReply{clientTestStream("retry: 7\n\n"), clientTestStatus(204)},
-			opts:    func() sse.ClientOptions { return sse.ClientOptions{Retry: sse.RetryPolicy{Initial: time.Hour}} },
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: time.Hour}}
+			},
 			want: []string{
 				`open OPEN`,
 				`error CONNECTING attempt=1 status=200(OK) retryIn=7ms err=EOF`,
@@ -816,7 +819,9 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "heartbeat silence aborts and reconnects",
 			replies: []clientTestReply{clientTestHeld(), clientTestStatus(204)},
-			opts:    func() sse.ClientOptions { return sse.ClientOptions{HeartbeatTimeout: 300 * time.Millisecond} },
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{HeartbeatTimeout: 300 * time.Millisecond}
+			},
 			want: []string{
 				`open OPEN`,
 				`error CONNECTING attempt=1 status=200(OK) retryIn=1ms err=heartbeat`,
@@ -830,7 +835,7 @@ func clientTestTable() []clientTestCase {
 				{header: []string{"Content-Type", "text/event-stream", "SSE-Heartbeat-Interval", "30"}, hold: true},
 				clientTestStatus(204),
 			},
-			opts: func() sse.ClientOptions { return sse.ClientOptions{HeartbeatAuto: true} },
+			opts: func() eventsource.ClientOptions { return eventsource.ClientOptions{HeartbeatAuto: true} },
 			want: []string{
 				`open OPEN`,
 				`error CONNECTING attempt=1 status=200(OK) retryIn=1ms err=heartbeat`,
@@ -843,7 +848,9 @@ func clientTestTable() []clientTestCase {
 			replies: []clientTestReply{clientTestHeld(
 				"data: before\n\n", "event: complete\nid: tok\ndata: {\"n\":1}\n\n", "data: after\n\n",
 			)},
-			opts: func() sse.ClientOptions { return sse.ClientOptions{CompleteEvent: "complete", FatalEvent: "fatal"} },
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{CompleteEvent: "complete", FatalEvent: "fatal"}
+			},
 			want: []string{
 				`open OPEN`,
 				`event message id="" data="before" OPEN`,
@@ -856,24 +863,26 @@ func clientTestTable() []clientTestCase {
 			},
 		},
 		{
-			name: "FatalEvent fails with fatal-event after delivering it",
+			name: "FatalEvent fails with fatal after delivering it",
 			replies: []clientTestReply{clientTestHeld(
 				"data: before\n\n", "event: fatal\nid: tok\ndata: boom\n\n", "data: after\n\n",
 			)},
-			opts: func() sse.ClientOptions { return sse.ClientOptions{CompleteEvent: "complete", FatalEvent: "fatal"} },
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{CompleteEvent: "complete", FatalEvent: "fatal"}
+			},
 			want: []string{
 				`open OPEN`,
 				`event message id="" data="before" OPEN`,
 				`event fatal id="tok" data="boom" OPEN`,
 				`error CLOSED attempt=1 status=0() retryIn=0s err=nil`,
-				`close fatal-event fatal=true local=false status=0() data="boom" err=nil CLOSED`,
+				`close fatal fatal=true local=false status=0() data="boom" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseFatalEvent,
+			err:      eventsource.CloseFatal,
 			check: func(t *testing.T, r *clientTestResult) {
-				var ci *sse.CloseInfo
-				require.ErrorAs(t, r.err, &ci)
-				assert.Equal(t, "boom", ci.Data)
+				var ce *eventsource.CloseError
+				require.ErrorAs(t, r.err, &ce)
+				assert.Equal(t, "boom", ce.Data)
 			},
 		},
 		{
@@ -890,7 +899,7 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "MaxAttempts ends with retry-limit",
 			replies: []clientTestReply{clientTestStatus(503)},
-			opts:    retry(sse.ClientOptions{Retry: sse.RetryPolicy{MaxAttempts: 2}}),
+			opts:    retry(eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 2}}),
 			want: []string{
 				`error CONNECTING attempt=1 status=503(Service Unavailable) retryIn=1ms err=nil`,
 				`error CONNECTING attempt=2 status=503(Service Unavailable) retryIn=1ms err=nil`,
@@ -898,19 +907,21 @@ func clientTestTable() []clientTestCase {
 				`close retry-limit fatal=true local=false status=503(Service Unavailable) data="" err=nil CLOSED`,
 			},
 			requests: 3,
-			err:      sse.CloseRetryLimit,
+			err:      eventsource.CloseRetryLimit,
 		},
 		{
 			name:    "MaxAttempts counts network errors",
 			replies: []clientTestReply{clientTestFail},
-			opts:    func() sse.ClientOptions { return sse.ClientOptions{Retry: sse.RetryPolicy{MaxAttempts: 1}} },
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1}}
+			},
 			want: []string{
 				`error CONNECTING attempt=1 status=0() retryIn=1ms err=other`,
 				`error CLOSED attempt=2 status=0() retryIn=0s err=other`,
 				`close retry-limit fatal=true local=false status=0() data="" err=other CLOSED`,
 			},
 			requests: 2,
-			err:      sse.CloseRetryLimit,
+			err:      eventsource.CloseRetryLimit,
 		},
 		{
 			name: "ResetAfter zero: every opened connection resets the failure count",
@@ -918,7 +929,9 @@ func clientTestTable() []clientTestCase {
 				clientTestStream("data: 1\n\n"), clientTestStream("data: 2\n\n"), clientTestStream("data: 3\n\n"),
 				clientTestStatus(204),
 			},
-			opts: func() sse.ClientOptions { return sse.ClientOptions{Retry: sse.RetryPolicy{MaxAttempts: 1}} },
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1}}
+			},
 			want: []string{
 				`open OPEN`, `event message id="" data="1" OPEN`, clientTestEOFRetry1ms,
 				`open OPEN`, `event message id="" data="2" OPEN`, clientTestEOFRetry1ms,
@@ -930,8 +943,8 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "ResetAfter: short connections keep counting failures",
 			replies: []clientTestReply{clientTestStream("data: 1\n\n")},
-			opts: func() sse.ClientOptions {
-				return sse.ClientOptions{Retry: sse.RetryPolicy{MaxAttempts: 1, ResetAfter: time.Hour}}
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1, ResetAfter: time.Hour}}
 			},
 			want: []string{
 				`open OPEN`, `event message id="" data="1" OPEN`, clientTestEOFRetry1ms,
@@ -940,23 +953,23 @@ func clientTestTable() []clientTestCase {
 				`close retry-limit fatal=true local=false status=200(OK) data="" err=EOF CLOSED`,
 			},
 			requests: 2,
-			err:      sse.CloseRetryLimit,
+			err:      eventsource.CloseRetryLimit,
 		},
 		{
 			name:    "HeaderFunc is called once per attempt and its error is retried",
 			replies: []clientTestReply{clientTestStatus(503), clientTestHeld("data: x\n\n")},
-			opts: func() sse.ClientOptions {
+			opts: func() eventsource.ClientOptions {
 				var calls atomic.Int32
-				o := sse.ClientOptions{Classify: clientTestClassify}
-				o.Header = sse.Header{}
+				o := eventsource.ClientOptions{Classify: clientTestClassify}
+				o.Header = eventsource.Header{}
 				o.Header.Set("X-Static", "s")
 				o.Header.Set("X-Attempt", "static")
-				o.HeaderFunc = func(sse.Context) (sse.Header, error) {
+				o.HeaderFunc = func(eventsource.Context) (eventsource.Header, error) {
 					n := calls.Add(1)
 					if n == 2 {
 						return nil, errClientTestHeaderFunc
 					}
-					return sse.Header{"x-attempt": {fmt.Sprint(n)}}, nil
+					return eventsource.Header{"x-attempt": {fmt.Sprint(n)}}, nil
 				}
 				return o
 			},
@@ -979,10 +992,10 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "POST with a body resends the body on each attempt",
 			replies: []clientTestReply{clientTestStatus(503), clientTestStream("data: x\n\n"), clientTestStatus(204)},
-			opts: retry(sse.ClientOptions{
+			opts: retry(eventsource.ClientOptions{
 				Method: "POST",
 				Body:   []byte(`{"q":1}`),
-				Header: sse.Header{"Content-Type": {"application/json"}},
+				Header: eventsource.Header{"Content-Type": {"application/json"}},
 			}),
 			want: []string{
 				`error CONNECTING attempt=1 status=503(Service Unavailable) retryIn=1ms err=nil`,
@@ -999,13 +1012,13 @@ func clientTestTable() []clientTestCase {
 			},
 		},
 		{
-			name: "LastEventIDQueryParameter adds the query parameter",
+			name: "LastEventIDQuery adds the query parameter",
 			path: "/s?a=1",
 			replies: []clientTestReply{
 				clientTestStream("id: 2\ndata: x\n\n"), clientTestStream("data: y\n\n"), clientTestStatus(204),
 			},
-			opts: func() sse.ClientOptions {
-				return sse.ClientOptions{LastEventID: "x y/é&", LastEventIDQueryParameter: "lei"}
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{LastEventID: "x y/é&", LastEventIDQuery: "lei"}
 			},
 			want: []string{
 				`open OPEN`, `event message id="2" data="x" OPEN`, clientTestEOFRetry1ms,
@@ -1022,10 +1035,29 @@ func clientTestTable() []clientTestCase {
 			},
 		},
 		{
-			name:    "LastEventIDQueryParameter is not added for an empty ID",
+			name: "LastEventIDQuery replaces a parameter already in the URL, however encoded",
+			path: "/s?lei=stale&a=1&l%65i=stale2",
+			replies: []clientTestReply{
+				clientTestStream("id: 2\ndata: x\n\n"), clientTestStatus(204),
+			},
+			opts: func() eventsource.ClientOptions {
+				return eventsource.ClientOptions{LastEventIDQuery: "lei"}
+			},
+			want: []string{
+				`open OPEN`, `event message id="2" data="x" OPEN`, clientTestEOFRetry1ms,
+				clientTestErr204, clientTestClose204,
+			},
+			requests: 2,
+			check: func(t *testing.T, r *clientTestResult) {
+				assert.Equal(t, "/s?lei=stale&a=1&l%65i=stale2", r.reqs[0].URL, "no ID yet: the URL as given")
+				assert.Equal(t, "/s?a=1&lei=2", r.reqs[1].URL)
+			},
+		},
+		{
+			name:    "LastEventIDQuery is not added for an empty ID",
 			path:    "/s",
 			replies: []clientTestReply{clientTestStatus(204)},
-			opts:    func() sse.ClientOptions { return sse.ClientOptions{LastEventIDQueryParameter: "lei"} },
+			opts:    func() eventsource.ClientOptions { return eventsource.ClientOptions{LastEventIDQuery: "lei"} },
 			want: []string{
 				`error CLOSED attempt=1 status=204(No Content) retryIn=0s err=nil`, clientTestClose204,
 			},
@@ -1037,13 +1069,13 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "request headers are exactly Accept, Cache-Control and Last-Event-ID as UTF-8",
 			replies: []clientTestReply{clientTestStream("id: é☃\ndata: x\n\n"), clientTestStatus(204)},
-			opts: func() sse.ClientOptions {
-				h := sse.Header{}
+			opts: func() eventsource.ClientOptions {
+				h := eventsource.Header{}
 				h.Set("X-Custom", "v")
 				h.Set("accept", "application/json")
 				h.Set("cache-control", "max-age=9")
 				h.Set("last-event-id", "bogus")
-				return sse.ClientOptions{Header: h}
+				return eventsource.ClientOptions{Header: h}
 			},
 			want: []string{
 				`open OPEN`, `event message id="é☃" data="x" OPEN`, clientTestEOFRetry1ms,
@@ -1065,7 +1097,7 @@ func clientTestTable() []clientTestCase {
 		{
 			name:    "MaxEventSize exceeded fails with event-too-large",
 			replies: []clientTestReply{clientTestHeld("data: small\n\n", "data: "+strings.Repeat("x", 100)+"\n\n", "data: after\n\n")},
-			opts:    func() sse.ClientOptions { return sse.ClientOptions{MaxEventSize: 16} },
+			opts:    func() eventsource.ClientOptions { return eventsource.ClientOptions{MaxEventSize: 16} },
 			want: []string{
 				`open OPEN`,
 				`event message id="" data="small" OPEN`,
@@ -1073,9 +1105,9 @@ func clientTestTable() []clientTestCase {
 				`close event-too-large fatal=true local=false status=0() data="" err=too-large CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseEventTooLarge,
+			err:      eventsource.CloseEventTooLarge,
 			check: func(t *testing.T, r *clientTestResult) {
-				assert.ErrorIs(t, r.err, sse.ErrEventTooLarge)
+				assert.ErrorIs(t, r.err, wire.ErrEventTooLarge)
 			},
 		},
 		{
@@ -1095,7 +1127,7 @@ func clientTestTable() []clientTestCase {
 		{
 			name:     "Close inside OnEvent of the complete event: the local close wins",
 			replies:  []clientTestReply{clientTestHeld("event: complete\ndata: 1\n\n")},
-			opts:     func() sse.ClientOptions { return sse.ClientOptions{CompleteEvent: "complete"} },
+			opts:     func() eventsource.ClientOptions { return eventsource.ClientOptions{CompleteEvent: "complete"} },
 			closeAt:  []string{`event complete`},
 			want:     []string{`open OPEN`, `event complete id="" data="1" OPEN`, clientTestCloseLocal},
 			requests: 1,
@@ -1116,7 +1148,7 @@ func clientTestTable() []clientTestCase {
 				`close http-status fatal=true local=false status=401(Unauthorized) data="" err=nil CLOSED`,
 			},
 			requests: 1,
-			err:      sse.CloseHTTPStatus,
+			err:      eventsource.CloseHTTPStatus,
 		},
 		{
 			name: "ReadyState transitions follow announce, reestablish and fail",
@@ -1131,14 +1163,14 @@ func clientTestTable() []clientTestCase {
 				`close http-status fatal=true local=false status=500(Internal Server Error) data="" err=nil CLOSED`,
 			},
 			requests: 4,
-			err:      sse.CloseHTTPStatus,
+			err:      eventsource.CloseHTTPStatus,
 		},
 	}
 }
 
 // clientTestRunCase runs one table row against s.
 func clientTestRunCase(t *testing.T, s *clientTestServer, tc clientTestCase) {
-	var opts sse.ClientOptions
+	var opts eventsource.ClientOptions
 	if tc.opts != nil {
 		opts = tc.opts()
 	}
@@ -1147,7 +1179,7 @@ func clientTestRunCase(t *testing.T, s *clientTestServer, tc clientTestCase) {
 	}
 	opts.Transport = s.Transport
 	c, rec := clientTestNewClient(s.URL+cmp.Or(tc.path, "/stream"), opts, tc.closeAt...)
-	require.Equal(t, sse.Connecting, c.ReadyState(), "ReadyState before Run")
+	require.Equal(t, eventsource.StateConnecting, c.ReadyState(), "ReadyState before Run")
 	err := clientTestRun(t, s, c)
 
 	r := &clientTestResult{c: c, rec: rec, reqs: s.requests(), err: err, s: s}
@@ -1181,10 +1213,10 @@ func TestClientBehaviour(t *testing.T) {
 // with one OnClose (local) and no further request or callback.
 func TestClientCloseDuringBackoff(t *testing.T) {
 	clientTestEachEnv(t, []clientTestReply{clientTestStatus(503)}, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
 			Classify:  clientTestClassify,
-			Retry:     sse.RetryPolicy{Initial: time.Hour},
+			Retry:     eventsource.RetryPolicy{Initial: time.Hour},
 		})
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, rec.seen("error CONNECTING"), "the first error")
@@ -1208,11 +1240,11 @@ func TestClientCloseDuringBackoff(t *testing.T) {
 // aborts it; nothing but OnClose (local) follows.
 func TestClientCloseDuringConnect(t *testing.T) {
 	clientTestEachEnv(t, []clientTestReply{clientTestStall}, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport})
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, s.arrived, "the request")
 		s.settle()
-		assert.Equal(t, sse.Connecting, c.ReadyState())
+		assert.Equal(t, eventsource.StateConnecting, c.ReadyState())
 		rec.closeClient()
 		require.NoError(t, clientTestAwait(t, s, done, "Run to return"))
 		assert.Equal(t, []string{clientTestCloseLocal}, rec.entries())
@@ -1225,12 +1257,12 @@ func TestClientCloseDuringConnect(t *testing.T) {
 // idle; Done is closed once OnClose returned.
 func TestClientCloseWhileOpen(t *testing.T) {
 	clientTestEachEnv(t, []clientTestReply{clientTestHeld("data: x\n\n")}, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport})
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, rec.seen("event"), "the event")
 		s.settle()
 		rec.closeClient()
-		assert.Equal(t, sse.Closed, c.ReadyState(), "CLOSED as soon as Close returns")
+		assert.Equal(t, eventsource.StateClosed, c.ReadyState(), "CLOSED as soon as Close returns")
 		clientTestAwait(t, s, c.Done(), "Done")
 		require.NoError(t, clientTestAwait(t, s, done, "Run to return"))
 		assert.Equal(t, []string{`open OPEN`, `event message id="" data="x" OPEN`, clientTestCloseLocal}, rec.entries())
@@ -1258,9 +1290,9 @@ func TestClientContextCancel(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestEachEnv(t, tc.replies, func(t *testing.T, s *clientTestServer) {
-				c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 					Transport: s.Transport,
-					Retry:     sse.RetryPolicy{Initial: time.Hour},
+					Retry:     eventsource.RetryPolicy{Initial: time.Hour},
 				})
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
@@ -1286,7 +1318,7 @@ func TestClientContextCancel(t *testing.T) {
 // closes locally.
 func TestClientContextCancelledBeforeRun(t *testing.T) {
 	clientTestEachEnv(t, []clientTestReply{clientTestHeld()}, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport})
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		require.NoError(t, c.Run(ctx))
@@ -1300,20 +1332,20 @@ func TestClientContextCancelledBeforeRun(t *testing.T) {
 // return ErrAlreadyStarted.
 func TestClientRunTwice(t *testing.T) {
 	clientTestEachEnv(t, []clientTestReply{clientTestHeld("data: x\n\n")}, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport})
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, rec.seen("event"), "the event")
-		assert.ErrorIs(t, c.Run(t.Context()), sse.ErrAlreadyStarted, "Run during the run")
+		assert.ErrorIs(t, c.Run(t.Context()), eventsource.ErrAlreadyStarted, "Run during the run")
 		rec.closeClient()
 		require.NoError(t, clientTestAwait(t, s, done, "Run to return"))
-		assert.ErrorIs(t, c.Run(t.Context()), sse.ErrAlreadyStarted, "Run after the run")
+		assert.ErrorIs(t, c.Run(t.Context()), eventsource.ErrAlreadyStarted, "Run after the run")
 		var errs []error
 		for ev, err := range c.Events(t.Context()) {
 			assert.Zero(t, ev)
 			errs = append(errs, err)
 		}
 		require.Len(t, errs, 1, "Events after the run yields one error")
-		assert.ErrorIs(t, errs[0], sse.ErrAlreadyStarted)
+		assert.ErrorIs(t, errs[0], eventsource.ErrAlreadyStarted)
 		assert.Equal(t, []string{`open OPEN`, `event message id="" data="x" OPEN`, clientTestCloseLocal}, rec.entries())
 		assert.Len(t, s.requests(), 1)
 	})
@@ -1323,7 +1355,7 @@ func TestClientRunTwice(t *testing.T) {
 // nil at once without a request, and Events yields nothing.
 func TestClientCloseBeforeRun(t *testing.T) {
 	clientTestEachEnv(t, []clientTestReply{clientTestHeld()}, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport})
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		assert.Nil(t, c.CloseInfo(), "CloseInfo before closing")
 		rec.closeClient()
 		rec.closeClient()
@@ -1339,12 +1371,12 @@ func TestClientCloseBeforeRun(t *testing.T) {
 }
 
 // TestClientEvents covers the iterator: events in order, a break closes the client, a
-// failure ends with (Event{}, *CloseInfo), a normal end just ends the loop, and OnEvent is
+// failure ends with (Event{}, *CloseError), a normal end just ends the loop, and OnEvent is
 // not called for events taken this way.
 func TestClientEvents(t *testing.T) {
 	type pair struct {
 		ev  string
-		err sse.CloseReason
+		err eventsource.CloseReason
 	}
 	for _, tc := range []struct {
 		name     string
@@ -1363,9 +1395,9 @@ func TestClientEvents(t *testing.T) {
 			requests: 1,
 		},
 		{
-			name:     "failure yields a final CloseInfo",
+			name:     "failure yields a final CloseError",
 			replies:  []clientTestReply{clientTestStream("data: 1\n\n"), clientTestStatus(401)},
-			want:     []pair{{ev: "1"}, {err: sse.CloseHTTPStatus}},
+			want:     []pair{{ev: "1"}, {err: eventsource.CloseHTTPStatus}},
 			wantLog:  []string{`open OPEN`, clientTestEOFRetry1ms, `error CLOSED attempt=2 status=401(Unauthorized) retryIn=0s err=nil`, `close http-status fatal=true local=false status=401(Unauthorized) data="" err=nil CLOSED`},
 			requests: 2,
 		},
@@ -1386,9 +1418,9 @@ func TestClientEvents(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestEachEnv(t, tc.replies, func(t *testing.T, s *clientTestServer) {
-				c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 					Transport:     s.Transport,
-					Retry:         sse.RetryPolicy{Initial: time.Millisecond},
+					Retry:         eventsource.RetryPolicy{Initial: time.Millisecond},
 					CompleteEvent: "complete",
 				})
 				ctx, cancel := context.WithTimeout(t.Context(), s.timeout)
@@ -1396,10 +1428,10 @@ func TestClientEvents(t *testing.T) {
 				var got []pair
 				for ev, err := range c.Events(ctx) {
 					if err != nil {
-						var ci *sse.CloseInfo
-						require.ErrorAs(t, err, &ci)
+						var ce *eventsource.CloseError
+						require.ErrorAs(t, err, &ce)
 						assert.Zero(t, ev)
-						got = append(got, pair{err: ci.Reason})
+						got = append(got, pair{err: ce.Reason})
 						continue
 					}
 					got = append(got, pair{ev: ev.Data})
@@ -1422,17 +1454,17 @@ func TestClientEvents(t *testing.T) {
 func TestClientReadyState(t *testing.T) {
 	replies := []clientTestReply{clientTestStream("data: a\n\n", time.Millisecond), clientTestStall}
 	clientTestEachEnv(t, replies, func(t *testing.T, s *clientTestServer) {
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
-			Retry:     sse.RetryPolicy{Initial: time.Millisecond},
+			Retry:     eventsource.RetryPolicy{Initial: time.Millisecond},
 		})
-		assert.Equal(t, sse.Connecting, c.ReadyState(), "before Run")
+		assert.Equal(t, eventsource.StateConnecting, c.ReadyState(), "before Run")
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, rec.seen("event"), "the event")
 		clientTestAwait(t, s, s.arrived, "the first request")
 		clientTestAwait(t, s, s.arrived, "the second request")
 		s.settle()
-		assert.Equal(t, sse.Connecting, c.ReadyState(), "while reconnecting")
+		assert.Equal(t, eventsource.StateConnecting, c.ReadyState(), "while reconnecting")
 		rec.closeClient()
 		require.NoError(t, clientTestAwait(t, s, done, "Run"))
 		assert.Equal(t, []string{
@@ -1442,18 +1474,18 @@ func TestClientReadyState(t *testing.T) {
 	})
 }
 
-// TestClientCloseInfoErrorsAs: Run's failure is a *CloseInfo reachable with errors.As,
-// carrying status, text and the underlying error.
-func TestClientCloseInfoErrorsAs(t *testing.T) {
+// TestClientCloseErrorAs: Run's failure is a *CloseError reachable with errors.As,
+// carrying the CloseInfo (status, text, the underlying error) that CloseInfo returns.
+func TestClientCloseErrorAs(t *testing.T) {
 	clientTestEachEnv(t, []clientTestReply{clientTestStatus(401)}, func(t *testing.T, s *clientTestServer) {
-		c, _ := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport})
+		c, _ := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		err := clientTestRun(t, s, c)
 		wrapped := fmt.Errorf("subscribe: %w", err)
-		var ci *sse.CloseInfo
-		require.ErrorAs(t, wrapped, &ci)
-		assert.Equal(t, sse.CloseInfo{Reason: sse.CloseHTTPStatus, Fatal: true, Status: 401, StatusText: "Unauthorized"}, *ci)
-		assert.Equal(t, "sse: closed: http-status (status 401 Unauthorized)", ci.Error())
-		assert.Same(t, c.CloseInfo(), ci)
+		var ce *eventsource.CloseError
+		require.ErrorAs(t, wrapped, &ce)
+		assert.Equal(t, eventsource.CloseInfo{Reason: eventsource.CloseHTTPStatus, Fatal: true, Status: 401, StatusText: "Unauthorized"}, *ce.CloseInfo)
+		assert.Equal(t, "sse: closed: http-status (status 401 Unauthorized)", ce.Error())
+		assert.Same(t, c.CloseInfo(), ce.CloseInfo)
 	})
 }
 
@@ -1472,8 +1504,8 @@ func TestClientConcurrentClose(t *testing.T) {
 	for i := range 100 {
 		s := clientTestNewServer([]clientTestReply{clientTestHeld(body)}, false)
 		s.URL = "http://mem.test"
-		s.Transport = sse.TransportFunc(s.roundTripMem)
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{Transport: s.Transport})
+		s.Transport = eventsource.TransportFunc(s.roundTripMem)
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, rec.seen("event"), "the first event")
 		time.Sleep(time.Duration(i%5) * 20 * time.Microsecond)
@@ -1497,9 +1529,9 @@ func TestClientConcurrentClose(t *testing.T) {
 func TestClientCloseDuringHeaderFunc(t *testing.T) {
 	clientTestEachEnv(t, []clientTestReply{clientTestHeld()}, func(t *testing.T, s *clientTestServer) {
 		entered := make(chan struct{})
-		c, rec := clientTestNewClient(s.URL+"/stream", sse.ClientOptions{
+		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
-			HeaderFunc: func(ctx sse.Context) (sse.Header, error) {
+			HeaderFunc: func(ctx eventsource.Context) (eventsource.Header, error) {
 				close(entered)
 				<-ctx.Done()
 				return nil, ctx.Err()
@@ -1522,9 +1554,9 @@ func TestClientPanicInCallback(t *testing.T) {
 	for _, how := range []string{"Events loop body", "OnEvent"} {
 		t.Run(how, func(t *testing.T) {
 			clientTestEachEnv(t, []clientTestReply{clientTestHeld("data: x\n\n")}, func(t *testing.T, s *clientTestServer) {
-				opts := sse.ClientOptions{Transport: s.Transport}
+				opts := eventsource.ClientOptions{Transport: s.Transport}
 				if how == "OnEvent" {
-					opts.OnEvent = func(sse.Event) { panic("boom") }
+					opts.OnEvent = func(wire.Event) { panic("boom") }
 				}
 				c, rec := clientTestNewClient(s.URL+"/stream", opts)
 				var recovered any
@@ -1539,7 +1571,7 @@ func TestClientPanicInCallback(t *testing.T) {
 					}
 				}()
 				assert.Equal(t, "boom", recovered, "the panic reaches the caller")
-				assert.Equal(t, sse.Closed, c.ReadyState())
+				assert.Equal(t, eventsource.StateClosed, c.ReadyState())
 				select {
 				case <-c.Done():
 				default:

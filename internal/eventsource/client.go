@@ -1,0 +1,565 @@
+package eventsource
+
+import (
+	"errors"
+	"iter"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/polysse/sse/internal/httplite"
+	"github.com/polysse/sse/internal/protocol"
+	"github.com/polysse/sse/internal/wire"
+)
+
+// ReadyState is the state of a Client, with the values of EventSource.readyState.
+type ReadyState int32
+
+// The ready states.
+const (
+	StateConnecting ReadyState = 0
+	StateOpen       ReadyState = 1
+	StateClosed     ReadyState = 2
+)
+
+// String returns "CONNECTING", "OPEN" or "CLOSED".
+func (s ReadyState) String() string {
+	switch s {
+	case StateConnecting:
+		return "CONNECTING"
+	case StateOpen:
+		return "OPEN"
+	case StateClosed:
+		return "CLOSED"
+	}
+	return "ReadyState(" + strconv.Itoa(int(s)) + ")"
+}
+
+// CloseReason says why a Client became CLOSED.
+type CloseReason string
+
+// The close reasons, as the JavaScript close event reports them.
+const (
+	// CloseLocal: Close was called, or the context given to Run was cancelled.
+	CloseLocal CloseReason = "local"
+	// CloseComplete: the server completed the stream: a complete event (see
+	// ClientOptions.CompleteEvent), or a reconnect answered with SSE-Outcome: complete.
+	CloseComplete CloseReason = "complete"
+	// CloseFatal: the server ended the stream with a failure: a fatal event (see
+	// ClientOptions.FatalEvent), or a reconnect answered with SSE-Outcome: fatal.
+	CloseFatal CloseReason = "fatal"
+	// CloseHTTPStatus: a response status other than 200 and 204 failed the connection.
+	CloseHTTPStatus CloseReason = "http-status"
+	// CloseContentType: a 200 response was not text/event-stream.
+	CloseContentType CloseReason = "content-type"
+	// CloseNoContent: the server answered 204 No Content: do not reconnect.
+	CloseNoContent CloseReason = "no-content"
+	// CloseRetryLimit: ClientOptions.Retry.MaxAttempts consecutive reconnection attempts
+	// failed.
+	CloseRetryLimit CloseReason = "retry-limit"
+	// CloseNetwork: the transport failed in a way that makes reconnecting futile (an error
+	// wrapping ErrPermanent, such as a CORS failure).
+	CloseNetwork CloseReason = "network"
+	// CloseEventTooLarge: an event exceeded ClientOptions.MaxEventSize.
+	CloseEventTooLarge CloseReason = "event-too-large"
+)
+
+// Sentinel errors of the client.
+var (
+	// ErrHeartbeatTimeout is the cause of a reconnect after the heartbeat watchdog saw no
+	// bytes for the heartbeat timeout.
+	ErrHeartbeatTimeout = errors.New("sse: heartbeat timeout")
+	// ErrAlreadyStarted is returned by Run and Events on a Client that already ran.
+	ErrAlreadyStarted = errors.New("sse: client already started")
+	// ErrNoTransport is the error of a client with no transport configured on a platform
+	// that has no default one.
+	ErrNoTransport = errors.New("sse: no transport")
+)
+
+// CloseInfo describes why a Client closed, normally or not: OnClose receives it and
+// CloseInfo returns it. It is data, not an error; Run and Events return a failure as a
+// *CloseError that carries it.
+type CloseInfo struct {
+	// Reason is why the client closed.
+	Reason CloseReason
+	// Fatal is true for a failure (http-status, content-type, fatal, retry-limit,
+	// network, event-too-large) and false for a normal end (local, complete, no-content).
+	Fatal bool
+	// Local is true when the close was asked for on this side (Close, a cancelled context).
+	Local bool
+	// Status and StatusText are those of the response that ended the stream, if any.
+	Status     int
+	StatusText string
+	// Data is the payload of the complete or fatal event, if any.
+	Data string
+	// Err is the underlying error, if any: a transport error, ErrEventTooLarge, ...
+	Err error
+}
+
+// CloseError is the error of a client that failed (CloseInfo.Fatal): Run returns it and
+// Events yields it last. It unwraps to the underlying error, CloseInfo.Err.
+type CloseError struct {
+	*CloseInfo
+}
+
+// Error describes the close: "sse: closed: <reason> (status <code> <text>): <error>".
+func (e *CloseError) Error() string {
+	s := "sse: closed: " + string(e.Reason)
+	if e.Status != 0 {
+		s += " (status " + strconv.Itoa(e.Status)
+		if e.StatusText != "" {
+			s += " " + e.StatusText
+		}
+		s += ")"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error, CloseInfo.Err.
+func (e *CloseError) Unwrap() error { return e.Err }
+
+// ErrorInfo describes an error event: a failed attempt the client will retry (ReadyState
+// Connecting, RetryIn set) or a failure that closes it (ReadyState Closed).
+type ErrorInfo struct {
+	// Status and StatusText are those of the response, when there was one.
+	Status     int
+	StatusText string
+	// Attempt counts the consecutive failed attempts, this one included.
+	Attempt int
+	// RetryIn is the delay before the next attempt; zero when the client closes.
+	RetryIn time.Duration
+	// Err is the cause, when known: the transport error, ErrHeartbeatTimeout, io.EOF for a
+	// stream the server ended, ...
+	Err error
+}
+
+// Verdict is what a ClientOptions.Classify function decides about a response.
+type Verdict int
+
+// The verdicts.
+const (
+	// VerdictDefault: apply the specification's rule (a 200 with Content-Type
+	// text/event-stream opens, anything else fails), so that a Classify function only
+	// decides the responses it cares about.
+	VerdictDefault Verdict = iota
+	// VerdictOpen: read the body as an event stream.
+	VerdictOpen
+	// VerdictRetry: discard the response and reconnect with backoff, waiting at least what
+	// a Retry-After header asks (capped by RetryPolicy.Max).
+	VerdictRetry
+	// VerdictFatal: fail the connection for good.
+	VerdictFatal
+)
+
+// RetryPolicy is the reconnection backoff. The zero value behaves as EventSource does: a
+// constant reconnection time of 3 seconds, which the server's retry field replaces, and no
+// limit on attempts.
+//
+// The delay before reconnection attempt n (1 for the first after a failure) is
+// Initial × Multiplier^(n-1), capped at Max, then reduced by a random fraction of at most
+// Jitter.
+type RetryPolicy struct {
+	// Initial is the first delay; zero means 3s. A retry field from the server replaces it.
+	Initial time.Duration
+	// Max caps every delay, a server's retry field included; zero means one minute, or
+	// Initial when that is larger.
+	Max time.Duration
+	// Multiplier grows the delay per consecutive failure; values below 1 mean 1.
+	Multiplier float64
+	// Jitter, in [0, 1], is the largest fraction by which a delay is randomly shortened.
+	Jitter float64
+	// MaxAttempts is how many consecutive reconnection attempts may fail before the client
+	// closes with CloseRetryLimit; zero means no limit.
+	MaxAttempts int
+	// ResetAfter is how long a connection must stay open for the failure count to start
+	// again from zero; zero means as soon as a connection opens.
+	ResetAfter time.Duration
+}
+
+// limit is the largest delay: Max, or one minute (Initial when larger) when Max is zero.
+func (rp *RetryPolicy) limit(initial time.Duration) time.Duration {
+	if rp.Max > 0 {
+		return rp.Max
+	}
+	return max(time.Minute, initial)
+}
+
+// capped returns d capped by the largest delay.
+func (rp *RetryPolicy) capped(d, initial time.Duration) time.Duration {
+	return min(d, rp.limit(initial))
+}
+
+func (rp *RetryPolicy) delay(initial time.Duration, n int) time.Duration {
+	limit := rp.limit(initial)
+	d := float64(min(initial, limit))
+	for i := 1; i < n && rp.Multiplier > 1 && d < float64(limit); i++ {
+		d *= rp.Multiplier
+	}
+	d = min(d, float64(limit))
+	if j := min(rp.Jitter, 1); j > 0 {
+		d -= d * j * rand.Float64()
+	}
+	return time.Duration(d)
+}
+
+// ClientOptions configures a Client. Transport is required; the other zero values give
+// EventSource behaviour: GET, no extra headers, spec reconnection.
+type ClientOptions struct {
+	// Method is the HTTP method; empty means GET.
+	Method string
+	// Header holds extra request headers sent on every attempt.
+	Header Header
+	// HeaderFunc, if set, is called before every attempt; its headers are added to Header's
+	// (replacing same-named ones). An error counts as a failed attempt and is retried.
+	HeaderFunc func(ctx Context) (Header, error)
+	// Body is the request body sent on every attempt, e.g. a JSON document for a POST.
+	Body []byte
+	// WithCredentials is passed to the transport (see Request.WithCredentials).
+	WithCredentials bool
+	// Transport performs the requests. Without one the client fails at once with
+	// CloseNetwork and ErrNoTransport.
+	Transport Transport
+	// LastEventID seeds the last event ID, as if a previous connection had received it.
+	LastEventID string
+	// LastEventIDQuery, if set, also sends the last event ID (when not empty) as this
+	// query parameter, which avoids a CORS preflight in browsers; it replaces a parameter
+	// of that name already in the URL (however encoded).
+	LastEventIDQuery string
+	// Retry is the reconnection backoff.
+	Retry RetryPolicy
+	// Classify, if set, decides what to do with each response; VerdictDefault leaves it to
+	// the specification's rule (200 with Content-Type text/event-stream opens, anything else
+	// fails). It must not read the body. A response with an SSE-Outcome header and a status
+	// other than 200 is never classified: it closes the client.
+	Classify func(*Response) Verdict
+	// HeartbeatTimeout, if positive, aborts and reconnects an attempt that receives no
+	// bytes for this long, from the request on.
+	HeartbeatTimeout time.Duration
+	// HeartbeatAuto derives the heartbeat timeout from the response's SSE-Heartbeat-Interval
+	// header: the interval plus a third. It takes precedence over HeartbeatTimeout when the
+	// header is present.
+	HeartbeatAuto bool
+	// CompleteEvent, if set, is an event type that closes the client with CloseComplete
+	// once it has been delivered, without a reconnect round trip.
+	CompleteEvent string
+	// FatalEvent, if set, is an event type that closes the client with CloseFatal
+	// once it has been delivered.
+	FatalEvent string
+	// MaxEventSize bounds one event (see wire.Parser.MaxEventSize).
+	MaxEventSize int
+	// BorrowData, if true, delivers events whose Data is valid only during the OnEvent
+	// call, or until the Events loop asks for the next event (see wire.Parser.BorrowData):
+	// it saves an allocation and a copy per event for a consumer that copies the data out
+	// at once (the wasm binding does).
+	BorrowData bool
+
+	// OnOpen is called when a connection opens, with ReadyState StateOpen. The
+	// response's body belongs to the client: do not read it.
+	OnOpen func(*Response)
+	// OnEvent is called for every event, unless the events are taken with Events.
+	OnEvent func(wire.Event)
+	// OnError is called when an attempt fails, with ReadyState StateConnecting when the
+	// client will retry and StateClosed when it gives up.
+	OnError func(*ErrorInfo)
+	// OnClose is called once, when the client has closed for any reason.
+	OnClose func(*CloseInfo)
+	// OnDrain, if set, is called after the events of a read have been delivered, before
+	// the client waits for more bytes (not after a read that completed no event): a
+	// consumer that batches events (the wasm binding does) delivers its batch there. Like
+	// the other callbacks, its time does not count as server silence for the heartbeat
+	// watchdog.
+	OnDrain func()
+}
+
+// Client is a reconnecting event stream client with the behaviour of the WHATWG HTML
+// Standard's EventSource and polysse's extensions: headers, methods and bodies, backoff,
+// response classification, heartbeat watchdog, completion.
+//
+// A Client is created with NewClient and runs once, with Run or Events. Callbacks are
+// called one at a time, on the goroutine that runs it. ReadyState, LastEventID, Close and
+// CloseInfo are safe for concurrent use, and Close may be called from a callback: no event
+// or callback but OnClose follows it. A callback that panics closes the client (OnClose
+// runs, Done closes) before the panic continues up the Run call.
+type Client struct {
+	// State has one owner, the goroutine that runs the client (Run or Events): it alone
+	// makes attempts, reads url and opts, and moves state between CONNECTING and OPEN,
+	// by compare-and-swap so that it never leaves CLOSED. Any goroutine may close the
+	// client (closeWith): under mu it records info, stores CLOSED and takes the scope to
+	// cancel, which ends whatever the owner waits for. mu also guards started and lastID.
+	//
+	// Locks: mu and each scope's own lock are leaves. No lock is held while another is
+	// taken (closeWith releases mu before it cancels the scope; a scope releases its lock
+	// before it cancels its children), so there is no lock order to keep.
+	url  string // where the next attempt goes: the given URL, then the last final URL
+	opts ClientOptions
+
+	state   atomic.Int32 // a ReadyState
+	mu      sync.Mutex
+	started bool
+	scope   *scope // the running client's scope; Close cancels it
+	info    *CloseInfo
+	lastID  string
+	done    chan struct{}
+}
+
+// NewClient returns a Client for url with opts (nil means the zero options). It does not
+// connect: call Run or Events.
+func NewClient(url string, opts *ClientOptions) *Client {
+	c := &Client{url: url, done: make(chan struct{})}
+	if opts != nil {
+		c.opts = *opts
+		c.opts.Header = make(Header, len(opts.Header))
+		for k, v := range opts.Header {
+			c.opts.Header[httplite.CanonicalKey(k)] = append([]string(nil), v...)
+		}
+	}
+	c.lastID = c.opts.LastEventID
+	return c
+}
+
+// ReadyState returns the current state.
+func (c *Client) ReadyState() ReadyState { return ReadyState(c.state.Load()) }
+
+// LastEventID returns the last event ID string, which the next attempt sends.
+func (c *Client) LastEventID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastID
+}
+
+// Done returns a channel that is closed when the client has closed and OnClose returned.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// CloseInfo returns why the client closed, or nil while it has not.
+func (c *Client) CloseInfo() *CloseInfo {
+	select {
+	case <-c.done:
+		return c.info
+	default:
+		return nil
+	}
+}
+
+// Close closes the client with CloseLocal. It may be called at any time, from any
+// goroutine, any number of times. Called from a callback, nothing but OnClose follows it.
+// Called from another goroutine, one callback that is already being dispatched may still
+// run; Close does not wait for it (that would deadlock a Close from inside a callback).
+// Done is closed once nothing more will be called.
+func (c *Client) Close() {
+	c.closeWith(&CloseInfo{Reason: CloseLocal, Local: true})
+}
+
+// closeWith moves to Closed with info unless already closed, and cancels the run.
+func (c *Client) closeWith(info *CloseInfo) bool {
+	c.mu.Lock()
+	if c.info != nil {
+		c.mu.Unlock()
+		return false
+	}
+	c.info = info
+	c.state.Store(int32(StateClosed))
+	sc, started := c.scope, c.started
+	c.mu.Unlock()
+	if sc != nil {
+		sc.cancel(ErrClosed)
+	}
+	if !started {
+		// Never run: nothing else will finish it. OnClose still fires, once.
+		c.finish()
+	}
+	return true
+}
+
+func (c *Client) finish() {
+	if f := c.opts.OnClose; f != nil {
+		f(c.info)
+	}
+	close(c.done)
+}
+
+func (c *Client) closed() bool { return c.ReadyState() == StateClosed }
+
+// stopped reports whether the run must stop: the client closed or its context ended.
+func (c *Client) stopped(ctx *scope) bool {
+	if c.closed() {
+		return true
+	}
+	select {
+	case <-ctx.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Run connects and delivers events to the callbacks until the client closes. It returns
+// nil when the client closed normally (Close, a cancelled ctx, completion, 204) and a
+// *CloseError when it failed. Run may be called once: a second call returns
+// ErrAlreadyStarted, and a call after Close returns nil at once.
+func (c *Client) Run(ctx Context) error {
+	return c.run(ctx, c.opts.OnEvent)
+}
+
+// Events returns an iterator over the client's events, running the client while the loop
+// runs: breaking out of the loop closes the client. When the client fails, the last pair
+// has a zero Event and the *CloseError; after a normal close the loop just ends.
+// OnEvent is not called for events taken this way. Like Run, Events may be used once.
+func (c *Client) Events(ctx Context) iter.Seq2[wire.Event, error] {
+	return func(yield func(wire.Event, error) bool) {
+		stopped := false
+		err := c.run(ctx, func(ev wire.Event) {
+			if !stopped && !yield(ev, nil) {
+				stopped = true
+				c.Close()
+			}
+		})
+		if err != nil && !stopped {
+			yield(wire.Event{}, err)
+		}
+	}
+}
+
+func (c *Client) run(parent Context, onEvent func(wire.Event)) error {
+	c.mu.Lock()
+	if c.started {
+		c.mu.Unlock()
+		return ErrAlreadyStarted
+	}
+	if c.info != nil {
+		c.mu.Unlock()
+		return nil // closed before it ran; OnClose has fired
+	}
+	ctx := newScope(parent)
+	c.started, c.scope = true, ctx
+	c.mu.Unlock()
+	defer func() {
+		// The loop ends once the client is closed or ctx is done, or when a callback
+		// panics; in the last two cases this records a local close. OnClose runs and Done
+		// closes even while a panic unwinds.
+		c.closeWith(&CloseInfo{Reason: CloseLocal, Local: true})
+		ctx.cancel(ErrClosed)
+		c.finish()
+	}()
+	c.loop(ctx, onEvent)
+	if info := c.closedInfo(); info.Fatal {
+		return &CloseError{info}
+	}
+	return nil
+}
+
+func (c *Client) closedInfo() *CloseInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.info == nil {
+		return &CloseInfo{Reason: CloseLocal, Local: true}
+	}
+	return c.info
+}
+
+// loop makes attempts until the client closes: after each, it closes the client, or
+// reestablishes the connection and waits out the backoff.
+func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
+	transport := c.opts.Transport
+	if transport == nil {
+		c.fail(&CloseInfo{Reason: CloseNetwork, Fatal: true, Err: ErrNoTransport}, 0)
+		return
+	}
+	p := &wire.Parser{MaxEventSize: c.opts.MaxEventSize, BorrowData: c.opts.BorrowData}
+	b := backoff{policy: &c.opts.Retry, initial: c.opts.Retry.Initial}
+	if b.initial <= 0 {
+		b.initial = protocol.DefaultReconnectionTime
+	}
+	for !c.stopped(ctx) {
+		o := c.connect(ctx, transport, p, onEvent)
+		if d, ok := p.Retry(); ok {
+			b.initial = d
+		}
+		if c.stopped(ctx) {
+			return
+		}
+		if o.close != nil {
+			c.fail(o.close, b.failures+1)
+			return
+		}
+		delay, ok := b.next(o)
+		if !ok {
+			c.fail(&CloseInfo{Reason: CloseRetryLimit, Fatal: true, Status: o.status, StatusText: o.text, Err: o.err}, b.failures)
+			return
+		}
+		if !c.reestablish(ctx, o, b.failures, delay) || !sleep(ctx, delay) {
+			return
+		}
+	}
+}
+
+// backoff counts consecutive failures and computes the delay before the next attempt.
+type backoff struct {
+	policy   *RetryPolicy
+	initial  time.Duration // the reconnection time: Initial, then the server's retry field
+	failures int
+}
+
+// next counts the failed attempt o and returns the delay before the next one, or false
+// when the policy's MaxAttempts is exhausted.
+func (b *backoff) next(o outcome) (time.Duration, bool) {
+	if !o.opened.IsZero() && time.Since(o.opened) >= b.policy.ResetAfter {
+		b.failures = 0
+	}
+	b.failures++
+	if m := b.policy.MaxAttempts; m > 0 && b.failures > m {
+		return 0, false
+	}
+	return max(b.policy.delay(b.initial, b.failures), b.policy.capped(o.after, b.initial)), true
+}
+
+// reestablish announces a reconnection: OPEN becomes CONNECTING and the error event
+// fires. It reports false when the client closed meanwhile.
+func (c *Client) reestablish(ctx *scope, o outcome, attempt int, delay time.Duration) bool {
+	if !c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting)) && c.closed() {
+		return false
+	}
+	if f := c.opts.OnError; f != nil {
+		f(&ErrorInfo{Status: o.status, StatusText: o.text, Attempt: attempt, RetryIn: delay, Err: o.err})
+	}
+	return !c.stopped(ctx)
+}
+
+// sleep waits for d, or until ctx is done (then it reports false).
+func sleep(ctx *scope, d time.Duration) bool {
+	// time.AfterFunc rather than a Timer: a chan time.Time would keep time.Time's
+	// formatting code alive in the js/wasm build.
+	wake := make(chan struct{})
+	t := time.AfterFunc(d, func() { close(wake) })
+	select {
+	case <-wake:
+		return true
+	case <-ctx.Done():
+		t.Stop()
+		return false
+	}
+}
+
+// fail closes the client with info and, for a close the server caused, fires the error
+// event first (with ReadyState already Closed), as failing the connection does.
+func (c *Client) fail(info *CloseInfo, attempt int) {
+	if !c.closeWith(info) {
+		return
+	}
+	if info.Local || info.Reason == CloseComplete && info.Status == 0 {
+		return // a local close or a complete event is a normal end, not an error
+	}
+	if f := c.opts.OnError; f != nil {
+		f(&ErrorInfo{Status: info.Status, StatusText: info.StatusText, Attempt: attempt, Err: info.Err})
+	}
+}
+
+func (c *Client) setLastID(id string) {
+	c.mu.Lock()
+	c.lastID = id
+	c.mu.Unlock()
+}
