@@ -22,12 +22,12 @@ import (
 // and a client that reconnects afterwards is told, with 204 and SSE-Outcome, not to.
 func Example() {
 	jobEvents := server.New(server.Options{
-		Retry: 100 * time.Millisecond, // clients reconnect after 100 ms
-		Refuse: func(r *http.Request) (bool, error) {
+		ReconnectionTime: 100 * time.Millisecond, // clients reconnect after 100 ms
+		Refuse: func(r *http.Request) error {
 			if r.Header.Get("Authorization") == "" {
-				return false, &server.StatusError{Code: http.StatusUnauthorized, Msg: "log in first"}
+				return &server.StatusError{Code: http.StatusUnauthorized, Msg: "log in first"}
 			}
-			return false, nil
+			return nil
 		},
 		Stream: func(s *server.Session) {
 			for i := 1; i <= 3; i++ {
@@ -87,8 +87,8 @@ func ExampleServer_Publish() {
 	}
 	defer resp.Body.Close()
 	<-subscribed
-	_ = news.Publish("weather", sse.Event{Data: "rain"})
-	_ = news.Publish("sports", sse.Event{Type: "score", Data: "2-1"})
+	_, _ = news.Publish(context.Background(), "weather", sse.Event{Data: "rain"})
+	_, _ = news.Publish(context.Background(), "sports", sse.Event{Type: "score", Data: "2-1"})
 
 	buf := make([]byte, 256)
 	var got strings.Builder

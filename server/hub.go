@@ -1,45 +1,92 @@
-//go:build !js
-
 package server
 
 import (
 	"cmp"
-	"log/slog"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	sse "github.com/polysse/sse"
 )
 
-// hub holds the topics: their subscribers and replay buffers. One mutex orders every
-// publish, subscribe and unsubscribe, so that a subscriber's replay and its live events
-// meet with no gap and no duplicate, and all subscribers see publishes in one order.
+// hub is the in-memory Broker: the topics of one Server, their subscribers and their
+// replay buffers. One mutex orders every publish, subscribe and unsubscribe, so that a
+// subscriber's replay and its live events meet with no gap and no duplicate, and every
+// subscriber sees the publishes in one order. Its log positions are sequence numbers:
+// with AutoID, the ids "<prefix>-<seq>" carry them; otherwise an id is looked up in the
+// replay buffers.
 type hub struct {
 	replaySize int
 	replayAge  time.Duration
 	maxTopics  int    // topics kept only for their replay buffers
-	idPrefix   string // "" unless AutoID
-	policy     OverflowPolicy
-	logger     *slog.Logger
-
-	sched *scheduler
+	prefix     string // of automatic ids; "" unless AutoID
+	now        func() time.Time
 
 	mu     sync.Mutex
-	seq    uint64 // sequence number of the last publish
-	topics map[string]*topic
-	ready  []*Session // scratch: subscribers to put on the run queue
+	closed bool
+	seq    uint64 // position of the last publish
+	// forgotten is the newest position among the events dropped together with their
+	// topic (a topic that nobody subscribes to is forgotten when it holds no events, or
+	// when there are too many such topics). A topic made later cannot know whether it
+	// had events after a position older than this: it starts with this as its loss mark.
+	forgotten uint64
+	topics    map[string]*topic
+}
+
+// hubConfig is what the in-memory broker uses of the Options.
+type hubConfig struct {
+	replaySize int
+	replayAge  time.Duration
+	maxTopics  int
+	autoID     bool
+}
+
+func newHub(c hubConfig) *hub {
+	h := &hub{
+		replaySize: max(0, c.replaySize),
+		replayAge:  c.replayAge,
+		maxTopics:  c.maxTopics,
+		now:        time.Now,
+		topics:     make(map[string]*topic),
+	}
+	if h.maxTopics <= 0 {
+		h.maxTopics = DefaultMaxReplayTopics
+	}
+	if c.autoID {
+		h.prefix = randomPrefix()
+	}
+	return h
 }
 
 // topic is one topic's subscribers and replay buffer.
 type topic struct {
 	name   string
-	subs   []*Session
+	subs   []*slot
 	replay ring
 }
 
-// entry is a published event kept for replay. One publish to several topics shares one
+// member is one subscriber's registration (the Subscription the hub returns).
+type member struct {
+	h       *hub
+	sub     Subscriber
+	lastSeq uint64 // the last publish offered to it: a publish to several of its topics reaches it once
+	slots   []slot // one per distinct topic; nil once removed
+}
+
+// slot is a member's place in one topic's subscribers.
+type slot struct {
+	m *member
+	t *topic
+	i int // index in t.subs
+}
+
+// entry is a published event kept for replay. A publish to several topics shares one
 // entry value (same seq, same frame) in each of their buffers.
 type entry struct {
 	seq   uint64
@@ -48,51 +95,45 @@ type entry struct {
 	at    time.Time // zero unless ReplayAge is set
 }
 
-func (h *hub) init(sched *scheduler, replaySize int, replayAge time.Duration, maxTopics int, autoID bool, policy OverflowPolicy, logger *slog.Logger) {
-	h.sched = sched
-	h.replaySize = max(0, replaySize)
-	h.replayAge = replayAge
-	h.maxTopics = maxTopics
-	h.logger = logger
-	h.policy = policy
-	if autoID {
-		h.idPrefix = randomPrefix()
+// Publish implements Broker: it queues the encoded event for every subscriber of topics
+// (once each) and keeps it in each topic's replay buffer. It never blocks on a
+// subscriber.
+func (h *hub) Publish(ctx context.Context, topics []string, ev sse.Event) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
 	}
-	h.topics = make(map[string]*topic)
-}
-
-// publish encodes ev once and queues it for every subscriber of topics (once each).
-// ev has been validated.
-func (h *hub) publish(topics []string, ev *sse.Event) {
+	topics = distinct(topics)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return "", ErrServerClosed
+	}
 	h.seq++
 	seq := h.seq
-	if h.idPrefix != "" && ev.ID == "" {
-		ev.ID = h.idPrefix + strconv.FormatUint(seq, 10)
+	if h.prefix != "" && ev.ID == "" {
+		ev.ID = h.prefix + strconv.FormatUint(seq, 10)
 	}
 	var frame []byte
 	var now time.Time
 	if h.replayAge > 0 {
-		now = time.Now()
+		now = h.now()
 	}
-	for i, name := range topics {
-		if slices.Contains(topics[:i], name) {
-			continue
-		}
+	for _, name := range topics {
 		t := h.topics[name]
 		if t == nil {
 			if h.replaySize == 0 {
-				continue
+				continue // no subscriber, nothing to keep
 			}
-			t = &topic{name: name}
-			h.topics[name] = t
+			t = h.newTopicLocked(name)
 			if len(h.topics) > h.maxTopics {
 				h.dropIdleTopicsLocked()
 			}
 		}
 		if frame == nil {
-			frame, _ = ev.AppendTo(nil)
+			var err error
+			if frame, err = ev.AppendTo(nil); err != nil {
+				return "", err // the Server validated it: cannot happen
+			}
 		}
 		if h.replaySize > 0 {
 			t.replay.push(entry{seq: seq, id: ev.ID, frame: frame, at: now}, h.replaySize)
@@ -101,31 +142,65 @@ func (h *hub) publish(topics []string, ev *sse.Event) {
 			}
 		}
 		for i := 0; i < len(t.subs); {
-			s := t.subs[i]
-			if s.lastSeq == seq {
+			m := t.subs[i].m
+			if m.lastSeq == seq {
 				i++
 				continue
 			}
-			s.lastSeq = seq
-			evict, run := s.offer(frame, h.policy)
-			if run {
-				h.ready = append(h.ready, s)
-			}
-			if evict {
-				h.removeLocked(s) // moves another subscriber to index i
+			m.lastSeq = seq
+			if !m.sub.Deliver(frame) {
+				h.removeLocked(m) // moves another subscriber to index i
 				continue
 			}
 			i++
 		}
 	}
-	if len(h.ready) > 0 {
-		h.sched.push(h.ready...)
-		clear(h.ready)
-		h.ready = h.ready[:0]
-	}
 	if h.replayAge > 0 && seq%sweepEvery == 0 {
 		h.sweepLocked(now.Add(-h.replayAge))
 	}
+	return ev.ID, nil
+}
+
+// distinct returns topics without repetitions, in their first order. It copies only when
+// there are repetitions.
+func distinct(topics []string) []string {
+	if len(topics) <= 16 {
+		for i, t := range topics {
+			if slices.Contains(topics[:i], t) {
+				out := slices.Clone(topics[:i])
+				for _, u := range topics[i+1:] {
+					if !slices.Contains(out, u) {
+						out = append(out, u)
+					}
+				}
+				return out
+			}
+		}
+		return topics
+	}
+	seen := make(map[string]struct{}, len(topics))
+	out := topics[:0:0]
+	for _, t := range topics {
+		if _, ok := seen[t]; !ok {
+			seen[t] = struct{}{}
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// newTopicLocked makes and registers a topic.
+func (h *hub) newTopicLocked(name string) *topic {
+	t := &topic{name: name}
+	t.replay.lost = h.forgotten
+	h.topics[name] = t
+	return t
+}
+
+// deleteTopicLocked forgets a topic that has no subscribers.
+func (h *hub) deleteTopicLocked(t *topic) {
+	h.forgotten = max(h.forgotten, t.replay.newest())
+	delete(h.topics, t.name)
 }
 
 // sweepEvery is how many publishes go between two sweeps of all replay buffers.
@@ -134,10 +209,10 @@ const sweepEvery = 1024
 // sweepLocked drops expired events from every topic, and the topics left with neither
 // subscribers nor events, so that topics no longer published to do not hold memory.
 func (h *hub) sweepLocked(cutoff time.Time) {
-	for name, t := range h.topics {
+	for _, t := range h.topics {
 		t.replay.trim(cutoff)
 		if len(t.subs) == 0 && t.replay.n == 0 {
-			delete(h.topics, name)
+			h.deleteTopicLocked(t)
 		}
 	}
 }
@@ -158,59 +233,64 @@ func (h *hub) dropIdleTopicsLocked() {
 		if len(h.topics) <= h.maxTopics*3/4 {
 			break
 		}
-		delete(h.topics, t.name)
+		h.deleteTopicLocked(t)
 	}
 }
 
-// subscribe registers s with topics and returns the frames to replay to it: with a
-// lastID found in one of its topics' buffers, every retained event published after it, in
-// publish order and each once. Registration and the snapshot happen under one lock, so
-// every later publish reaches s through its queue and no earlier one does.
-func (h *hub) subscribe(s *Session, topics []string, lastID string) [][]byte {
+// Subscribe implements Broker. Registration and the replay snapshot happen under one
+// lock hold, so every later publish reaches sub through Deliver and no earlier one does.
+// The work under the lock is a map lookup and an append per topic; the slots are made
+// before.
+func (h *hub) Subscribe(ctx context.Context, sub Subscriber, topics []string, lastID string) (Subscription, Resume, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, Resume{}, err
+	}
+	topics = distinct(topics)
+	m := &member{h: h, sub: sub, slots: make([]slot, len(topics))}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, name := range topics {
+	if h.closed {
+		return nil, Resume{}, ErrServerClosed
+	}
+	for i, name := range topics {
 		t := h.topics[name]
 		if t == nil {
-			t = &topic{name: name}
-			h.topics[name] = t
-		} else if slices.ContainsFunc(s.subs, func(sub subscription) bool { return sub.t == t }) {
-			continue
+			t = h.newTopicLocked(name)
 		}
-		s.subs = append(s.subs, subscription{t, len(t.subs)})
-		t.subs = append(t.subs, s)
+		sl := &m.slots[i]
+		sl.m, sl.t, sl.i = m, t, len(t.subs)
+		t.subs = append(t.subs, sl)
 	}
+	return m, h.resumeLocked(m, lastID), nil
+}
+
+// resumeLocked computes the replay of m after lastID.
+func (h *hub) resumeLocked(m *member, lastID string) Resume {
 	if lastID == "" || h.replaySize == 0 {
-		return nil
+		return Resume{}
 	}
-	var from uint64
-	found := false
-	for _, sub := range s.subs {
-		if seq, ok := sub.t.replay.find(lastID); ok && (!found || seq > from) {
-			from, found = seq, true
-		}
-	}
-	if !found {
-		return nil
-	}
-	for _, sub := range s.subs {
-		if sub.t.replay.lost > from {
-			// Another topic dropped events published after lastID: the replay has a gap.
-			s.gap = true
-			h.logger.Warn("sse: replay has a gap: a subscribed topic no longer holds every event after Last-Event-ID",
-				"session", s.ID(), "topic", sub.t.name, "last_event_id", lastID)
-			break
-		}
+	from, ok := h.positionLocked(m, lastID)
+	if !ok {
+		return Resume{Status: ResumeUnknown}
 	}
 	var cutoff time.Time
 	if h.replayAge > 0 {
-		cutoff = time.Now().Add(-h.replayAge)
+		cutoff = h.now().Add(-h.replayAge)
+	}
+	for i := range m.slots {
+		r := &m.slots[i].t.replay
+		if h.replayAge > 0 {
+			r.trim(cutoff) // an expired event is a lost one
+		}
+		if r.lost > from {
+			return Resume{Status: ResumeGap} // this topic dropped an event published after lastID
+		}
 	}
 	var entries []entry
-	for _, sub := range s.subs {
-		entries = sub.t.replay.after(entries, from, cutoff)
+	for i := range m.slots {
+		entries = m.slots[i].t.replay.after(entries, from)
 	}
-	if len(s.subs) > 1 {
+	if len(m.slots) > 1 {
 		slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
 		entries = slices.CompactFunc(entries, func(a, b entry) bool { return a.seq == b.seq })
 	}
@@ -218,46 +298,71 @@ func (h *hub) subscribe(s *Session, topics []string, lastID string) [][]byte {
 	for i, e := range entries {
 		frames[i] = e.frame
 	}
-	return frames
+	return Resume{Status: ResumeComplete, Frames: frames}
 }
 
-// unsubscribe removes s from its topics.
-func (h *hub) unsubscribe(s *Session) {
+// positionLocked returns the log position of id: parsed from an automatic id of this
+// hub, or found in the replay buffers of m's topics (the newest event with that id).
+func (h *hub) positionLocked(m *member, id string) (uint64, bool) {
+	if h.prefix != "" {
+		if n, ok := strings.CutPrefix(id, h.prefix); ok {
+			seq, err := strconv.ParseUint(n, 10, 64)
+			if err == nil && seq >= 1 && seq <= h.seq && strconv.FormatUint(seq, 10) == n {
+				return seq, true
+			}
+		}
+	}
+	found := false
+	var from uint64
+	for i := range m.slots {
+		if seq, ok := m.slots[i].t.replay.find(id); ok && (!found || seq > from) {
+			from, found = seq, true
+		}
+	}
+	return from, found
+}
+
+// Unsubscribe implements Subscription.
+func (m *member) Unsubscribe() {
+	h := m.h
 	h.mu.Lock()
-	h.removeLocked(s)
+	h.removeLocked(m)
 	h.mu.Unlock()
 }
 
-func (h *hub) removeLocked(s *Session) {
-	for _, sub := range s.subs {
-		t, i, last := sub.t, sub.i, len(sub.t.subs)-1
+// removeLocked removes m from its topics: O(its topics).
+func (h *hub) removeLocked(m *member) {
+	for i := range m.slots {
+		sl := &m.slots[i]
+		t, last := sl.t, len(sl.t.subs)-1
 		moved := t.subs[last]
-		t.subs[i] = moved
+		t.subs[sl.i] = moved
+		moved.i = sl.i
 		t.subs[last] = nil
 		t.subs = t.subs[:last]
-		if moved != s {
-			for k := range moved.subs {
-				if moved.subs[k].t == t {
-					moved.subs[k].i = i
-					break
-				}
-			}
-		}
 		if len(t.subs) == 0 && t.replay.n == 0 {
-			delete(h.topics, t.name)
+			h.deleteTopicLocked(t)
 		}
 	}
-	s.subs = nil
+	m.slots = nil
+}
+
+// Close implements Broker.
+func (h *hub) Close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	return nil
 }
 
 // ring is a replay buffer: a circular queue of entries, grown on demand up to its bound.
 type ring struct {
 	buf      []entry
 	start, n int
-	lost     uint64 // seq of the newest entry pushed out or trimmed
+	lost     uint64 // position of the newest entry pushed out or trimmed (or forgotten before the topic was made)
 }
 
-// newest returns the seq of the newest entry, or of the newest one lost.
+// newest returns the position of the newest entry, or of the newest one lost.
 func (r *ring) newest() uint64 {
 	if r.n > 0 {
 		return r.at(r.n - 1).seq
@@ -295,7 +400,7 @@ func (r *ring) trim(cutoff time.Time) {
 	}
 }
 
-// find returns the sequence number of the newest entry with id.
+// find returns the position of the newest entry with id.
 func (r *ring) find(id string) (uint64, bool) {
 	for i := r.n - 1; i >= 0; i-- {
 		if e := r.at(i); e.id == id {
@@ -305,12 +410,21 @@ func (r *ring) find(id string) (uint64, bool) {
 	return 0, false
 }
 
-// after appends to dst the entries published after seq and not before cutoff.
-func (r *ring) after(dst []entry, seq uint64, cutoff time.Time) []entry {
+// after appends to dst the entries published after seq.
+func (r *ring) after(dst []entry, seq uint64) []entry {
 	for i := range r.n {
-		if e := r.at(i); e.seq > seq && !e.at.Before(cutoff) {
+		if e := r.at(i); e.seq > seq {
 			dst = append(dst, *e)
 		}
 	}
 	return dst
+}
+
+// randomPrefix returns the prefix of automatic event ids: 8 random hex digits and "-".
+func randomPrefix() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("server: reading random bytes: %v", err))
+	}
+	return hex.EncodeToString(b[:]) + "-"
 }

@@ -25,6 +25,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -182,7 +183,8 @@ func newServer(name string) (http.Handler, publisher, error) {
 			Topics: func(*http.Request) []string { return []string{"bench"} },
 		})
 		return srv, func(id, data string) error {
-			return srv.Publish("bench", sse.Event{ID: id, Type: "update", Data: data})
+			_, err := srv.Publish(context.Background(), "bench", sse.Event{ID: id, Type: "update", Data: data})
+			return err
 		}, nil
 	case "go-sse":
 		srv := &gosse.Server{} // the default provider, Joe
