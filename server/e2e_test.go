@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,4 +369,22 @@ func TestClientRejectedWhenShuttingDown(t *testing.T) {
 	require.Empty(t, evs)
 	require.Equal(t, sse.CloseNoContent, info.Reason)
 	require.False(t, errors.Is(info, sse.ErrPermanent))
+}
+
+// Behind http.TimeoutHandler a stream cannot flush: the 500 that says so stops the client
+// after one request, instead of a reconnect storm on empty 200s.
+func TestClientStopsBehindAWriterThatCannotFlush(t *testing.T) {
+	log, _ := testLogger()
+	srv := server.New(server.Options{Logger: log})
+	var requests atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.TimeoutHandler(srv, time.Minute, "timeout").ServeHTTP(w, r)
+	})
+	ts := startServer(t, h, "HTTP/1.1")
+	evs, info := drain(t, newClient(t, ts, "/", sse.ClientOptions{Retry: sse.RetryPolicy{Initial: time.Millisecond}}))
+	require.Empty(t, evs)
+	require.Equal(t, sse.CloseHTTPStatus, info.Reason)
+	require.Equal(t, http.StatusInternalServerError, info.Status)
+	require.EqualValues(t, 1, requests.Load())
 }

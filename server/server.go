@@ -39,7 +39,7 @@ type Server struct {
 
 	// Frames and header values made once by New.
 	preamble     []byte   // the initial comment and the retry field
-	retryHint    []byte   // a retry field of RetryAfter: "come back later"
+	later        []byte   // the initial comment and a retry field of RetryAfter: "come back later"
 	beatFrames   [][]byte // {the heartbeat}
 	gapFrame     []byte   // Options.GapEvent encoded, or nil
 	header       http.Header
@@ -79,7 +79,7 @@ func New(opts Options) *Server {
 	if o.ReconnectionTime > 0 {
 		srv.preamble, _ = (&sse.Event{Retry: o.ReconnectionTime}).AppendTo(srv.preamble)
 	}
-	srv.retryHint, _ = (&sse.Event{Retry: o.RetryAfter}).AppendTo(nil)
+	srv.later, _ = (&sse.Event{Retry: o.RetryAfter}).AppendTo(sse.AppendComment(nil, "ok"))
 	srv.retryAfter = strconv.FormatInt(max(1, int64((o.RetryAfter+time.Second-1)/time.Second)), 10)
 	// Every response shares these value slices; their capacity is their length, so that
 	// middleware appending to one copies it.
@@ -189,7 +189,7 @@ func (srv *Server) subscribe(s *Session, topics []string) ([][]byte, ResumeStatu
 				slog.String("session", s.ID()), slog.String("error", err.Error()))
 		}
 		s.end(ReasonClosed, fmt.Errorf("server: subscribing: %w", err), false)
-		return [][]byte{srv.preamble, srv.retryHint}, ResumeNone
+		return [][]byte{srv.later}, ResumeNone
 	}
 	s.sub = sub
 	head := make([][]byte, 0, 2+len(res.Frames))
@@ -223,8 +223,8 @@ func (srv *Server) redeem(w http.ResponseWriter, r *http.Request, id string) boo
 	return true
 }
 
-// answerLater answers 200 with the stream headers, the preamble and a retry field of
-// RetryAfter, and ends the response: the client reconnects later with the same
+// answerLater answers 200 with the stream headers, the initial comment and a retry field
+// of RetryAfter, and ends the response: the client reconnects later with the same
 // Last-Event-ID. (Any other status would stop a spec EventSource for good.)
 func (srv *Server) answerLater(w http.ResponseWriter) {
 	h := w.Header()
@@ -232,8 +232,7 @@ func (srv *Server) answerLater(w http.ResponseWriter) {
 		h[k] = v
 	}
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(srv.preamble)
-	_, _ = w.Write(srv.retryHint)
+	_, _ = w.Write(srv.later)
 }
 
 // readBody reads the request body, up to MaxRequestBody, and reports whether the

@@ -3,11 +3,13 @@
 package server_test
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/serverhook"
 	"github.com/polysse/sse/server"
 )
 
@@ -272,19 +275,6 @@ func TestClientGoneFreesSession(t *testing.T) {
 	}
 }
 
-// wrapper is middleware's ResponseWriter that hides Flush; unwrapper adds Unwrap.
-type wrapper struct {
-	w http.ResponseWriter
-}
-
-func (w *wrapper) Header() http.Header         { return w.w.Header() }
-func (w *wrapper) Write(b []byte) (int, error) { return w.w.Write(b) }
-func (w *wrapper) WriteHeader(code int)        { w.w.WriteHeader(code) }
-
-type unwrapper struct{ wrapper }
-
-func (w *unwrapper) Unwrap() http.ResponseWriter { return w.w }
-
 func TestFlusherFoundThroughMiddleware(t *testing.T) {
 	t.Run("Unwrap", func(t *testing.T) {
 		sessions := make(chan *server.Session, 1)
@@ -341,4 +331,53 @@ func TestPanicInTopicsFreesTheSession(t *testing.T) {
 	require.Equal(t, http.StatusOK, ok.Resp.StatusCode, "the MaxSessions slot was freed")
 	ok.Close()
 	require.NoError(t, srv.Shutdown(t.Context()))
+}
+
+// A POST stream reads its own body inside Stream, over HTTP/1.1 and HTTP/2 (net/http
+// closes the body once the response is flushed: the server reads it first).
+func TestPostStreamReadsItsBody(t *testing.T) {
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			srv := server.New(server.Options{Stream: func(s *server.Session) {
+				b, err := io.ReadAll(s.Request().Body)
+				if err != nil {
+					_ = s.Fail(err.Error())
+					return
+				}
+				_ = s.PushData("you sent " + string(b))
+				_ = s.Complete("")
+			}})
+			ts := startServer(t, srv, proto)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL, strings.NewReader(`{"prompt":"hi"}`))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := ts.Client().Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			s := &stream{t: t, Resp: resp, br: bufio.NewReader(resp.Body), cancel: func() {}}
+			require.Equal(t, event{Data: `you sent {"prompt":"hi"}`}, s.MustNext())
+			require.Equal(t, sse.EventComplete, s.MustNext().Type)
+			s.RequireEOF()
+		})
+	}
+}
+
+// serverhook.Drop drops the connection: the client reads the events written before it,
+// then a network error, not a clean end of response (HTTP/1.1 and HTTP/2).
+func TestDropIsANetworkError(t *testing.T) {
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			srv := server.New(server.Options{Stream: func(s *server.Session) {
+				_ = s.PushData("before the drop")
+				serverhook.Drop(s)
+			}})
+			ts := startServer(t, srv, proto, func(hs *http.Server) { hs.ErrorLog = log.New(io.Discard, "", 0) })
+			c := connect(t, ts.Client(), ts.URL, nil)
+			require.Equal(t, event{Data: "before the drop"}, c.MustNext())
+			_, err := c.Next()
+			require.Error(t, err)
+			require.NotErrorIs(t, err, io.EOF)
+		})
+	}
 }
