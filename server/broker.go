@@ -52,14 +52,16 @@ import (
 //     longer holds every event after it to these topics, or cannot prove that it does
 //     (then Frames is empty); ResumeUnknown when the log never issued lastEventID.
 //   - Calls to one Subscriber's methods are serialised by the broker and come in log
-//     order. A Deliver that returns false means the session is ending: the broker forgets
-//     the subscriber (it need not wait for Unsubscribe) and never calls it again.
+//     order; they must not call the broker back. A Deliver that returns false means the
+//     session is ending: the broker never calls that subscriber again (the session
+//     unsubscribes once it has ended).
 //   - Subscriber.End ends the session with a plain end of response after what it has
 //     queued; a broker calls it when it can no longer prove continuity for a live
 //     subscriber (its log was lost or trimmed past it), so that the client resumes and
 //     learns of the gap. The in-memory broker never needs to.
 //   - Unsubscribe costs O(topics of that subscriber), as does Subscribe, and neither
-//     holds up publishers for long. Unsubscribe is idempotent.
+//     holds up publishers for long (the in-memory broker works on at most 1,024 topics
+//     per hold of its lock). Unsubscribe is idempotent.
 //   - A broker is safe for concurrent use. A broker may implement
 //     interface{ Ready(context.Context) error }, which Server.Ready calls for readiness
 //     probes.

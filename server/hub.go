@@ -21,6 +21,12 @@ import (
 // subscriber sees the publishes in one order. Its log positions are sequence numbers:
 // with AutoID, the ids "<prefix>-<seq>" carry them; otherwise an id is looked up in the
 // replay buffers.
+//
+// Subscribing and unsubscribing cost O(topics of that subscriber), and hold the mutex for
+// at most chunk topics at a time, so that a subscriber of 100,000 topics does not stall
+// publishers: a subscriber joins (starts receiving, and gets its replay) at one point of
+// the log, once it is registered in all its topics; it leaves at once, and is then taken
+// out of its topics chunk by chunk.
 type hub struct {
 	replaySize int
 	replayAge  time.Duration
@@ -71,12 +77,20 @@ type topic struct {
 	replay ring
 }
 
-// member is one subscriber's registration (the Subscription the hub returns).
+// chunk is how many topics Subscribe and Unsubscribe handle per hold of the hub's mutex.
+const chunk = 1024
+
+// member is one subscriber's registration (the Subscription the hub returns). Publish
+// delivers to it only while it is joined and not gone.
 type member struct {
 	h       *hub
 	sub     Subscriber
 	lastSeq uint64 // the last publish offered to it: a publish to several of its topics reaches it once
-	slots   []slot // one per distinct topic; nil once removed
+	slots   []slot // one per distinct topic
+	added   int    // slots registered in their topics (they are slots[removed:added])
+	removed int    // slots taken out of their topics
+	joined  bool   // registered in all its topics, replay taken: receiving
+	gone    bool   // refused a frame or unsubscribed: receives nothing more
 }
 
 // slot is a member's place in one topic's subscribers.
@@ -141,18 +155,15 @@ func (h *hub) Publish(ctx context.Context, topics []string, ev sse.Event) (strin
 				t.replay.trim(now.Add(-h.replayAge))
 			}
 		}
-		for i := 0; i < len(t.subs); {
-			m := t.subs[i].m
-			if m.lastSeq == seq {
-				i++
+		for _, sl := range t.subs {
+			m := sl.m
+			if !m.joined || m.gone || m.lastSeq == seq {
 				continue
 			}
 			m.lastSeq = seq
 			if !m.sub.Deliver(frame) {
-				h.removeLocked(m) // moves another subscriber to index i
-				continue
+				m.gone = true // its session is ending: it unsubscribes
 			}
-			i++
 		}
 	}
 	if h.replayAge > 0 && seq%sweepEvery == 0 {
@@ -237,31 +248,44 @@ func (h *hub) dropIdleTopicsLocked() {
 	}
 }
 
-// Subscribe implements Broker. Registration and the replay snapshot happen under one
-// lock hold, so every later publish reaches sub through Deliver and no earlier one does.
-// The work under the lock is a map lookup and an append per topic; the slots are made
-// before.
+// Subscribe implements Broker. The subscriber is registered in its topics a chunk at a
+// time; then, in one hold of the mutex, it joins and the replay snapshot is taken, so
+// every later publish reaches sub through Deliver and no earlier one does. The slots are
+// made before any lock is taken; the work under it is a map lookup and an append per
+// topic.
 func (h *hub) Subscribe(ctx context.Context, sub Subscriber, topics []string, lastID string) (Subscription, Resume, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, Resume{}, err
 	}
 	topics = distinct(topics)
 	m := &member{h: h, sub: sub, slots: make([]slot, len(topics))}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return nil, Resume{}, ErrServerClosed
-	}
-	for i, name := range topics {
-		t := h.topics[name]
-		if t == nil {
-			t = h.newTopicLocked(name)
+	for {
+		h.mu.Lock()
+		if h.closed {
+			h.mu.Unlock()
+			m.Unsubscribe()
+			return nil, Resume{}, ErrServerClosed
 		}
-		sl := &m.slots[i]
-		sl.m, sl.t, sl.i = m, t, len(t.subs)
-		t.subs = append(t.subs, sl)
+		end := min(len(topics), m.added+chunk)
+		for i := m.added; i < end; i++ {
+			name := topics[i]
+			t := h.topics[name]
+			if t == nil {
+				t = h.newTopicLocked(name)
+			}
+			sl := &m.slots[i]
+			sl.m, sl.t, sl.i = m, t, len(t.subs)
+			t.subs = append(t.subs, sl)
+		}
+		m.added = end
+		if end == len(topics) {
+			m.joined = true
+			res := h.resumeLocked(m, lastID)
+			h.mu.Unlock()
+			return m, res, nil
+		}
+		h.mu.Unlock()
 	}
-	return m, h.resumeLocked(m, lastID), nil
 }
 
 // resumeLocked computes the replay of m after lastID.
@@ -322,29 +346,34 @@ func (h *hub) positionLocked(m *member, id string) (uint64, bool) {
 	return from, found
 }
 
-// Unsubscribe implements Subscription.
+// Unsubscribe implements Subscription: the subscriber receives nothing from now on, and
+// is taken out of its topics a chunk at a time. O(its topics).
 func (m *member) Unsubscribe() {
 	h := m.h
-	h.mu.Lock()
-	h.removeLocked(m)
-	h.mu.Unlock()
-}
-
-// removeLocked removes m from its topics: O(its topics).
-func (h *hub) removeLocked(m *member) {
-	for i := range m.slots {
-		sl := &m.slots[i]
-		t, last := sl.t, len(sl.t.subs)-1
-		moved := t.subs[last]
-		t.subs[sl.i] = moved
-		moved.i = sl.i
-		t.subs[last] = nil
-		t.subs = t.subs[:last]
-		if len(t.subs) == 0 && t.replay.n == 0 {
-			h.deleteTopicLocked(t)
+	for {
+		h.mu.Lock()
+		m.gone = true
+		end := min(m.added, m.removed+chunk)
+		for i := m.removed; i < end; i++ {
+			sl := &m.slots[i]
+			t, last := sl.t, len(sl.t.subs)-1
+			moved := t.subs[last]
+			t.subs[sl.i] = moved
+			moved.i = sl.i
+			t.subs[last] = nil
+			t.subs = t.subs[:last]
+			if len(t.subs) == 0 && t.replay.n == 0 {
+				h.deleteTopicLocked(t)
+			}
+			*sl = slot{}
+		}
+		m.removed = end
+		done := end == m.added
+		h.mu.Unlock()
+		if done {
+			return
 		}
 	}
-	m.slots = nil
 }
 
 // Close implements Broker.
