@@ -17,6 +17,7 @@
 //
 //	go run ./cmd/loadtest                 # all servers, 5,000 connections
 //	go run ./cmd/loadtest -n 1000 -servers polysse,go-sse
+//	go run ./cmd/loadtest -isolation -rounds 3   # a stalled client next to a fast one
 //
 // Everything listens on and dials 127.0.0.1 only. Both processes raise their open-file
 // limit (RLIMIT_NOFILE) to what n needs, up to the hard limit.
@@ -58,7 +59,19 @@ func main() {
 	n := flag.Int("n", 5000, "concurrent connections")
 	rounds := flag.Int("rounds", 10, "published events whose delivery is timed")
 	list := flag.String("servers", strings.Join(servers, ","), "servers to measure, comma-separated")
+	iso := flag.Bool("isolation", false, "measure isolation instead: a stalled client and a fast one on one polysse server")
+	protos := flag.String("protos", "http1,h2c", "with -isolation: protocols, comma-separated (http1, h2c)")
+	rate := flag.Int("rate", 16000, "with -isolation: events per second")
+	events := flag.Int("events", 8000, "with -isolation: events published")
 	flag.Parse()
+
+	if *iso {
+		if err := isolation(strings.Split(*protos, ","), *rate, *events, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest -isolation:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	if *serve != "" {
 		if err := runServer(*serve, *n); err != nil {
