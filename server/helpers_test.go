@@ -21,24 +21,6 @@ import (
 	"github.com/polysse/sse/server"
 )
 
-// checkLeaks fails the test when, after its cleanups, goroutines running code of package
-// server remain. Cleanups run last-registered first, so call it before registering the
-// cleanups that stop servers.
-func checkLeaks(t *testing.T) {
-	t.Helper()
-	t.Cleanup(func() {
-		var stacks string
-		for range 200 { // up to 2 s for goroutines that are already ending
-			stacks = leakedStacks()
-			if stacks == "" {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		t.Errorf("leaked goroutines:\n%s", stacks)
-	})
-}
-
 // leakedStacks returns the stacks of goroutines running code of package server.
 func leakedStacks() string {
 	buf := make([]byte, 1<<20)
@@ -204,14 +186,6 @@ func readAll(t *testing.T, r io.Reader) string {
 func mustPublish(t testing.TB, srv *server.Server, topic string, ev sse.Event) string {
 	t.Helper()
 	id, err := srv.Publish(context.Background(), topic, ev)
-	require.NoError(t, err)
-	return id
-}
-
-// mustPublishTo publishes ev to topics and fails the test on error.
-func mustPublishTo(t testing.TB, srv *server.Server, topics []string, ev sse.Event) string {
-	t.Helper()
-	id, err := srv.PublishTo(context.Background(), topics, ev)
 	require.NoError(t, err)
 	return id
 }

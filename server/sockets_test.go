@@ -9,8 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/server"
 )
 
 // The tests in files built for every platform but js use real sockets, which js/wasm
@@ -58,4 +62,30 @@ func smallSendBuffers(hs *http.Server) {
 		_ = c.(*net.TCPConn).SetWriteBuffer(4096)
 		return ctx
 	}
+}
+
+// checkLeaks fails the test when, after its cleanups, goroutines running code of package
+// server remain. Cleanups run last-registered first, so call it before registering the
+// cleanups that stop servers.
+func checkLeaks(t *testing.T) {
+	t.Helper()
+	t.Cleanup(func() {
+		var stacks string
+		for range 200 { // up to 2 s for goroutines that are already ending
+			stacks = leakedStacks()
+			if stacks == "" {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Errorf("leaked goroutines:\n%s", stacks)
+	})
+}
+
+// mustPublishTo publishes ev to topics and fails the test on error.
+func mustPublishTo(t testing.TB, srv *server.Server, topics []string, ev sse.Event) string {
+	t.Helper()
+	id, err := srv.PublishTo(context.Background(), topics, ev)
+	require.NoError(t, err)
+	return id
 }
