@@ -37,12 +37,13 @@
 // # Sessions
 //
 // Each accepted request is a [Session]. Everything written to a session (Push, Comment,
-// published events, heartbeats) goes through its bounded queue. A writer goroutine of its
-// own starts when the queue becomes non-empty, writes the queued frames in batches (one
-// write call per frame, one flush per batch) and exits when the queue is drained, so a
-// client that stalls holds up nobody but itself, and an idle connection holds no writer.
-// The handler goroutine only waits for the session to end, which keeps an idle
-// connection as cheap as an idle net/http handler. Options.Stream, when set, runs in its
+// published events, heartbeats) goes through its bounded queue; a small elastic pool of
+// worker goroutines per Server writes each session's queued frames in batches (one write
+// call per frame, one flush per batch), one batch of a session at a time, so writes never
+// interleave. A worker blocked on a client that stopped reading (for at most
+// Options.WriteTimeout) holds up nobody else: another one starts before any other
+// session's queue can overflow. The handler goroutine only waits for the session to end,
+// which keeps an idle connection as cheap as an idle net/http handler. Options.Stream, when set, runs in its
 // own goroutine with the session. A session ends once, for a [Reason]: the client went
 // away (noticed at once through the request's context), it was closed, completed,
 // failed, evicted, or the server shut down.

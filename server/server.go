@@ -28,14 +28,19 @@ import (
 // order is held, never the other way round:
 //
 //	Broker (the in-memory hub's mutex)  →  Session.mu
+//	Broker (the in-memory hub's mutex)  →  scheduler.mu  →  Server.mu
 //
-// The broker delivers to sessions under its lock; a session never calls its broker
-// while holding its own (it unsubscribes after it ended, with no lock held). Server.mu
-// (the list and counts of sessions, and nothing else), the heartbeat heap's mutex and
-// the completion store's are leaves: nothing else is locked while one of them is held.
+// The broker delivers to sessions under its lock, and a session that must be written
+// goes on the scheduler's run queue (after its own lock is released); a worker asks
+// whether sessions are open (Server.mu) under the scheduler's lock. A session never calls
+// its broker while holding its own lock (it unsubscribes after it ended, with no lock
+// held). The heartbeat heap's mutex and the completion store's are leaves: nothing else
+// is locked while one of them is held.
 type Server struct {
-	opts  Options // normalised by withDefaults; read-only after New
-	beats beats
+	opts    Options // normalised by withDefaults; read-only after New
+	beats   beats
+	sched   *scheduler
+	boostAt int // queue length at which a session waiting for a writer boosts the pool
 
 	// Frames and header values made once by New.
 	preamble     []byte   // the initial comment and the retry field
@@ -46,16 +51,18 @@ type Server struct {
 	replayHeader [4][]string // SSE-Replay values by ResumeStatus (nil for ResumeNone)
 	retryAfter   string      // Retry-After of 503 answers, in seconds
 
-	warned     sync.Map // misconfigurations already logged, by cause
+	warned     sync.Map     // misconfigurations already logged, by cause
+	warnedSize atomic.Int32 // entries in warned
 	closeOnce  sync.Once
 	brokerErr  error // of Broker.Close
-	mu         sync.Mutex
-	closed     atomic.Bool // the one shutdown state: set once, under mu, by Shutdown
-	active     int         // running handlers and stream goroutines
-	sessions   int         // open sessions
-	list       *Session    // open sessions, linked by prev and next
-	drained    chan struct{}
-	warnedSize atomic.Int32 // entries in warned
+
+	// closing is the one shutdown state: closed, once and under mu, when Shutdown begins.
+	closing  chan struct{}
+	mu       sync.Mutex
+	active   int      // running handlers and stream goroutines
+	sessions int      // open sessions
+	list     *Session // open sessions, linked by prev and next
+	drained  chan struct{}
 }
 
 // replayKey is the canonical form of the SSE-Replay header name.
@@ -64,9 +71,11 @@ var replayKey = http.CanonicalHeaderKey(sse.HeaderReplay)
 // New returns a Server configured by opts (see Options for the defaults). It panics when
 // opts.HeartbeatEvent or opts.GapEvent cannot be encoded.
 func New(opts Options) *Server {
-	srv := &Server{opts: opts.withDefaults(), drained: make(chan struct{})}
+	srv := &Server{opts: opts.withDefaults(), drained: make(chan struct{}), closing: make(chan struct{})}
 	o := &srv.opts
 	srv.beats = beats{interval: o.HeartbeatInterval, epoch: time.Now()}
+	srv.sched = newScheduler(func() bool { return srv.Sessions() > 0 }, srv.closing)
+	srv.boostAt = max(1, o.QueueSize/2)
 	beat := sse.AppendComment(nil, "")
 	if o.HeartbeatEvent != nil {
 		beat = mustEncode("HeartbeatEvent", *o.HeartbeatEvent)
@@ -135,7 +144,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sse.IsToken(lastID) && srv.redeem(w, r, lastID) {
 		return
 	}
-	if srv.closed.Load() {
+	if srv.isClosed() {
 		srv.refuseShutdown(w)
 		return
 	}
@@ -334,7 +343,7 @@ var errFull = errors.New("server: too many sessions")
 func (srv *Server) acquire(s *Session) error {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
-	if srv.closed.Load() {
+	if srv.isClosed() {
 		return ErrServerClosed
 	}
 	if s != nil {
@@ -357,10 +366,13 @@ func (srv *Server) release() {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	srv.active--
-	if srv.closed.Load() && srv.active == 0 {
+	if srv.isClosed() && srv.active == 0 {
 		close(srv.drained)
 	}
 }
+
+// isClosed reports whether Shutdown began.
+func (srv *Server) isClosed() bool { return isClosed(srv.closing) }
 
 // sessionEnded takes a session that ended off the list (freeing its MaxSessions slot; its
 // handler may still be returning) and logs its end.
@@ -376,7 +388,11 @@ func (srv *Server) sessionEnded(s *Session, reason Reason, err error) {
 		s.next.prev = s.prev
 	}
 	s.prev, s.next = nil, nil
+	none := srv.sessions == 0
 	srv.mu.Unlock()
+	if none {
+		srv.sched.wakeIdle() // so that they exit
+	}
 	lvl := slog.LevelDebug
 	if errors.Is(err, ErrNotFlushable) {
 		lvl = slog.LevelError
@@ -432,7 +448,7 @@ func (srv *Server) Publish(ctx context.Context, topic string, ev sse.Event) (id 
 // sse.ErrInvalidEvent) when ev cannot be encoded; the broker's error (wrapping
 // ErrBrokerUnavailable when it cannot reach its log). Then nothing is sent.
 func (srv *Server) PublishTo(ctx context.Context, topics []string, ev sse.Event) (id string, err error) {
-	if srv.closed.Load() {
+	if srv.isClosed() {
 		return "", ErrServerClosed
 	}
 	if err := ev.Validate(); err != nil {
@@ -445,7 +461,7 @@ func (srv *Server) PublishTo(ctx context.Context, topics []string, ev sse.Event)
 // began, or the error of a Broker or completion store that is not ready (when they have
 // a method Ready(context.Context) error). It suits readiness probes.
 func (srv *Server) Ready(ctx context.Context) error {
-	if srv.closed.Load() {
+	if srv.isClosed() {
 		return ErrServerClosed
 	}
 	if r, ok := srv.opts.Broker.(readier); ok {
@@ -478,8 +494,8 @@ func (srv *Server) Ready(ctx context.Context) error {
 func (srv *Server) Shutdown(ctx context.Context) error {
 	var open []*Session
 	srv.mu.Lock()
-	if !srv.closed.Load() {
-		srv.closed.Store(true)
+	if !srv.isClosed() {
+		close(srv.closing)
 		if srv.active == 0 {
 			close(srv.drained)
 		}
@@ -497,6 +513,12 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 	srv.closeOnce.Do(func() { srv.brokerErr = srv.opts.Broker.Close() })
+	// No session is left: the workers exit as soon as they are idle.
+	select {
+	case <-srv.sched.stopped():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return srv.brokerErr
 }
 

@@ -49,7 +49,9 @@ const (
 //	    the Server's list.
 //
 // Independently, served gates the writer: until ServeHTTP has subscribed the session
-// and handed it its first frames (the preamble and the replay), frames only queue.
+// and handed it its first frames (the preamble and the replay), frames only queue; and
+// scheduled says that it is on the Server's run queue or being run by a worker (step),
+// which happens once at a time.
 type state uint8
 
 const (
@@ -61,9 +63,9 @@ const (
 // Session is one client's open event stream.
 //
 // All of its methods are safe for concurrent use. Writes (Push, PushData, PushJSON,
-// Comment, Complete, Fail) and published events queue an encoded frame; a writer
-// goroutine, started when the queue becomes non-empty and gone when it is drained,
-// writes the session's frames in order, a batch at a time. A session ends once: Done is
+// Comment, Complete, Fail) and published events queue an encoded frame; the Server's
+// writer goroutines write a session's frames in order, a batch at a time, never two at
+// once. A session ends once: Done is
 // then closed, and Reason and Err say why. Its request's context (Request().Context())
 // is cancelled when the handler returns, right after the session ends.
 type Session struct {
@@ -72,26 +74,27 @@ type Session struct {
 	req    *http.Request
 	lastID string
 	done   chan struct{}
-	wr     writer       // used by the session's one writer goroutine at a time
+	wr     writer       // used by the one worker running the session
 	sub    Subscription // set by ServeHTTP before serve; nil without topics
 
-	mu      sync.Mutex
-	state   state
-	served  bool // ServeHTTP handed over the first frames: a writer may run
-	writing bool // a writer goroutine runs
-	started bool // the response has started: a write in progress can be aborted
-	reason  Reason
-	err     error
-	discard bool // end without writing what is queued
-	abort   bool // end by dropping the connection (a test hook)
-	beat    bool // a heartbeat is due
-	resume  ResumeStatus
-	head    [][]byte // the first frames (preamble, gap event, replay): not bounded by QueueSize
-	queue   [][]byte
-	breaks  []int    // indexes in queue before which the writer flushes (raw chunks)
-	spare   [][]byte // the writer's last batch, emptied: the next queue
-	space   chan struct{}
-	dropped int
+	mu        sync.Mutex
+	state     state
+	served    bool // ServeHTTP handed over the first frames: a writer may run
+	scheduled bool // on the run queue or being run by a worker
+	stepping  bool // being run by a worker
+	started   bool // the response has started: a write in progress can be aborted
+	reason    Reason
+	err       error
+	discard   bool // end without writing what is queued
+	abort     bool // end by dropping the connection (a test hook)
+	beat      bool // a heartbeat is due
+	resume    ResumeStatus
+	head      [][]byte // the first frames (preamble, gap event, replay): not bounded by QueueSize
+	queue     [][]byte
+	breaks    []int    // indexes in queue before which the writer flushes (raw chunks)
+	spare     [][]byte // the writer's last batch, emptied: the next queue
+	space     chan struct{}
+	dropped   int
 
 	lastWrite atomic.Int64 // time of the last write (see beats.now); read by the heartbeat heap
 	beatIdx   int32        // 1 + index in the heartbeat heap, 0 when not in it (beats.mu)
@@ -291,22 +294,24 @@ func (s *Session) endLocked(reason Reason, err error, discard bool) {
 	s.discard = s.discard || discard
 }
 
-// kickLocked reports whether the caller must start a writer goroutine (with run, after
-// unlocking s.mu): when the session is served, has something to do and has no writer.
+// hasWorkLocked reports whether the session has something for a writer to do.
+func (s *Session) hasWorkLocked() bool {
+	return len(s.queue) > 0 || len(s.head) > 0 || s.beat || s.state == stateEnding
+}
+
+// kickLocked reports whether the caller must put the session on the run queue (with run,
+// after unlocking s.mu): when it is served, has something to do and is not scheduled.
 func (s *Session) kickLocked() bool {
-	if s.writing || !s.served || s.state == stateEnded {
+	if s.scheduled || !s.served || s.state == stateEnded || !s.hasWorkLocked() {
 		return false
 	}
-	if len(s.queue) == 0 && len(s.head) == 0 && !s.beat && s.state == stateOpen {
-		return false
-	}
-	s.writing = true
+	s.scheduled = true
 	return true
 }
 
 func (s *Session) run(ok bool) {
 	if ok {
-		go s.writeLoop()
+		s.srv.sched.push(s)
 	}
 }
 
@@ -343,30 +348,37 @@ func (s *Session) enqueue(b []byte, alone bool) error {
 }
 
 // deliver queues a published frame without waiting (Subscriber.Deliver). Under
-// OverflowDisconnect a full queue evicts the session and deliver returns false.
+// OverflowDisconnect a full queue evicts the session and deliver returns false. A
+// session whose queue fills up to half while it waits on the run queue boosts the
+// writer pool (see scheduler).
 func (s *Session) deliver(b []byte) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.state != stateOpen {
+		s.mu.Unlock()
 		return false
 	}
 	if len(s.queue) >= s.srv.opts.QueueSize {
 		if s.srv.opts.Overflow == OverflowDrop {
 			s.dropped++
+			s.mu.Unlock()
 			return true
 		}
 		s.endLocked(ReasonEvicted, ErrSlowSubscriber, true)
 		if s.started && s.wr.deadlines {
 			go s.abortWrite() // its writer may be blocked on the socket: end that write now
 		}
-		if s.kickLocked() {
-			go s.writeLoop()
-		}
+		run := s.kickLocked()
+		s.mu.Unlock()
+		s.run(run)
 		return false
 	}
 	s.queue = append(s.queue, b)
-	if s.kickLocked() {
-		go s.writeLoop()
+	run := s.kickLocked()
+	boost := !run && s.scheduled && !s.stepping && len(s.queue) >= s.srv.boostAt
+	s.mu.Unlock()
+	s.run(run)
+	if boost {
+		s.srv.sched.boost()
 	}
 	return true
 }
@@ -417,7 +429,7 @@ type batch struct {
 
 // takeLocked takes what there is to write, or reports that there is nothing to do.
 func (s *Session) takeLocked() (batch, bool) {
-	if len(s.queue) == 0 && len(s.head) == 0 && !s.beat && s.state == stateOpen {
+	if !s.hasWorkLocked() {
 		return batch{}, false
 	}
 	b := batch{
@@ -432,67 +444,68 @@ func (s *Session) takeLocked() (batch, bool) {
 	return b, true
 }
 
-// writeLoop is the session's writer: it runs while there is something to write, one at a
-// time per session, and exits when the queue is drained. It starts the response (first
-// batch), writes each batch and flushes it, and finishes the session once it is ending.
-func (s *Session) writeLoop() {
-	var used [][]byte
-	for {
-		s.mu.Lock()
-		if used != nil {
-			s.spare, used = used[:0], nil
-		}
-		b, ok := s.takeLocked()
-		if !ok {
-			s.writing = false
-			s.mu.Unlock()
-			return
-		}
-		first := !s.started
+// step is one run of the session by a worker, the one method the scheduler calls: it
+// writes what is queued (or a heartbeat that is due) and flushes it, starting the
+// response in the first run, finishes the session once it is ending, and puts it back on
+// the run queue when more is waiting.
+func (s *Session) step() {
+	s.mu.Lock()
+	b, ok := s.takeLocked()
+	if !ok {
+		s.scheduled = false
 		s.mu.Unlock()
+		return
+	}
+	s.stepping = true
+	first := !s.started
+	s.mu.Unlock()
 
-		if first {
-			if b.ending && b.reason == ReasonClientGone {
-				s.finish(b.reason, b.err) // nobody to answer
-				return
-			}
-			// Start even a session that ends before its first write (evicted, shut down):
-			// a handler that returned without writing would make net/http answer 200
-			// without Content-Type, which fails an EventSource for good. Headers and the
-			// preamble, then the end, make the client reconnect.
-			s.start()
-		}
-		frames, breaks := b.frames, b.breaks
-		switch {
-		case b.discard && first:
-			frames, breaks = b.head[:1], nil // the preamble alone
-		case b.discard:
-			frames, breaks = nil, nil
-		case len(b.head) > 0:
-			frames = append(b.head, b.frames...)
-			for i := range breaks {
-				breaks[i] += len(b.head)
-			}
-		}
-		if len(frames) == 0 && b.beat {
-			frames = s.srv.beatFrames // the heartbeat heap found the stream idle
-		}
-		if len(frames) > 0 {
-			if reason, err := s.write(frames, breaks, b.discard); reason != "" {
-				s.finish(reason, err)
-				return
-			}
-		}
-		if first && !b.ending && s.srv.opts.Stream != nil {
-			s.srv.runStream(s) // the response is streaming: start the stream function
-		}
-		if b.ending {
-			s.finish(b.reason, b.err)
+	if first {
+		if b.ending && b.reason == ReasonClientGone {
+			s.finish(b.reason, b.err) // nobody to answer
 			return
 		}
-		clear(b.frames)
-		used = b.frames
+		// Start even a session that ends before its first write (evicted, shut down):
+		// a handler that returned without writing would make net/http answer 200
+		// without Content-Type, which fails an EventSource for good. Headers and the
+		// preamble, then the end, make the client reconnect.
+		s.start()
 	}
+	frames, breaks := b.frames, b.breaks
+	switch {
+	case b.discard && first:
+		frames, breaks = b.head[:1], nil // the preamble alone
+	case b.discard:
+		frames, breaks = nil, nil
+	case len(b.head) > 0:
+		frames = append(b.head, b.frames...)
+		for i := range breaks {
+			breaks[i] += len(b.head)
+		}
+	}
+	if len(frames) == 0 && b.beat {
+		frames = s.srv.beatFrames // the heartbeat heap found the stream idle
+	}
+	if len(frames) > 0 {
+		if reason, err := s.write(frames, breaks, b.discard); reason != "" {
+			s.finish(reason, err)
+			return
+		}
+	}
+	if first && !b.ending && s.srv.opts.Stream != nil {
+		s.srv.runStream(s) // the response is streaming: start the stream function
+	}
+	if b.ending {
+		s.finish(b.reason, b.err)
+		return
+	}
+	clear(b.frames)
+	s.mu.Lock()
+	s.spare, s.stepping = b.frames[:0], false
+	again := s.hasWorkLocked()
+	s.scheduled = again
+	s.mu.Unlock()
+	s.run(again)
 }
 
 // write writes and flushes frames with the write deadline, and returns the reason to
