@@ -36,7 +36,8 @@ type hub struct {
 
 	mu     sync.Mutex
 	closed bool
-	seq    uint64 // position of the last publish
+	ready  []*Session // scratch of Publish: sessions to put on their run queue
+	seq    uint64     // position of the last publish
 	// forgotten is the newest position among the events dropped together with their
 	// topic (a topic that nobody subscribes to is forgotten when it holds no events, or
 	// when there are too many such topics). A topic made later cannot know whether it
@@ -129,6 +130,7 @@ func (h *hub) Publish(ctx context.Context, topics []string, ev sse.Event) (strin
 	}
 	var frame []byte
 	var now time.Time
+	var boost *Session
 	if h.replayAge > 0 {
 		now = h.now()
 	}
@@ -161,10 +163,33 @@ func (h *hub) Publish(ctx context.Context, topics []string, ev sse.Event) (strin
 				continue
 			}
 			m.lastSeq = seq
-			if !m.sub.Deliver(frame) {
+			ok := true
+			if s, own := m.sub.(*subscriber); own {
+				// A session of this package: its scheduler gets the sessions to run
+				// in one call, after the loop.
+				var run, b bool
+				ok, run, b = (*Session)(s).offer(frame)
+				if run {
+					h.ready = append(h.ready, (*Session)(s))
+				}
+				if b {
+					boost = (*Session)(s)
+				}
+			} else {
+				ok = m.sub.Deliver(frame)
+			}
+			if !ok {
 				m.gone = true // its session is ending: it unsubscribes
 			}
 		}
+	}
+	if len(h.ready) > 0 {
+		h.ready[0].srv.sched.push(h.ready...)
+		clear(h.ready)
+		h.ready = h.ready[:0]
+	}
+	if boost != nil {
+		boost.srv.sched.boost() // a session waits for a writer with a half-full queue
 	}
 	if h.replayAge > 0 && seq%sweepEvery == 0 {
 		h.sweepLocked(now.Add(-h.replayAge))

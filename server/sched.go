@@ -64,11 +64,14 @@ func newScheduler(live func() bool, closed chan struct{}) *scheduler {
 	return sc
 }
 
-// push puts a session on the run queue. Its caller marked it scheduled, so that it is on
-// the queue at most once.
-func (sc *scheduler) push(s *Session) {
+// push puts sessions on the run queue. Their callers marked them scheduled, so that each
+// is on the queue at most once.
+func (sc *scheduler) push(ss ...*Session) {
+	if len(ss) == 0 {
+		return
+	}
 	sc.mu.Lock()
-	sc.queue = append(sc.queue, s)
+	sc.queue = append(sc.queue, ss...)
 	// One worker per perWorker queued sessions, up to max: a small fan-out is cheaper on
 	// one worker than spread over several that each have to be woken. Workers in a write
 	// may be blocked on a client: they do not count.

@@ -347,40 +347,42 @@ func (s *Session) enqueue(b []byte, alone bool) error {
 	}
 }
 
-// deliver queues a published frame without waiting (Subscriber.Deliver). Under
-// OverflowDisconnect a full queue evicts the session and deliver returns false. A
-// session whose queue fills up to half while it waits on the run queue boosts the
-// writer pool (see scheduler).
+// deliver queues a published frame without waiting (Subscriber.Deliver); see offer.
 func (s *Session) deliver(b []byte) bool {
+	ok, run, boost := s.offer(b)
+	s.run(run)
+	if boost {
+		s.srv.sched.boost()
+	}
+	return ok
+}
+
+// offer queues a published frame without waiting. It returns false when the session is
+// ending, or when its queue was full under OverflowDisconnect (it is then evicted); and
+// whether the caller must put it on the run queue, or boost the writer pool (a session
+// whose queue filled up to half while it waits on the run queue: see scheduler). The
+// in-memory broker calls it directly, to push the sessions of one publish at once.
+func (s *Session) offer(b []byte) (ok, run, boost bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.state != stateOpen {
-		s.mu.Unlock()
-		return false
+		return false, false, false
 	}
 	if len(s.queue) >= s.srv.opts.QueueSize {
 		if s.srv.opts.Overflow == OverflowDrop {
 			s.dropped++
-			s.mu.Unlock()
-			return true
+			return true, false, false
 		}
 		s.endLocked(ReasonEvicted, ErrSlowSubscriber, true)
 		if s.started && s.wr.deadlines {
 			go s.abortWrite() // its writer may be blocked on the socket: end that write now
 		}
-		run := s.kickLocked()
-		s.mu.Unlock()
-		s.run(run)
-		return false
+		return false, s.kickLocked(), false
 	}
 	s.queue = append(s.queue, b)
-	run := s.kickLocked()
-	boost := !run && s.scheduled && !s.stepping && len(s.queue) >= s.srv.boostAt
-	s.mu.Unlock()
-	s.run(run)
-	if boost {
-		s.srv.sched.boost()
-	}
-	return true
+	run = s.kickLocked()
+	boost = !run && s.scheduled && !s.stepping && len(s.queue) >= s.srv.boostAt
+	return true, run, boost
 }
 
 // heartbeatDue runs when the Server's heartbeat heap finds the stream idle for the
