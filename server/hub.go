@@ -74,7 +74,8 @@ func newHub(c hubConfig) *hub {
 // topic is one topic's subscribers and replay buffer.
 type topic struct {
 	name   string
-	subs   []*slot
+	subs   []*member
+	at     []int32 // at[i] is the index of this topic in subs[i].slots
 	replay ring
 }
 
@@ -86,17 +87,17 @@ const chunk = 1024
 type member struct {
 	h       *hub
 	sub     Subscriber
-	lastSeq uint64 // the last publish offered to it: a publish to several of its topics reaches it once
-	slots   []slot // one per distinct topic
-	added   int    // slots registered in their topics (they are slots[removed:added])
-	removed int    // slots taken out of their topics
-	joined  bool   // registered in all its topics, replay taken: receiving
-	gone    bool   // refused a frame or unsubscribed: receives nothing more
+	own     *Session // sub, when it is a session of this package (offered to directly)
+	lastSeq uint64   // the last publish offered to it: a publish to several of its topics reaches it once
+	slots   []slot   // one per distinct topic
+	added   int      // slots registered in their topics (they are slots[removed:added])
+	removed int      // slots taken out of their topics
+	joined  bool     // registered in all its topics, replay taken: receiving
+	gone    bool     // refused a frame or unsubscribed: receives nothing more
 }
 
 // slot is a member's place in one topic's subscribers.
 type slot struct {
-	m *member
 	t *topic
 	i int // index in t.subs
 }
@@ -157,23 +158,22 @@ func (h *hub) Publish(ctx context.Context, topics []string, ev sse.Event) (strin
 				t.replay.trim(now.Add(-h.replayAge))
 			}
 		}
-		for _, sl := range t.subs {
-			m := sl.m
+		for _, m := range t.subs {
 			if !m.joined || m.gone || m.lastSeq == seq {
 				continue
 			}
 			m.lastSeq = seq
-			ok := true
-			if s, own := m.sub.(*subscriber); own {
+			var ok bool
+			if s := m.own; s != nil {
 				// A session of this package: its scheduler gets the sessions to run
 				// in one call, after the loop.
 				var run, b bool
-				ok, run, b = (*Session)(s).offer(frame)
+				ok, run, b = s.offer(frame)
 				if run {
-					h.ready = append(h.ready, (*Session)(s))
+					h.ready = append(h.ready, s)
 				}
 				if b {
-					boost = (*Session)(s)
+					boost = s
 				}
 			} else {
 				ok = m.sub.Deliver(frame)
@@ -284,6 +284,9 @@ func (h *hub) Subscribe(ctx context.Context, sub Subscriber, topics []string, la
 	}
 	topics = distinct(topics)
 	m := &member{h: h, sub: sub, slots: make([]slot, len(topics))}
+	if s, ok := sub.(*subscriber); ok {
+		m.own = (*Session)(s)
+	}
 	for {
 		h.mu.Lock()
 		if h.closed {
@@ -298,9 +301,9 @@ func (h *hub) Subscribe(ctx context.Context, sub Subscriber, topics []string, la
 			if t == nil {
 				t = h.newTopicLocked(name)
 			}
-			sl := &m.slots[i]
-			sl.m, sl.t, sl.i = m, t, len(t.subs)
-			t.subs = append(t.subs, sl)
+			m.slots[i] = slot{t: t, i: len(t.subs)}
+			t.subs = append(t.subs, m)
+			t.at = append(t.at, int32(i))
 		}
 		m.added = end
 		if end == len(topics) {
@@ -382,11 +385,11 @@ func (m *member) Unsubscribe() {
 		for i := m.removed; i < end; i++ {
 			sl := &m.slots[i]
 			t, last := sl.t, len(sl.t.subs)-1
-			moved := t.subs[last]
-			t.subs[sl.i] = moved
-			moved.i = sl.i
+			moved, movedAt := t.subs[last], t.at[last]
+			t.subs[sl.i], t.at[sl.i] = moved, movedAt
+			moved.slots[movedAt].i = sl.i
 			t.subs[last] = nil
-			t.subs = t.subs[:last]
+			t.subs, t.at = t.subs[:last], t.at[:last]
 			if len(t.subs) == 0 && t.replay.n == 0 {
 				h.deleteTopicLocked(t)
 			}
