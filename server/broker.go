@@ -60,7 +60,7 @@ import (
 //     subscriber (its log was lost or trimmed past it), so that the client resumes and
 //     learns of the gap. The in-memory broker never needs to.
 //   - Unsubscribe costs O(topics of that subscriber), as does Subscribe, and neither
-//     holds up publishers for long (the in-memory broker works on at most 1,024 topics
+//     holds up publishers for long (the in-memory broker works on at most 256 topics
 //     per hold of its lock). Unsubscribe is idempotent.
 //   - A broker is safe for concurrent use. A broker may implement
 //     interface{ Ready(context.Context) error }, which Server.Ready calls for readiness

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,7 +81,7 @@ type topic struct {
 }
 
 // chunk is how many topics Subscribe and Unsubscribe handle per hold of the hub's mutex.
-const chunk = 1024
+const chunk = 256
 
 // member is one subscriber's registration (the Subscription the hub returns). Publish
 // delivers to it only while it is joined and not gone.
@@ -282,7 +283,9 @@ func (h *hub) Subscribe(ctx context.Context, sub Subscriber, topics []string, la
 	if err := ctx.Err(); err != nil {
 		return nil, Resume{}, err
 	}
-	topics = distinct(topics)
+	// A topic named twice gets two slots: a publish reaches the member once all the same
+	// (lastSeq), and its replay is deduplicated; not building a set keeps a subscription
+	// to many topics cheap.
 	m := &member{h: h, sub: sub, slots: make([]slot, len(topics))}
 	if s, ok := sub.(*subscriber); ok {
 		m.own = (*Session)(s)
@@ -313,6 +316,7 @@ func (h *hub) Subscribe(ctx context.Context, sub Subscriber, topics []string, la
 			return m, res, nil
 		}
 		h.mu.Unlock()
+		runtime.Gosched() // let waiting publishers take the lock before the next chunk
 	}
 }
 
@@ -401,6 +405,7 @@ func (m *member) Unsubscribe() {
 		if done {
 			return
 		}
+		runtime.Gosched() // let waiting publishers take the lock before the next chunk
 	}
 }
 
