@@ -25,7 +25,8 @@ import (
 //     whatever the publish rate: a stalled client never costs a fast one its events. A
 //     watchdog does the same every stallCheck for sessions that wait while no more events
 //     arrive. A worker exits after idleTimeout without work, or at once when no session
-//     is open: one started beside a blocked worker stays for the next push.
+//     is open, or when more than GOMAXPROCS workers are not in a write: one started
+//     beside a blocked worker stays for the next push.
 //   - A handler goroutine only waits for its session to end, so it never grows the deep
 //     stack of the write path: an idle connection costs what net/http itself costs.
 const (
@@ -211,7 +212,9 @@ func (sc *scheduler) work() {
 		}
 		s := sc.pop()
 		if s == nil {
-			if isClosed(sc.closed) || !sc.live() {
+			// Workers beyond max stay only while others are in a write (maybe
+			// blocked): then the next push finds one available.
+			if sc.running-sc.busy > sc.max || isClosed(sc.closed) || !sc.live() {
 				sc.exitLocked()
 				sc.mu.Unlock()
 				return
