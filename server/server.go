@@ -254,7 +254,7 @@ func (srv *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, boo
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		if _, tooLong := errors.AsType[*http.MaxBytesError](err); tooLong {
+		if tooLong := new(http.MaxBytesError); errors.As(err, &tooLong) {
 			http.Error(w, "server: the request body is longer than "+strconv.FormatInt(limit, 10)+
 				" bytes (Options.MaxRequestBody)", http.StatusRequestEntityTooLarge)
 			return nil, false
@@ -288,12 +288,14 @@ func (srv *Server) refuse(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	code, msg := http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)
-	if se, ok := errors.AsType[*StatusError](err); ok {
+	var se *StatusError
+	var sc statusCoder
+	if errors.As(err, &se) {
 		for k, v := range se.Header {
 			w.Header()[http.CanonicalHeaderKey(k)] = slices.Clone(v)
 		}
 		code, msg = se.Code, se.Error()
-	} else if sc, ok := errors.AsType[statusCoder](err); ok {
+	} else if errors.As(err, &sc) {
 		code, msg = sc.StatusCode(), err.Error()
 	}
 	if code < 100 || code > 999 {
