@@ -1,5 +1,3 @@
-//go:build !js
-
 package server
 
 import (
@@ -9,16 +7,18 @@ import (
 
 // beats is a Server's heartbeat clock: one timer for all its sessions and a min-heap of
 // sessions by the time at which their stream will have been idle for the heartbeat
-// interval. A write does not touch it (it only records the time of the write): when a
-// session comes due, beats checks whether it wrote since, and either moves its time on or
-// asks its worker for a heartbeat. Per session this costs two words instead of a timer.
+// interval. A write does not touch it (it only records the time of the write in the
+// session's lastWrite): when a session comes due, beats checks whether it wrote since,
+// and either moves its time on or asks it for a heartbeat (heartbeatDue). Per session
+// this costs two words instead of a timer.
 type beats struct {
-	srv *Server
+	interval time.Duration
+	epoch    time.Time // origin of the times kept: durations since it, on the monotonic clock
 
 	mu    sync.Mutex
 	heap  []*Session
 	timer *time.Timer
-	at    time.Duration // when timer fires (since srv.epoch); meaningful when armed
+	at    time.Duration // when timer fires (since epoch); meaningful when armed
 	armed bool
 }
 
@@ -26,7 +26,7 @@ type beats struct {
 func (b *beats) add(s *Session) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s.beatAt = s.lastWrite.Load() + int64(b.srv.heartbeat)
+	s.beatAt = s.lastWrite.Load() + int64(b.interval)
 	s.beatIdx = int32(len(b.heap)) + 1
 	b.heap = append(b.heap, s)
 	b.up(len(b.heap) - 1)
@@ -55,8 +55,8 @@ func (b *beats) remove(s *Session) {
 
 // fire runs when the timer does: it asks for the heartbeats that are due.
 func (b *beats) fire() {
-	interval := int64(b.srv.heartbeat)
-	now := int64(b.srv.now())
+	interval := int64(b.interval)
+	now := int64(b.now())
 	var due []*Session
 	b.mu.Lock()
 	b.armed = false
@@ -90,7 +90,7 @@ func (b *beats) armLocked() {
 	if b.armed && b.at <= at {
 		return // fires early enough; fire re-arms
 	}
-	d := at - b.srv.now()
+	d := at - b.now()
 	if b.timer == nil {
 		b.timer = time.AfterFunc(d, b.fire)
 	} else {
@@ -98,6 +98,9 @@ func (b *beats) armLocked() {
 	}
 	b.at, b.armed = at, true
 }
+
+// now returns the time since epoch.
+func (b *beats) now() time.Duration { return time.Since(b.epoch) }
 
 func (b *beats) less(i, j int) bool { return b.heap[i].beatAt < b.heap[j].beatAt }
 

@@ -1,5 +1,3 @@
-//go:build !js
-
 package server_test
 
 import (
@@ -63,7 +61,7 @@ func BenchmarkPublish(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				c.target.Add(int64(n * len(frame)))
-				if err := srv.Publish("t", ev); err != nil {
+				if _, err := srv.Publish(ctx, "t", ev); err != nil {
 					b.Fatal(err)
 				}
 				<-c.reached

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,8 +81,8 @@ func TestClientEndOfStreamOutcomes(t *testing.T) {
 			t.Run(proto+"/"+tt.name, func(t *testing.T) {
 				ended := make(chan error, 1)
 				srv := server.New(server.Options{
-					Retry:       time.Millisecond,
-					FatalStatus: tt.fatalStatus,
+					ReconnectionTime: time.Millisecond,
+					FatalStatus:      tt.fatalStatus,
 					Stream: func(s *server.Session) {
 						for i := range 3 {
 							_ = s.Push(sse.Event{ID: strconv.Itoa(i), Data: "step " + strconv.Itoa(i)})
@@ -113,12 +114,12 @@ func TestClientRefused(t *testing.T) {
 		err  error
 		want sse.CloseInfo
 	}{
-		{"no content", nil, sse.CloseInfo{Reason: sse.CloseNoContent, Status: 204, StatusText: "No Content"}},
+		{"no content", &server.StatusError{Code: http.StatusNoContent}, sse.CloseInfo{Reason: sse.CloseNoContent, Status: 204, StatusText: "No Content"}},
 		{"status", &server.StatusError{Code: 401}, sse.CloseInfo{Reason: sse.CloseHTTPStatus, Fatal: true, Status: 401, StatusText: "Unauthorized"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := server.New(server.Options{Refuse: func(*http.Request) (bool, error) { return true, tt.err }})
+			srv := server.New(server.Options{Refuse: func(*http.Request) error { return tt.err }})
 			ts := startServer(t, srv, "HTTP/1.1")
 			evs, info := drain(t, newClient(t, ts, "/", sse.ClientOptions{}))
 			require.Empty(t, evs)
@@ -136,12 +137,12 @@ func TestResumeWithoutLossOrDuplicate(t *testing.T) {
 			const total = 600
 			sessions := make(chan *server.Session, total)
 			srv := server.New(server.Options{
-				Retry:      time.Millisecond,
-				AutoID:     true,
-				ReplaySize: total,
-				QueueSize:  total,
-				Topics:     func(*http.Request) []string { return []string{"t"} },
-				Stream:     func(s *server.Session) { sessions <- s; <-s.Done() },
+				ReconnectionTime: time.Millisecond,
+				AutoID:           true,
+				ReplaySize:       total,
+				QueueSize:        total,
+				Topics:           func(*http.Request) []string { return []string{"t"} },
+				Stream:           func(s *server.Session) { sessions <- s; <-s.Done() },
 			})
 			ts := startServer(t, srv, proto)
 			opens := 0
@@ -156,7 +157,7 @@ func TestResumeWithoutLossOrDuplicate(t *testing.T) {
 				first <- <-sessions
 				for i := 1; i <= total; i++ {
 					window <- struct{}{}
-					_ = srv.Publish("t", sse.Event{Data: "event " + strconv.Itoa(i)})
+					_, _ = srv.Publish(context.Background(), "t", sse.Event{Data: "event " + strconv.Itoa(i)})
 				}
 			})
 			var open []*server.Session
@@ -217,7 +218,7 @@ func TestShutdownEndsStreamsSoClientsReconnect(t *testing.T) {
 			for range 3 {
 				ss = append(ss, <-sessions)
 			}
-			require.NoError(t, srv.Publish("t", sse.Event{Data: "before shutdown"}))
+			mustPublish(t, srv, "t", sse.Event{Data: "before shutdown"})
 			require.NoError(t, srv.Shutdown(t.Context()))
 			for _, s := range ss {
 				require.Equal(t, server.ReasonShutdown, s.Reason())
@@ -234,7 +235,8 @@ func TestShutdownEndsStreamsSoClientsReconnect(t *testing.T) {
 			late := connect(t, ts.Client(), ts.URL, nil)
 			require.Equal(t, http.StatusServiceUnavailable, late.Resp.StatusCode)
 			require.Equal(t, "5", late.Resp.Header.Get("Retry-After"))
-			require.ErrorIs(t, srv.Publish("t", sse.Event{Data: "late"}), server.ErrServerClosed)
+			_, err := srv.Publish(t.Context(), "t", sse.Event{Data: "late"})
+			require.ErrorIs(t, err, server.ErrServerClosed)
 		})
 	}
 }
@@ -304,7 +306,7 @@ func TestConcurrentPublish(t *testing.T) {
 	for p := range publishers {
 		publishing.Go(func() {
 			for i := range perPublisher {
-				require.NoError(t, srv.PublishTo(topicsOf(i), sse.Event{Data: fmt.Sprintf("%d:%d", p, i)}))
+				mustPublishTo(t, srv, topicsOf(i), sse.Event{Data: fmt.Sprintf("%d:%d", p, i)})
 			}
 		})
 	}
@@ -366,4 +368,22 @@ func TestClientRejectedWhenShuttingDown(t *testing.T) {
 	require.Empty(t, evs)
 	require.Equal(t, sse.CloseNoContent, info.Reason)
 	require.NoError(t, info.Err)
+}
+
+// Behind http.TimeoutHandler a stream cannot flush: the 500 that says so stops the client
+// after one request, instead of a reconnect storm on empty 200s.
+func TestClientStopsBehindAWriterThatCannotFlush(t *testing.T) {
+	log, _ := testLogger()
+	srv := server.New(server.Options{Logger: log})
+	var requests atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.TimeoutHandler(srv, time.Minute, "timeout").ServeHTTP(w, r)
+	})
+	ts := startServer(t, h, "HTTP/1.1")
+	evs, info := drain(t, newClient(t, ts, "/", sse.ClientOptions{Retry: sse.RetryPolicy{Initial: time.Millisecond}}))
+	require.Empty(t, evs)
+	require.Equal(t, sse.CloseHTTPStatus, info.Reason)
+	require.Equal(t, http.StatusInternalServerError, info.Status)
+	require.EqualValues(t, 1, requests.Load())
 }

@@ -1,5 +1,3 @@
-//go:build !js
-
 package server
 
 import (
@@ -24,8 +22,9 @@ var (
 	ErrWriteTimeout = errors.New("server: write timed out")
 	// ErrStreamPanic is wrapped by the Err of a session whose stream function panicked.
 	ErrStreamPanic = errors.New("server: stream function panicked")
-	// ErrNotFlushable is wrapped when the http.ResponseWriter (after following Unwrap
-	// through middleware) cannot flush, so events could not reach the client.
+	// ErrNotFlushable is wrapped by the Err of a session whose http.ResponseWriter failed
+	// to flush (a FlushError method returned http.ErrNotSupported). A writer that cannot
+	// flush at all is found before the response starts, and answered 500.
 	ErrNotFlushable = errors.New("server: response writer cannot flush")
 )
 
@@ -57,5 +56,6 @@ func (e *StatusError) StatusCode() int { return e.Code }
 
 // statusCoder is what an error must implement to choose the status of a refusal.
 type statusCoder interface {
+	error
 	StatusCode() int
 }

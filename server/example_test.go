@@ -4,6 +4,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -22,12 +23,12 @@ import (
 // and a client that reconnects afterwards is told, with 204 and SSE-Outcome, not to.
 func Example() {
 	jobEvents := server.New(server.Options{
-		Retry: 100 * time.Millisecond, // clients reconnect after 100 ms
-		Refuse: func(r *http.Request) (bool, error) {
+		ReconnectionTime: 100 * time.Millisecond, // clients reconnect after 100 ms
+		Refuse: func(r *http.Request) error {
 			if r.Header.Get("Authorization") == "" {
-				return false, &server.StatusError{Code: http.StatusUnauthorized, Msg: "log in first"}
+				return &server.StatusError{Code: http.StatusUnauthorized, Msg: "log in first"}
 			}
-			return false, nil
+			return nil
 		},
 		Stream: func(s *server.Session) {
 			for i := 1; i <= 3; i++ {
@@ -87,8 +88,8 @@ func ExampleServer_Publish() {
 	}
 	defer resp.Body.Close()
 	<-subscribed
-	_ = news.Publish("weather", sse.Event{Data: "rain"})
-	_ = news.Publish("sports", sse.Event{Type: "score", Data: "2-1"})
+	_, _ = news.Publish(context.Background(), "weather", sse.Event{Data: "rain"})
+	_, _ = news.Publish(context.Background(), "sports", sse.Event{Type: "score", Data: "2-1"})
 
 	buf := make([]byte, 256)
 	var got strings.Builder
@@ -140,4 +141,47 @@ func ExampleServer_Shutdown() {
 	if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
+}
+
+// A stream may answer a POST: the server reads the request body before the response
+// starts (up to Options.MaxRequestBody), so Stream can read it, as a chat completion
+// endpoint does with its prompt.
+func Example_postStream() {
+	chat := server.New(server.Options{
+		Stream: func(s *server.Session) {
+			var req struct{ Prompt string }
+			if err := json.NewDecoder(s.Request().Body).Decode(&req); err != nil {
+				_ = s.Fail(`{"error":"bad request"}`)
+				return
+			}
+			for _, word := range strings.Fields("you said: " + req.Prompt) {
+				_ = s.PushData(word)
+			}
+			_ = s.Complete("")
+		},
+	})
+	mux := http.NewServeMux()
+	mux.Handle("POST /chat", chat)
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	resp, err := http.Post(ts.URL+"/chat", "application/json", strings.NewReader(`{"prompt":"hello"}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := sse.NewReader(resp.Body, 0, "")
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			break
+		}
+		fmt.Printf("%s: %s\n", ev.Type, ev.Data)
+	}
+
+	// Output:
+	// message: you
+	// message: said:
+	// message: hello
+	// complete: {}
 }

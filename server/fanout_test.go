@@ -3,9 +3,7 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -29,7 +27,7 @@ func topicsFromQuery(r *http.Request) []string {
 // before it: what the subscriber received besides live events.
 func readUntilLive(t *testing.T, srv *server.Server, s *stream, topic string) []string {
 	t.Helper()
-	require.NoError(t, srv.Publish(topic, sse.Event{ID: "live", Data: "live"}))
+	mustPublish(t, srv, topic, sse.Event{ID: "live", Data: "live"})
 	var got []string
 	for {
 		ev := s.MustNext()
@@ -61,7 +59,7 @@ func TestReplay(t *testing.T) {
 				Stream:     func(s *server.Session) { subscribed <- struct{}{}; <-s.Done() },
 			})
 			for i := 1; i <= 8; i++ {
-				require.NoError(t, srv.Publish("t", sse.Event{ID: strconv.Itoa(i), Data: "x"}))
+				mustPublish(t, srv, "t", sse.Event{ID: strconv.Itoa(i), Data: "x"})
 			}
 			ts := startServer(t, srv, "HTTP/1.1")
 			header := map[string]string{}
@@ -98,7 +96,7 @@ func TestReplayAcrossTopics(t *testing.T) {
 				Stream:     func(s *server.Session) { subscribed <- struct{}{}; <-s.Done() },
 			})
 			for i, topics := range [][]string{{"a"}, {"b"}, {"a", "b"}, {"a"}, {"b"}, {"a", "b", "a", "b"}} {
-				require.NoError(t, srv.PublishTo(topics, sse.Event{ID: strconv.Itoa(i + 1), Data: "x"}))
+				mustPublishTo(t, srv, topics, sse.Event{ID: strconv.Itoa(i + 1), Data: "x"})
 			}
 			ts := startServer(t, srv, "HTTP/1.1")
 			s := connect(t, ts.Client(), ts.URL+"?topics="+tt.topics, map[string]string{"Last-Event-ID": tt.lastID})
@@ -117,9 +115,9 @@ func TestSubscriberOfSeveralTopicsGetsEachEventOnce(t *testing.T) {
 	ts := startServer(t, srv, "HTTP/2")
 	s := connect(t, ts.Client(), ts.URL+"?topics=a,b,c", nil)
 	<-subscribed
-	require.NoError(t, srv.PublishTo([]string{"a", "b", "c", "a"}, sse.Event{ID: "1", Data: "to all"}))
-	require.NoError(t, srv.PublishTo([]string{"b", "z"}, sse.Event{ID: "2", Data: "to b"}))
-	require.NoError(t, srv.Publish("z", sse.Event{ID: "3", Data: "to z"}))
+	mustPublishTo(t, srv, []string{"a", "b", "c", "a"}, sse.Event{ID: "1", Data: "to all"})
+	mustPublishTo(t, srv, []string{"b", "z"}, sse.Event{ID: "2", Data: "to b"})
+	mustPublish(t, srv, "z", sse.Event{ID: "3", Data: "to z"})
 	require.Equal(t, []string{"1", "2"}, readUntilLive(t, srv, s, "c"))
 }
 
@@ -133,9 +131,9 @@ func TestAutoID(t *testing.T) {
 	ts := startServer(t, srv, "HTTP/1.1")
 	s := connect(t, ts.Client(), ts.URL+"?topics=t", nil)
 	<-subscribed
-	require.NoError(t, srv.Publish("t", sse.Event{Data: "a"}))
-	require.NoError(t, srv.Publish("t", sse.Event{ID: "mine", Data: "b"}))
-	require.NoError(t, srv.Publish("t", sse.Event{Data: "c"}))
+	mustPublish(t, srv, "t", sse.Event{Data: "a"})
+	mustPublish(t, srv, "t", sse.Event{ID: "mine", Data: "b"})
+	mustPublish(t, srv, "t", sse.Event{Data: "c"})
 	a, b, c := s.MustNext(), s.MustNext(), s.MustNext()
 	require.Equal(t, "mine", b.ID)
 	prefix, n, ok := strings.Cut(a.ID, "-")
@@ -144,40 +142,13 @@ func TestAutoID(t *testing.T) {
 	require.Equal(t, fmt.Sprintf("%s-%d", prefix, mustAtoi(t, n)+2), c.ID)
 }
 
-func mustAtoi(t *testing.T, s string) int {
-	t.Helper()
-	n, err := strconv.Atoi(s)
-	require.NoError(t, err)
-	return n
-}
-
-// stalledClient opens a stream over a raw connection with a small receive buffer and
-// never reads from it. It is closed when the test ends.
-func stalledClient(t *testing.T, addr, target string) {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
-	require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(4096))
-	_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n", target)
-	require.NoError(t, err)
-}
-
-// smallSendBuffers makes the server's connections fill up fast when not read.
-func smallSendBuffers(hs *http.Server) {
-	hs.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
-		_ = c.(*net.TCPConn).SetWriteBuffer(4096)
-		return ctx
-	}
-}
-
 // TestStalledReaderDoesNotDelayOthers publishes, one event at a time, to a subscriber that
 // never reads and to one that does: each event reaches the reading one while the stalled
 // one's writer is blocked on its socket (the write timeout is an hour), and the stalled one
 // is evicted (Disconnect) or loses events (Drop).
 func TestStalledReaderDoesNotDelayOthers(t *testing.T) {
-	for _, policy := range []server.OverflowPolicy{server.Disconnect, server.Drop} {
-		name := map[server.OverflowPolicy]string{server.Disconnect: "Disconnect", server.Drop: "Drop"}[policy]
+	for _, policy := range []server.OverflowPolicy{server.OverflowDisconnect, server.OverflowDrop} {
+		name := map[server.OverflowPolicy]string{server.OverflowDisconnect: "Disconnect", server.OverflowDrop: "Drop"}[policy]
 		t.Run(name, func(t *testing.T) {
 			sessions := make(chan *server.Session, 2)
 			srv := server.New(server.Options{
@@ -196,15 +167,15 @@ func TestStalledReaderDoesNotDelayOthers(t *testing.T) {
 			payload := strings.Repeat("x", 16<<10)
 			const events = 400 // 6.4 MB: far more than the stalled socket's buffers
 			for i := range events {
-				require.NoError(t, srv.Publish("t", sse.Event{ID: strconv.Itoa(i), Data: payload}))
+				mustPublish(t, srv, "t", sse.Event{ID: strconv.Itoa(i), Data: payload})
 				require.Equal(t, strconv.Itoa(i), reader.MustNext().ID)
 			}
 			switch policy {
-			case server.Disconnect:
+			case server.OverflowDisconnect:
 				<-stalled.Done()
 				require.Equal(t, server.ReasonEvicted, stalled.Reason())
 				require.ErrorIs(t, stalled.Err(), server.ErrSlowSubscriber)
-			case server.Drop:
+			case server.OverflowDrop:
 				select {
 				case <-stalled.Done():
 					t.Fatalf("stalled session ended: %v", stalled.Err())
@@ -274,7 +245,7 @@ func TestStalledReadersOutnumberingWorkers(t *testing.T) {
 	sessions := make(chan *server.Session, stalledCount+1)
 	srv := server.New(server.Options{
 		QueueSize:    2,
-		Overflow:     server.Drop,
+		Overflow:     server.OverflowDrop,
 		WriteTimeout: time.Hour,
 		Topics:       topicsFromQuery,
 		Stream:       func(s *server.Session) { sessions <- s; <-s.Done() },
@@ -290,7 +261,7 @@ func TestStalledReadersOutnumberingWorkers(t *testing.T) {
 
 	payload := strings.Repeat("x", 16<<10)
 	for i := range 300 { // 4.8 MB: every stalled socket fills up and blocks its writer
-		require.NoError(t, srv.Publish("t", sse.Event{ID: strconv.Itoa(i), Data: payload}))
+		mustPublish(t, srv, "t", sse.Event{ID: strconv.Itoa(i), Data: payload})
 		require.Equal(t, strconv.Itoa(i), reader.MustNext().ID)
 	}
 	for _, s := range stalled {

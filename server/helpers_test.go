@@ -1,5 +1,3 @@
-//go:build !js
-
 package server_test
 
 import (
@@ -11,55 +9,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/server"
 )
-
-// protocols are the HTTP versions every end-to-end test runs over.
-var protocols = []string{"HTTP/1.1", "HTTP/2"}
-
-// startServer serves h over proto ("HTTP/1.1" or "HTTP/2", the latter over TLS as
-// net/http's own tests do) and returns the test server; use ts.Client(). configure, when
-// given, adjusts the http.Server before it starts. It checks for leaked goroutines after
-// the server is closed.
-func startServer(t *testing.T, h http.Handler, proto string, configure ...func(*http.Server)) *httptest.Server {
-	t.Helper()
-	checkLeaks(t)
-	ts := httptest.NewUnstartedServer(h)
-	for _, f := range configure {
-		f(ts.Config)
-	}
-	if proto == "HTTP/2" {
-		ts.EnableHTTP2 = true
-		ts.StartTLS()
-	} else {
-		ts.Start()
-	}
-	t.Cleanup(ts.Close)
-	return ts
-}
-
-// checkLeaks fails the test when, after its cleanups, goroutines running code of package
-// server remain. Cleanups run last-registered first, so call it before registering the
-// cleanups that stop servers.
-func checkLeaks(t *testing.T) {
-	t.Helper()
-	t.Cleanup(func() {
-		var stacks string
-		for range 200 { // up to 2 s for goroutines that are already ending
-			stacks = leakedStacks()
-			if stacks == "" {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		t.Errorf("leaked goroutines:\n%s", stacks)
-	})
-}
 
 // leakedStacks returns the stacks of goroutines running code of package server.
 func leakedStacks() string {
@@ -115,6 +75,9 @@ func newRecorder() *recorder {
 }
 
 func (r *recorder) Header() http.Header { return r.header }
+
+// SetWriteDeadline accepts every deadline (writes to memory never time out).
+func (r *recorder) SetWriteDeadline(time.Time) error { return nil }
 
 func (r *recorder) WriteHeader(code int) {
 	r.mu.Lock()
@@ -217,4 +180,19 @@ func readAll(t *testing.T, r io.Reader) string {
 	b, err := io.ReadAll(r)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// mustPublish publishes ev to topic and fails the test on error.
+func mustPublish(t testing.TB, srv *server.Server, topic string, ev sse.Event) string {
+	t.Helper()
+	id, err := srv.Publish(context.Background(), topic, ev)
+	require.NoError(t, err)
+	return id
+}
+
+func mustAtoi(t testing.TB, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return n
 }

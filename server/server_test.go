@@ -3,6 +3,7 @@
 package server_test
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/serverhook"
 	"github.com/polysse/sse/server"
 )
 
@@ -24,8 +26,8 @@ func TestStreamHeadersAndInitialComment(t *testing.T) {
 	for _, proto := range protocols {
 		t.Run(proto, func(t *testing.T) {
 			srv := server.New(server.Options{
-				Retry:  3 * time.Second,
-				Header: http.Header{"X-Extra": {"yes"}},
+				ReconnectionTime: 3 * time.Second,
+				Header:           http.Header{"X-Extra": {"yes"}},
 			})
 			ts := startServer(t, srv, proto)
 			s := connect(t, ts.Client(), ts.URL, nil)
@@ -91,9 +93,9 @@ func TestCompletionRedeemedOnce(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			var refused atomic.Int32
 			srv := server.New(server.Options{
-				Refuse: func(*http.Request) (bool, error) {
+				Refuse: func(*http.Request) error {
 					refused.Add(1)
-					return false, nil
+					return nil
 				},
 				Stream: func(s *server.Session) {
 					if s.LastEventID() == "" {
@@ -169,14 +171,13 @@ func (codedError) StatusCode() int { return http.StatusTeapot }
 func TestRefuse(t *testing.T) {
 	tests := []struct {
 		name       string
-		refuse     bool
 		err        error
 		wantStatus int
 		wantBody   string
 		wantHeader http.Header
 	}{
 		{name: "accepted", wantStatus: http.StatusOK},
-		{name: "refused", refuse: true, wantStatus: http.StatusNoContent},
+		{name: "refused", err: &server.StatusError{Code: http.StatusNoContent, Msg: "ignored"}, wantStatus: http.StatusNoContent},
 		{
 			name:       "status error",
 			err:        &server.StatusError{Code: http.StatusUnauthorized, Msg: "log in first", Header: http.Header{"Www-Authenticate": {"Bearer"}}},
@@ -197,7 +198,7 @@ func TestRefuse(t *testing.T) {
 			log, logs := testLogger()
 			srv := server.New(server.Options{
 				Logger: log,
-				Refuse: func(*http.Request) (bool, error) { return tt.refuse, tt.err },
+				Refuse: func(*http.Request) error { return tt.err },
 				Stream: func(s *server.Session) {
 					sessions.Add(1)
 					s.Close()
@@ -222,69 +223,6 @@ func TestRefuse(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestLastEventID(t *testing.T) {
-	tokenShaped := uuid.NewString()
-	tests := []struct {
-		name   string
-		header string
-		query  string
-		want   string
-	}{
-		{name: "none"},
-		{name: "plain", header: "42", want: "42"},
-		{name: "utf-8", header: "é-1", want: "é-1"},
-		{name: "CR LF NUL removed", header: "a\rb\nc\x00d", want: "abcd"},
-		{name: "1 KiB accepted", header: strings.Repeat("x", 1024), want: strings.Repeat("x", 1024)},
-		{name: "over 1 KiB ignored", header: strings.Repeat("x", 1025)},
-		{name: "query parameter", query: "7", want: "7"},
-		{name: "header wins over query", header: "8", query: "7", want: "8"},
-		{name: "unknown token-shaped id is ordinary", header: tokenShaped, want: tokenShaped},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := make(chan string, 1)
-			srv := server.New(server.Options{
-				LastEventIDQuery: "lastEventId",
-				Stream: func(s *server.Session) {
-					got <- s.LastEventID()
-					s.Close()
-				},
-			})
-			header := map[string]string{}
-			if tt.header != "" {
-				header["Last-Event-ID"] = tt.header
-			}
-			target := "/"
-			if tt.query != "" {
-				target += "?lastEventId=" + tt.query
-			}
-			rec, cancel, done := serveAsync(srv, target, header)
-			defer cancel()
-			<-done
-			require.Equal(t, http.StatusOK, rec.Status())
-			require.Equal(t, tt.want, <-got)
-		})
-	}
-}
-
-func TestPushAfterEnd(t *testing.T) {
-	sessions := make(chan *server.Session, 1)
-	srv := server.New(server.Options{Stream: func(s *server.Session) { sessions <- s; <-s.Done() }})
-	rec, cancel, done := serveAsync(srv, "/", nil)
-	s := <-sessions
-	s.Close()
-	<-done
-	cancel()
-	require.Equal(t, server.ReasonClosed, s.Reason())
-	require.NoError(t, s.Err())
-	require.ErrorIs(t, s.PushData("late"), server.ErrSessionClosed)
-	require.ErrorIs(t, s.Comment("late"), server.ErrSessionClosed)
-	require.ErrorIs(t, s.Complete(""), server.ErrSessionClosed)
-	require.ErrorIs(t, s.Fail(""), server.ErrSessionClosed)
-	s.Close() // no effect
-	require.Equal(t, ": ok\n", rec.Body())
 }
 
 func TestPanicInStreamIsRecovered(t *testing.T) {
@@ -332,39 +270,10 @@ func TestClientGoneFreesSession(t *testing.T) {
 			<-s.Done()
 			require.Equal(t, server.ReasonClientGone, s.Reason())
 			require.Equal(t, 0, srv.Sessions())
-			require.NoError(t, srv.Publish("t", sse.Event{Data: "nobody listens"}))
+			mustPublish(t, srv, "t", sse.Event{Data: "nobody listens"})
 		})
 	}
 }
-
-func TestPublishErrors(t *testing.T) {
-	srv := server.New(server.Options{})
-	require.ErrorIs(t, srv.Publish("t", sse.Event{Type: "a\rb"}), sse.ErrInvalidEvent)
-	require.NoError(t, srv.Publish("t", sse.Event{Data: "no subscribers"}))
-	require.NoError(t, srv.Shutdown(t.Context()))
-	err := srv.Publish("t", sse.Event{Data: "late"})
-	require.ErrorIs(t, err, server.ErrServerClosed)
-	require.True(t, strings.HasPrefix(err.Error(), "server: "))
-}
-
-func TestNewPanicsOnInvalidHeartbeatEvent(t *testing.T) {
-	require.Panics(t, func() {
-		server.New(server.Options{HeartbeatEvent: &sse.Event{Type: "bad\nname"}})
-	})
-}
-
-// wrapper is middleware's ResponseWriter that hides Flush; unwrapper adds Unwrap.
-type wrapper struct {
-	w http.ResponseWriter
-}
-
-func (w *wrapper) Header() http.Header         { return w.w.Header() }
-func (w *wrapper) Write(b []byte) (int, error) { return w.w.Write(b) }
-func (w *wrapper) WriteHeader(code int)        { w.w.WriteHeader(code) }
-
-type unwrapper struct{ wrapper }
-
-func (w *unwrapper) Unwrap() http.ResponseWriter { return w.w }
 
 func TestFlusherFoundThroughMiddleware(t *testing.T) {
 	t.Run("Unwrap", func(t *testing.T) {
@@ -381,19 +290,6 @@ func TestFlusherFoundThroughMiddleware(t *testing.T) {
 		require.Equal(t, ": ok", line)
 		require.NoError(t, s.PushData("through"))
 		require.Equal(t, event{Data: "through"}, c.MustNext())
-	})
-	t.Run("no Flusher", func(t *testing.T) {
-		log, logs := testLogger()
-		sessions := make(chan *server.Session, 1)
-		srv := server.New(server.Options{Logger: log, Stream: func(s *server.Session) { sessions <- s }})
-		mw := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			srv.ServeHTTP(&wrapper{w: w}, r)
-		})
-		ts := startServer(t, mw, "HTTP/1.1")
-		c := connect(t, ts.Client(), ts.URL, nil)
-		_, _ = io.Copy(io.Discard, c.Resp.Body)
-		require.Empty(t, sessions, "Stream must not run when the response cannot stream")
-		require.Contains(t, logs.String(), "cannot flush")
 	})
 }
 
@@ -435,4 +331,53 @@ func TestPanicInTopicsFreesTheSession(t *testing.T) {
 	require.Equal(t, http.StatusOK, ok.Resp.StatusCode, "the MaxSessions slot was freed")
 	ok.Close()
 	require.NoError(t, srv.Shutdown(t.Context()))
+}
+
+// A POST stream reads its own body inside Stream, over HTTP/1.1 and HTTP/2 (net/http
+// closes the body once the response is flushed: the server reads it first).
+func TestPostStreamReadsItsBody(t *testing.T) {
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			srv := server.New(server.Options{Stream: func(s *server.Session) {
+				b, err := io.ReadAll(s.Request().Body)
+				if err != nil {
+					_ = s.Fail(err.Error())
+					return
+				}
+				_ = s.PushData("you sent " + string(b))
+				_ = s.Complete("")
+			}})
+			ts := startServer(t, srv, proto)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL, strings.NewReader(`{"prompt":"hi"}`))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := ts.Client().Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			s := &stream{t: t, Resp: resp, br: bufio.NewReader(resp.Body), cancel: func() {}}
+			require.Equal(t, event{Data: `you sent {"prompt":"hi"}`}, s.MustNext())
+			require.Equal(t, sse.EventComplete, s.MustNext().Type)
+			s.RequireEOF()
+		})
+	}
+}
+
+// serverhook.Drop drops the connection: the client reads the events written before it,
+// then a network error, not a clean end of response (HTTP/1.1 and HTTP/2).
+func TestDropIsANetworkError(t *testing.T) {
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			srv := server.New(server.Options{Stream: func(s *server.Session) {
+				_ = s.PushData("before the drop")
+				serverhook.Drop(s)
+			}})
+			ts := startServer(t, srv, proto, func(hs *http.Server) { hs.ErrorLog = log.New(io.Discard, "", 0) })
+			c := connect(t, ts.Client(), ts.URL, nil)
+			require.Equal(t, event{Data: "before the drop"}, c.MustNext())
+			_, err := c.Next()
+			require.Error(t, err)
+			require.NotErrorIs(t, err, io.EOF)
+		})
+	}
 }

@@ -1,5 +1,3 @@
-//go:build !js
-
 package server_test
 
 import (
@@ -63,7 +61,8 @@ func TestHeartbeat(t *testing.T) {
 				require.NoError(t, s.PushData("pushed"))
 				synctest.Wait()
 				time.Sleep(25 * time.Second) // the push at 40 s moves the next beat to 55 s
-				require.NoError(t, srv.Publish("t", sse.Event{Data: "published"}))
+				_, err := srv.Publish(context.Background(), "t", sse.Event{Data: "published"})
+				require.NoError(t, err)
 				synctest.Wait()
 				time.Sleep(16 * time.Second) // and the publish at 65 s to 80 s
 				cancel()
@@ -138,7 +137,8 @@ func TestReplayAge(t *testing.T) {
 			Stream:     func(s *server.Session) { sessions <- s; s.Close() },
 		})
 		publish := func(id string) {
-			require.NoError(t, srv.Publish("t", sse.Event{ID: id, Data: id}))
+			_, err := srv.Publish(context.Background(), "t", sse.Event{ID: id, Data: id})
+			require.NoError(t, err)
 		}
 		replay := func(lastID string) string {
 			rec, _, done := serveAsync(srv, "/", map[string]string{"Last-Event-ID": lastID})

@@ -38,7 +38,7 @@ func (d *demo) addCompare(webDir string) {
 
 	// A stream of numbered events, without end.
 	d.handle("GET /events/stream", server.Options{
-		Retry: 2 * time.Second,
+		ReconnectionTime: 2 * time.Second,
 		Stream: func(s *server.Session) {
 			for i := 1; ; i++ {
 				if s.Push(sse.Event{ID: strconv.Itoa(i), Data: fmt.Sprintf("event %d", i)}) != nil || !sleep(s, 700*time.Millisecond) {

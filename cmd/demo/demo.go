@@ -64,11 +64,11 @@ func newDemo(webDir string) *demo {
 	// automatic id. Every stream is ended after 5 s; the browser reconnects 2 s later with
 	// its Last-Event-ID and gets the ticks it missed from the replay buffer: no gap.
 	d.clock = handle("GET /events/clock", server.Options{
-		Topics:     func(*http.Request) []string { return []string{"clock"} },
-		ReplaySize: 100,
-		ReplayAge:  time.Minute,
-		AutoID:     true,
-		Retry:      2 * time.Second,
+		Topics:           func(*http.Request) []string { return []string{"clock"} },
+		ReplaySize:       100,
+		ReplayAge:        time.Minute,
+		AutoID:           true,
+		ReconnectionTime: 2 * time.Second,
 		Stream: func(s *server.Session) {
 			if id := s.LastEventID(); id != "" {
 				// Stream runs after the replay has been written.
@@ -94,7 +94,7 @@ func newDemo(webDir string) *demo {
 	// reconnects when the response ends; the reconnect redeems the complete event's id and
 	// is answered 204 with SSE-Outcome: complete, which closes the EventSource for good.
 	handle("GET /events/complete", server.Options{
-		Retry: time.Second,
+		ReconnectionTime: time.Second,
 		Stream: func(s *server.Session) {
 			for i := 1; i <= 5; i++ {
 				if !sleep(s, 400*time.Millisecond) || s.PushJSON(map[string]int{"progress": 20 * i}) != nil {
@@ -107,7 +107,7 @@ func newDemo(webDir string) *demo {
 
 	// Fatal: the stream fails mid-way; the reconnect is answered 204 with SSE-Outcome: fatal.
 	handle("GET /events/fatal", server.Options{
-		Retry: time.Second,
+		ReconnectionTime: time.Second,
 		Stream: func(s *server.Session) {
 			for i := 1; i <= 2; i++ {
 				if !sleep(s, 400*time.Millisecond) || s.PushData(fmt.Sprintf("working (%d)", i)) != nil {
@@ -121,15 +121,15 @@ func newDemo(webDir string) *demo {
 	// Refusal: without ?token=let-me-in the request is refused before any session
 	// exists: 401 with a message, or 204 (stop, without an error) with ?mode=204.
 	handle("GET /events/refuse", server.Options{
-		Refuse: func(r *http.Request) (bool, error) {
+		Refuse: func(r *http.Request) error {
 			q := r.URL.Query()
 			if q.Get("token") == "let-me-in" {
-				return false, nil
+				return nil
 			}
 			if q.Get("mode") == "204" {
-				return true, nil
+				return &server.StatusError{Code: http.StatusNoContent}
 			}
-			return false, &server.StatusError{Code: http.StatusUnauthorized, Msg: "no valid token"}
+			return &server.StatusError{Code: http.StatusUnauthorized, Msg: "no valid token"}
 		},
 		Stream: func(s *server.Session) {
 			_ = s.PushData("welcome: you were let in")
@@ -188,7 +188,7 @@ func (d *demo) publishClock(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if d.clock.Publish("clock", sse.Event{Data: fmt.Sprintf("tick %d at %s", n, now.Format(time.TimeOnly))}) != nil {
+			if _, err := d.clock.Publish(ctx, "clock", sse.Event{Data: fmt.Sprintf("tick %d at %s", n, now.Format(time.TimeOnly))}); err != nil {
 				return
 			}
 		}

@@ -126,9 +126,12 @@ func newPolysse() fanout {
 }
 
 func (f *polysseFanout) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.srv.ServeHTTP(w, r) }
-func (f *polysseFanout) publish() error                                   { return f.srv.Publish("bench", publishEvent) }
-func (f *polysseFanout) warmUp() bool                                     { return false }
-func (f *polysseFanout) shutdown(ctx context.Context) error               { return f.srv.Shutdown(ctx) }
+func (f *polysseFanout) publish() error {
+	_, err := f.srv.Publish(context.Background(), "bench", publishEvent)
+	return err
+}
+func (f *polysseFanout) warmUp() bool                       { return false }
+func (f *polysseFanout) shutdown(ctx context.Context) error { return f.srv.Shutdown(ctx) }
 
 type goSSEFanout struct {
 	srv *gosse.Server

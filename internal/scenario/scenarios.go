@@ -194,28 +194,24 @@ func runStream(s *server.Session) {
 }
 
 // refuse is the Refuse function of the handler's servers: scenario status refuses.
-func refuse(r *http.Request) (bool, error) {
+func refuse(r *http.Request) error {
 	c := callOf(r)
 	if c == nil || c.name != "status" {
-		return false, nil
+		return nil
 	}
 	code := 204
 	if n, err := strconv.Atoi(c.q.Get("code")); err == nil && n >= 200 && n <= 599 {
 		code = n
 	}
-	switch code {
-	case http.StatusOK:
-		return false, nil
-	case http.StatusNoContent:
-		c.finish()
-		return true, nil
+	if code == http.StatusOK {
+		return nil
 	}
 	c.finish()
 	e := &server.StatusError{Code: code}
 	if ra := c.q.Get("retryAfter"); ra != "" {
 		e.Header = http.Header{"Retry-After": {ra}}
 	}
-	return false, e
+	return e
 }
 
 func serveStream(c *call) { c.h.plain.ServeHTTP(c.w, c.r) }

@@ -17,6 +17,8 @@
 //
 //	go run ./cmd/loadtest                 # all servers, 5,000 connections
 //	go run ./cmd/loadtest -n 1000 -servers polysse,go-sse
+//	go run ./cmd/loadtest -isolation -rounds 3   # a stalled client next to a fast one
+//	go run ./cmd/loadtest -subscribe 10000,100000 -rounds 9   # Publish while a client subscribes to n topics
 //
 // Everything listens on and dials 127.0.0.1 only. Both processes raise their open-file
 // limit (RLIMIT_NOFILE) to what n needs, up to the hard limit.
@@ -25,6 +27,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -57,7 +60,37 @@ func main() {
 	n := flag.Int("n", 5000, "concurrent connections")
 	rounds := flag.Int("rounds", 10, "published events whose delivery is timed")
 	list := flag.String("servers", strings.Join(servers, ","), "servers to measure, comma-separated")
+	iso := flag.Bool("isolation", false, "measure isolation instead: a stalled client and a fast one on one polysse server")
+	protos := flag.String("protos", "http1,h2c", "with -isolation: protocols, comma-separated (http1, h2c)")
+	rate := flag.Int("rate", 16000, "with -isolation: events per second")
+	events := flag.Int("events", 8000, "with -isolation: events published")
+	subscribe := flag.String("subscribe", "", "measure instead how long Publish waits while a client subscribes to, or leaves, this many topics (comma-separated counts)")
 	flag.Parse()
+
+	if *subscribe != "" {
+		var ns []int
+		for f := range strings.SplitSeq(*subscribe, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				fmt.Fprintf(os.Stderr, "loadtest -subscribe: bad topic count %q\n", f)
+				os.Exit(2)
+			}
+			ns = append(ns, n)
+		}
+		if err := subscribeLatency(ns, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest -subscribe:", err)
+			os.Exit(1)
+		}
+		return
+	}
+
+	if *iso {
+		if err := isolation(strings.Split(*protos, ","), *rate, *events, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest -isolation:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	if *serve != "" {
 		if err := runServer(*serve, *n); err != nil {
@@ -182,7 +215,8 @@ func newServer(name string) (http.Handler, publisher, error) {
 			Topics: func(*http.Request) []string { return []string{"bench"} },
 		})
 		return srv, func(id, data string) error {
-			return srv.Publish("bench", sse.Event{ID: id, Type: "update", Data: data})
+			_, err := srv.Publish(context.Background(), "bench", sse.Event{ID: id, Type: "update", Data: data})
+			return err
 		}, nil
 	case "go-sse":
 		srv := &gosse.Server{} // the default provider, Joe
