@@ -254,6 +254,16 @@ func (e *Event) Expand(v *Vars) (Expanded, error) {
 	return x, nil
 }
 
+// Literal returns e with its strings as they are (templates not expanded), for events
+// that an API call sends (a retry that is a template counts as none).
+func (e *Event) Literal() Expanded {
+	x := Expanded{Type: e.Type.src, ID: e.ID.src, Data: e.Data.Literal()}
+	if e.Retry != nil && !e.Retry.isTmpl {
+		x.Retry = time.Duration(e.Retry.lit) * time.Millisecond
+	}
+	return x
+}
+
 var errTooLong = errors.New("longer than 1 MiB once expanded")
 
 // FieldError reports a field whose template expanded to a value it does not accept.

@@ -218,6 +218,15 @@ func (d Data) Expand(v *Vars) string {
 	return expandJSON(d.json, v)
 }
 
+// Literal returns the data's text without expanding templates (a string as it is,
+// another value as its compact JSON).
+func (d Data) Literal() string {
+	if d.isJSON {
+		return string(d.json)
+	}
+	return d.text.src
+}
+
 // IsZero reports whether d is the empty string.
 func (d Data) IsZero() bool { return !d.isJSON && d.text.src == "" }
 
