@@ -130,7 +130,7 @@ func runRepeat(c *Conn, st *script.Step, v script.Vars) error {
 			}
 		}
 		if len(st.Steps) == 0 && n < 0 {
-			return c.Sleep(time.Duration(1<<62)) // nothing to repeat: hold
+			return c.Sleep(time.Duration(1 << 62)) // nothing to repeat: hold
 		}
 	}
 	return nil
