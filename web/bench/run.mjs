@@ -405,7 +405,7 @@ $1`)
     readyLine += `; in the benchmark page (dynamic script, warm cache): ${inPage.ms.toFixed(1)} ms\n\n${split}`;
     const v = verdicts(results, readyMed);
     // Other work on the machine skews the numbers; the load average says how much there was.
-    const head = `Chromium ${version} (headless, /usr/bin/chromium), polysse ${inPage.version}, ${o.rounds} rounds interleaved, median events/s; ` +
+    const head = `Chromium ${version} (headless, /usr/bin/chromium), polysse ${inPage.version}, ${o.rounds} rounds interleaved, medians; ` +
       `load average ${load0.map((x) => x.toFixed(1)).join(' ')} before, ${loadavg().map((x) => x.toFixed(1)).join(' ')} after`;
     console.log(`\n${head}\n\n${tbl}\n\n${readyLine}\n\n${v.join('\n')}`);
     if (o.markdown) {
