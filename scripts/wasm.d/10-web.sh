@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assembles the JavaScript side of web/dist from web/src: polysse.js (classic script) and
-# polysse.mjs (ES module) both wrap web/src/core.js; polysse.d.ts is copied.
+# polysse.mjs (ES module) both wrap web/src/core.js; polysse.d.ts and global.d.ts are copied.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 src=web/src dist=web/dist
@@ -18,6 +18,7 @@ version=$(sed -n 's/^const Version = "\(.*\)"$/\1/p' internal/protocol/protocol.
   cat "$src/core.js" "$src/module.js"
 } >"$dist/polysse.mjs"
 cp web/polysse.d.ts "$dist/polysse.d.ts"
+cp web/global.d.ts "$dist/global.d.ts"
 node --check "$dist/polysse.js"
 node --check "$dist/polysse.mjs"
-echo "web/dist: polysse.js, polysse.mjs, polysse.d.ts (polysse $version)"
+echo "web/dist: polysse.js, polysse.mjs, polysse.d.ts, global.d.ts (polysse $version)"
