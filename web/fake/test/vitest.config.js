@@ -7,6 +7,9 @@ export default defineConfig({
   resolve: { preserveSymlinks: true },
   test: {
     testTimeout: 10_000, // every scenario waits longer than this on the fake clock
+    // Worker threads, not child processes: the Jest flavour fakes process.nextTick, which
+    // Node's child_process IPC (Vitest's forks pool) needs to deliver messages.
+    pool: 'threads',
     projects: ['node', 'jsdom', 'happy-dom'].map((environment) => ({
       extends: true,
       test: { name: environment, environment },
