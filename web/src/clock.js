@@ -34,9 +34,9 @@
 //     (a chunk arrives, a source opens or closes); nothing is polled on the real clock.
 // It uses no queueMicrotask, process.nextTick or setImmediate, which Jest fakes too.
 //
-// wasm_exec.js is used as the Go toolchain ships it; this relies on its import names (stable
-// since Go 1.12) and on three members of its Go class: mem, _nextCallbackTimeoutID and
-// _resume. When they are missing the imports are left as they are.
+// wasm_exec.js is used as the Go toolchain ships it; this relies on its import names and on
+// three members of its Go class: mem, _nextCallbackTimeoutID and _resume (checked with Go
+// 1.26). When the scheduling members are missing, the scheduling imports are left as they are.
 function useTestClock(go) {
   const imports = go && go.importObject && go.importObject.gojs;
   if (!imports || typeof imports['runtime.nanotime1'] !== 'function') return;
