@@ -200,11 +200,22 @@ function headerPairs(h) {
 
 function bodyBytes(body) {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return encoder.encode(body);
-  if (body instanceof URLSearchParams) return encoder.encode(body.toString());
+  if (typeof body === 'string') return ownBytes(encoder.encode(body));
+  if (body instanceof URLSearchParams) return ownBytes(encoder.encode(body.toString()));
   if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
   throw new TypeError("Failed to construct 'EventSource': body must be a string, URLSearchParams, ArrayBuffer or ArrayBufferView.");
+}
+
+// ownBytes returns the bytes of u8 (a Uint8Array of any realm) as a Uint8Array of the global
+// constructor, which wasm_exec.js checks against. They differ in Vitest's jsdom environment:
+// the global Uint8Array is jsdom's, while Node's TextEncoder, fetch and streams make Node's.
+function ownBytes(u8) {
+  return u8 instanceof Uint8Array ? u8 : new Uint8Array(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
+function isUint8Array(v) {
+  return v instanceof Uint8Array || (ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Uint8Array]');
 }
 
 // normalize validates the EventSourceInit dictionary with polysse's extensions and returns
@@ -484,7 +495,7 @@ function responseHandle(response, signal, stopped) {
     reader.read().then(({ done, value }) => {
       pending = false;
       if (done) ended = true;
-      else if (value instanceof Uint8Array) queue.push(value);
+      else if (isUint8Array(value)) queue.push(ownBytes(value));
       else failure = Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true });
       if (wake) wake();
       pump();
@@ -580,7 +591,15 @@ function reportError(e) {
 // getters that shadow MessageEvent.prototype's. instanceof MessageEvent holds; ports and
 // source keep their defaults, as for native EventSource events.
 function makeMessageEvent() {
-  return class MessageEvent extends globalThis.MessageEvent {
+  const Base = globalThis.MessageEvent;
+  if (Object.prototype.hasOwnProperty.call(new Base('message'), 'data')) {
+    // happy-dom's events carry data, origin and lastEventId as own fields, which would hide
+    // the getters below: give them the values through the init dictionary instead.
+    return class MessageEvent extends Base {
+      constructor(type, data, origin, lastEventId) { super(type, { data, origin, lastEventId }); }
+    };
+  }
+  return class MessageEvent extends Base {
     #data;
     #origin;
     #lastEventId;
@@ -846,6 +865,7 @@ function createAPI(bridge, version) {
 // runGo starts the module with the Go class from wasm_exec.js and resolves with the API.
 async function runGo(Go, instantiate) {
   const go = new Go();
+  useTestClock(go); // clock.js: Go's clock and timers follow a test's fake timers
   const { instance } = await instantiate(go.importObject);
   let bridge;
   const prev = Object.getOwnPropertyDescriptor(globalThis, '__polysseReady');
