@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Browser throughput benchmark (web/bench/): one headless Chromium session (Debian's
-# /usr/bin/chromium driven by playwright-core; no browser is downloaded) receives 100,000
-# events of 64 B, 20,000 of 1 KiB and 200 of 64 KiB from internal/cmd/benchserver on
-# 127.0.0.1, through the native EventSource, polysse, npm eventsource,
-# @microsoft/fetch-event-source and event-source-polyfill, interleaved, and prints the
-# median events/s, the ratio to native and polysse's ready time.
+# /usr/bin/chromium driven by playwright-core; no browser is downloaded) receives streams
+# as servers write them (web/bench/workloads.mjs: 100,000 events of 64 B flushed every 100,
+# 20,000 of 1 KiB every 16, 200 of 64 KiB every event, 50,000 multi-line named events with
+# comments, CRLF and UTF-8 every 50; and, as extras, the plain ones in one write) from
+# web/bench/server.mjs on 127.0.0.1, through the native EventSource, polysse, npm
+# eventsource, @microsoft/fetch-event-source and event-source-polyfill, interleaved, and
+# prints the median events/s, the ratio to native, the geometric means and polysse's
+# ready time.
 #   make bench-browser                  # ROUNDS=5 counted rounds after one warm-up round
 #   ROUNDS=3 make bench-browser
+#   WORKLOADS=64B,mixed make bench-browser   # a subset (keys: 64B 1KiB 64KiB mixed 64B-1w 1KiB-1w 64KiB-1w)
 #   RECORD=1 make bench-browser         # also write the table into web/bench/README.md
 #   PROFILE=polysse:64B make bench-browser   # a CPU profile of one run instead (also
 #                                            # PROFILE=dispatch, PROFILE=ready); see web/bench/README.md
@@ -28,13 +32,12 @@ fi
 
 tmp="$(mktemp -d -t polysse-bench-browser.XXXXXX)"
 trap 'rm -rf "$tmp"' EXIT
-info "bench-browser: go build ./internal/cmd/benchserver"
-go build -o "$tmp/benchserver" ./internal/cmd/benchserver
 
-args=(--server "$tmp/benchserver" --rounds "${ROUNDS:-5}")
+args=(--rounds "${ROUNDS:-5}")
 [[ -n "${PROFILE:-}" ]] && args+=(--profile "$PROFILE")
+[[ -n "${WORKLOADS:-}" ]] && args+=(--workloads "$WORKLOADS")
 [[ -n "${RECORD:-}" ]] && args+=(--markdown "$tmp/table.md")
-cmd="make bench-browser${ROUNDS:+ ROUNDS=$ROUNDS}"
+cmd="make bench-browser${ROUNDS:+ ROUNDS=$ROUNDS}${WORKLOADS:+ WORKLOADS=$WORKLOADS}"
 info "bench-browser: node web/bench/run.mjs ${args[*]}"
 (cd "$bench" && timeout 30m node run.mjs "${args[@]}")
 

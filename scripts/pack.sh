@@ -25,6 +25,7 @@ expected=(
   package.json
   dist/LICENSE.go-runtime
   dist/NOTICE
+  dist/global.d.ts
   dist/polysse.d.ts
   dist/polysse.js
   dist/polysse.mjs

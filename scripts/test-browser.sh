@@ -3,6 +3,8 @@
 #   web/test/browser.test.mjs  Debian's chromium driven by playwright-core: conformance
 #                              (native EventSource vs polysse), extensions, loaders
 #   web/test/node.test.mjs     the npm entry in Node: init(), install(), extensions
+#   web/test/types             tsc --noEmit: the type declarations (web/polysse.d.ts,
+#                              web/global.d.ts) as TypeScript users see them
 # against the scenario server (internal/cmd/scenarioserver, 127.0.0.1 only), which this
 # script builds, starts, and stops on exit. It installs what is missing: chromium (apt),
 # web/test/node_modules (npm ci, when missing or when the lock file changed), web/dist
@@ -38,6 +40,13 @@ fi
 
 info "building web/dist"
 bash scripts/wasm.sh
+
+# The type declarations as a TypeScript user sees them (web/test/types): polysse's
+# EventSource where the DOM's is expected, the opt-in globals of web/global.d.ts, and
+# lines that must not type-check (@ts-expect-error).
+info "tsc --noEmit (web/test/types, typescript $(node -p 'require("./web/test/node_modules/typescript/package.json").version'))"
+run web/test/node_modules/.bin/tsc -p web/test/types/tsconfig.json
+run web/test/node_modules/.bin/tsc -p web/test/types/tsconfig.global.json
 
 tmp="$(mktemp -d)"
 srv_pid=""

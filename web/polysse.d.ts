@@ -23,7 +23,8 @@ export interface RetryOptions {
   resetAfter?: number;
 }
 
-export interface PolysseEventSourceInit extends EventSourceInit {
+/** polysse's options beyond EventSourceInit's withCredentials. */
+export interface PolysseInitExtensions {
   /** Request headers, or a function returning them (or a Promise of them), called per attempt. */
   headers?: HeadersLike | (() => HeadersLike | Promise<HeadersLike>);
   /** HTTP method (default GET). */
@@ -54,6 +55,9 @@ export interface PolysseEventSourceInit extends EventSourceInit {
   maxEventSize?: number;
 }
 
+/** The second argument of polysse's EventSource constructor. */
+export interface PolysseEventSourceInit extends EventSourceInit, PolysseInitExtensions {}
+
 /** The `error` event, with what polysse knows about the failure. */
 export interface PolysseErrorEvent extends Event {
   readonly status?: number;
@@ -62,6 +66,7 @@ export interface PolysseErrorEvent extends Event {
   readonly attempt?: number;
   /** ms until the next attempt; absent when the source closed. */
   readonly retryIn?: number;
+  /** What went wrong, for users (not set for a failure that the status explains). */
   readonly message?: string;
 }
 
@@ -75,6 +80,8 @@ export interface PolysseCloseEvent extends Event {
   readonly isLocal: boolean;
   /** Payload of the complete or fatal event, if any. */
   readonly data?: string;
+  /** What went wrong, for users, when the close was a failure other than a status. */
+  readonly message?: string;
 }
 
 export interface PolysseEventSourceEventMap {
@@ -95,10 +102,12 @@ export declare class PolysseEventSource extends EventTarget {
   readonly url: string;
   readonly withCredentials: boolean;
   readonly readyState: 0 | 1 | 2;
-  onopen: ((this: PolysseEventSource, ev: Event) => any) | null;
-  onmessage: ((this: PolysseEventSource, ev: MessageEvent<string>) => any) | null;
-  onerror: ((this: PolysseEventSource, ev: PolysseErrorEvent) => any) | null;
-  onclose: ((this: PolysseEventSource, ev: PolysseCloseEvent) => any) | null;
+  // The handlers' `this` is typed as the DOM's EventSource, so that a polysse source is
+  // assignable wherever an EventSource is expected (whose handlers take that `this`).
+  onopen: ((this: EventSource, ev: Event) => any) | null;
+  onmessage: ((this: EventSource, ev: MessageEvent<string>) => any) | null;
+  onerror: ((this: EventSource, ev: PolysseErrorEvent) => any) | null;
+  onclose: ((this: EventSource, ev: PolysseCloseEvent) => any) | null;
   close(): void;
   addEventListener<K extends keyof PolysseEventSourceEventMap>(type: K, listener: (this: PolysseEventSource, ev: PolysseEventSourceEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: (this: PolysseEventSource, event: MessageEvent<string>) => any, options?: boolean | AddEventListenerOptions): void;

@@ -1,46 +1,71 @@
 // make bench-browser: the page side. run.mjs calls window.bench.run() once per measurement.
 import { EventSource as NpmEventSource } from 'eventsource';
 import { fetchEventSource } from '@microsoft/fetch-event-source';
+import { WORKLOADS, encode, expect, key, query } from '/bench/workloads.mjs';
 
 const Native = window.NativeEventSource;
 const { EventSourcePolyfill } = window;
 
-// Each client opens url, calls onEvent(e) for every message event (e.data is the data)
-// and returns a function that closes it.
-function listen(es, onEvent, onError) {
-  es.addEventListener('message', onEvent);
+// Each client opens url, calls onEvent(e) for every event of the given type (e.data is the
+// data) and returns a function that closes it.
+function listen(es, type, onEvent, onError) {
+  es.addEventListener(type, onEvent);
   es.addEventListener('error', onError);
   return () => es.close();
 }
 
 let polysse; // the API, once loaded
-let polysseExp; // with ?exp=URL: a second build of polysse (an ES module) to compare
+// With ?exp=CLIENT=URL,...: other builds of polysse (ES modules) to compare, as clients
+// (loadPolysse adds them).
 
 const clients = {
-  native: (url, onEvent, onError) => listen(new Native(url), onEvent, onError),
-  polysse: (url, onEvent, onError) => listen(new polysse.EventSource(url), onEvent, onError),
-  'polysse-exp': (url, onEvent, onError) => listen(new polysseExp.EventSource(url), onEvent, onError),
-  eventsource: (url, onEvent, onError) => listen(new NpmEventSource(url), onEvent, onError),
-  'fetch-event-source': (url, onEvent, onError) => {
+  native: (url, type, onEvent, onError) => listen(new Native(url), type, onEvent, onError),
+  polysse: (url, type, onEvent, onError) => listen(new polysse.EventSource(url), type, onEvent, onError),
+  eventsource: (url, type, onEvent, onError) => listen(new NpmEventSource(url), type, onEvent, onError),
+  'fetch-event-source': (url, type, onEvent, onError) => {
     const ac = new AbortController();
     fetchEventSource(url, {
       signal: ac.signal,
       openWhenHidden: true,
-      onmessage: onEvent,
+      // One callback for every event; the listeners of the other clients see only the type.
+      onmessage: (e) => { if ((e.event || 'message') === type) onEvent(e); },
       onerror: (e) => { onError(e); throw e; }, // no retry
     }).catch(onError);
     return () => ac.abort();
   },
-  'event-source-polyfill': (url, onEvent, onError) =>
-    listen(new EventSourcePolyfill(url, { heartbeatTimeout: 10 * 60 * 1000 }), onEvent, onError),
+  'event-source-polyfill': (url, type, onEvent, onError) =>
+    listen(new EventSourcePolyfill(url, { heartbeatTimeout: 10 * 60 * 1000 }), type, onEvent, onError),
 };
 
-// run measures one client on one workload: the time from construction to the listener
-// receiving the n-th event.
-function run({ client, n, size, timeoutMs }) {
+const expected = new Map(WORKLOADS.map((w) => [key(w), expect(w)]));
+
+// fetchReader is not an EventSource: a fetch that reads the body and does nothing with it
+// (run.mjs --clients fetch-reader), the floor of every fetch-based client. It records the
+// chunk sizes, which show whether the flushes arrived on their own.
+async function fetchReader(w, url, chunks) {
+  const { bytes: all } = encode({ n: w.n, size: w.size, kind: w.kind, flush: w.flush });
+  const res = await fetch(url);
+  const rd = res.body.getReader();
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await rd.read();
+    if (done) return;
+    bytes += value.length;
+    chunks.push(value.length);
+    if (bytes >= all.length) { rd.cancel(); return; }
+  }
+}
+
+
+// run measures one client on one workload (its key, workloads.mjs): the time from
+// construction to the listener receiving the n-th event.
+async function run({ client, workload, timeoutMs }) {
   const make = clients[client];
-  if (!make) return Promise.resolve({ status: `unknown client ${client}` });
-  const url = `/stream?n=${n}&size=${size}`;
+  const w = WORKLOADS.find((x) => key(x) === workload);
+  if ((!make && client !== 'fetch-reader') || !w) return { status: `unknown client ${client} or workload ${workload}` };
+  const { n } = w;
+  const { type, chars: want } = expected.get(workload);
+  const url = `/stream?${query(w)}`;
   return new Promise((resolve) => {
     let count = 0, chars = 0, errors = 0, close = null, done = false;
     const finish = (status) => {
@@ -54,12 +79,22 @@ function run({ client, n, size, timeoutMs }) {
     const onEvent = (e) => {
       count++;
       chars += e.data.length;
-      if (count === n) finish(chars === n * size ? 'ok' : 'bad-data');
+      if (count === n) finish(chars === want ? 'ok' : 'bad-data');
     };
     const onError = () => { errors++; };
     const timer = setTimeout(() => finish('timeout'), timeoutMs);
     const t0 = performance.now();
-    close = make(url, onEvent, onError);
+    if (client === 'fetch-reader') {
+      const chunks = [];
+      fetchReader(w, url, chunks).then(() => {
+        const ms = performance.now() - t0;
+        clearTimeout(timer);
+        chunks.sort((a, b) => a - b);
+        resolve({ status: 'ok', count: n, chars: want, errors: 0, ms, chunks: chunks.length, chunkMedian: chunks[chunks.length >> 1], chunkMax: chunks.at(-1) });
+      }, (e) => resolve({ status: `error ${e}`, ms: performance.now() - t0 }));
+      return;
+    }
+    close = make(url, type, onEvent, onError);
     if (done) close(); // finished during construction (cannot happen with real events)
   });
 }
@@ -75,8 +110,11 @@ async function loadPolysse() {
   });
   polysse = await window.polysse.ready;
   const ms = performance.now() - t0;
-  const exp = new URLSearchParams(location.search).get('exp');
-  if (exp) polysseExp = await (await import(exp)).init();
+  for (const e of (new URLSearchParams(location.search).get('exp') || '').split(',').filter(Boolean)) {
+    const [client, url] = e.split('=');
+    const api = await (await import(url)).init();
+    clients[client] = (u, type, onEvent, onError) => listen(new api.EventSource(u), type, onEvent, onError);
+  }
   return { ms, version: polysse.version };
 }
 

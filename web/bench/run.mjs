@@ -1,15 +1,17 @@
 // make bench-browser: drives one headless Chromium session (Debian's /usr/bin/chromium through
-// playwright-core, never a downloaded browser) against internal/cmd/benchserver and prints
-// events/s per client and workload, the ratio to native, and polysse's ready time.
+// playwright-core, never a downloaded browser) against server.mjs and prints events/s per
+// client and workload (workloads.mjs), the ratio to native, the geometric means, and
+// polysse's ready time.
 //
-//   node run.mjs --server BIN [--root DIR] [--rounds 5] [--markdown FILE]
-//                [--profile CLIENT:WORKLOAD|dispatch|ready] [--exp URLDIR] [--clients A,B,...]
+//   node run.mjs [--root DIR] [--rounds 5] [--markdown FILE] [--workloads K,K,...]
+//                [--profile CLIENT:WORKLOAD|dispatch|ready] [--exp [NAME=]URLDIR,...] [--clients A,B,...]
 //
-// BIN is a built internal/cmd/benchserver; DIR (default: the web/ directory) is what it
-// serves: /bench/* is this directory, /dist/* the output of make wasm. --exp /exp/ adds a
-// client polysse-exp, a second build of polysse (URLDIR/polysse.mjs, and URLDIR/polysse.js
-// for its ready time) served from DIR, to measure a change against the current build in
-// the same session.
+// DIR (default: the web/ directory) is what the server serves: /bench/* is this directory,
+// /dist/* the output of make wasm. --exp /exp/ adds a client polysse-exp, a second build of
+// polysse (URLDIR/polysse.mjs, and URLDIR/polysse.js for its ready time) served from DIR,
+// to measure a change against the current build in the same session; several, each
+// named (--exp a=/exp-a/,b=/exp-b/), add clients polysse-a, polysse-b. Workload keys: 64B,
+// 1KiB, 64KiB, mixed, 64B-1w, 1KiB-1w, 64KiB-1w.
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { once } from 'node:events';
@@ -18,14 +20,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
+import { WORKLOADS as ALL_WORKLOADS, encode, key } from './workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-const WORKLOADS = [
-  { name: '64 B', n: 100_000, size: 64 },
-  { name: '1 KiB', n: 20_000, size: 1024 },
-  { name: '64 KiB', n: 200, size: 64 * 1024 },
-];
+let WORKLOADS = ALL_WORKLOADS.filter((w) => !w.diagnostic);
 let CLIENTS = ['native', 'polysse', 'eventsource', 'fetch-event-source', 'event-source-polyfill'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -33,21 +32,20 @@ const RUN_TIMEOUT_MS = 60_000;
 const READY_LOADS = 7;
 
 function parseArgs(argv) {
-  const o = { root: resolve(here, '..'), rounds: 5, markdown: '', profile: '', chromium: '/usr/bin/chromium', server: '', exp: '', clients: '' };
+  const o = { root: resolve(here, '..'), rounds: 5, markdown: '', profile: '', chromium: '/usr/bin/chromium', exp: '', clients: '', workloads: '' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (!(k in o)) throw new Error(`unknown option ${argv[i]}`);
     o[k] = argv[++i];
   }
-  if (!o.server) throw new Error('--server BIN (a built internal/cmd/benchserver) is required');
   o.rounds = Number(o.rounds);
   if (!(o.rounds >= 1)) throw new Error('--rounds must be at least 1');
   return o;
 }
 
-async function startServer(bin, root) {
-  // -stdin: the server exits when this process goes away and its stdin closes.
-  const child = spawn(bin, ['-addr', '127.0.0.1:0', '-root', root, '-stdin', '-lifetime', '45m'],
+async function startServer(root) {
+  // The server exits when this process goes away and its stdin closes.
+  const child = spawn(process.execPath, [resolve(here, 'server.mjs'), '--root', root],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const timer = setTimeout(() => child.kill(), 10_000);
@@ -58,7 +56,7 @@ async function startServer(bin, root) {
       return { url: m[1], stop: () => { child.stdin.end(); child.kill(); } };
     }
   }
-  throw new Error('benchserver did not start');
+  throw new Error('server.mjs did not start');
 }
 
 const median = (xs) => {
@@ -109,10 +107,10 @@ async function profileRun(page, cdp, client, w) {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   await cdp.send('Profiler.start');
-  const r = await page.evaluate((a) => window.bench.run(a), { client, n: w.n, size: w.size, timeoutMs: RUN_TIMEOUT_MS });
+  const r = await page.evaluate((a) => window.bench.run(a), { client, workload: key(w), timeoutMs: RUN_TIMEOUT_MS });
   const { profile } = await cdp.send('Profiler.stop');
   console.log(`\nprofile of ${client} on ${w.name} × ${w.n}: ${r.ms.toFixed(1)} ms`);
-  printProfile(profile, w.n, 25);
+  printProfile(profile, w.n, Number(process.env.PROFILE_TOP || 25));
 }
 
 // printProfile prints a CDP CPU profile's self time by category and its top functions.
@@ -151,6 +149,31 @@ function printProfile(profile, events, ntop) {
   }
   console.log('top functions by self time:');
   for (const [k, us] of top) console.log(`  ${(us / 1000).toFixed(1).padStart(8)} ms ${(100 * us / total).toFixed(1).padStart(5)}%  ${k}`);
+  // Inclusive time (self and callees) of the functions whose names match PROFILE_INCL, a
+  // regular expression (e.g. 'fill|flush|_batch|handleEvent|gcStart'): a function that
+  // calls itself, or appears under itself, counts once.
+  if (process.env.PROFILE_INCL) {
+    const re = new RegExp(process.env.PROFILE_INCL);
+    const selfUs = new Map();
+    for (let i = 0; i < profile.samples.length; i++) selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) || 0) + (dt[i] || 0));
+    const incl = new Map();
+    const walk = (id, open) => {
+      const n = byId.get(id);
+      const name = n.callFrame.functionName;
+      const counted = re.test(name) && !open.has(name);
+      const next = counted ? new Set(open).add(name) : open;
+      let t = selfUs.get(id) || 0;
+      for (const c of n.children || []) t += walk(c, next);
+      if (counted) incl.set(name, (incl.get(name) || 0) + t);
+      return t;
+    };
+    walk(profile.nodes[0].id, new Set());
+    console.log(`inclusive time of functions matching /${process.env.PROFILE_INCL}/${events > 1 ? ' (and per event)' : ''}:`);
+    for (const [k, us] of [...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+      const per = events > 1 ? `${(1000 * us / events).toFixed(0).padStart(7)} ns/event  ` : '';
+      console.log(`  ${(us / 1000).toFixed(1).padStart(8)} ms  ${per}${k}`);
+    }
+  }
 }
 
 function fmtRate(x) {
@@ -158,55 +181,94 @@ function fmtRate(x) {
   return Math.round(x).toLocaleString('en-US');
 }
 
+// rateOf returns client c's median capacity on workload w: events per second of the
+// page's main-thread CPU time. wallRateOf returns its median events per second of wall
+// time (for the paced workloads, the pace, when the client kept up).
+function rateOf(results, w, c) {
+  const rs = results.filter((r) => r.w === w.name && r.client === c && r.status === 'ok');
+  return rs.length ? median(rs.map((r) => w.n / (r.cpuMs / 1000))) : NaN;
+}
+
+function wallRateOf(results, w, c) {
+  const rs = results.filter((r) => r.w === w.name && r.client === c && r.status === 'ok');
+  return rs.length ? median(rs.map((r) => w.n / (r.ms / 1000))) : NaN;
+}
+
+const geomean = (xs) => (xs.length && xs.every((x) => Number.isFinite(x) && x > 0)
+  ? Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length) : NaN);
+const fmtRatio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
+
 function table(results, rounds) {
   const lines = [];
-  lines.push('| workload | client | events/s (median) | MB/s | vs native | runs ok |');
-  lines.push('|---|---|--:|--:|--:|--:|');
+  lines.push('| workload | written | client | events per CPU-second (median) | µs CPU per event | events/s (wall) | vs native | runs ok |');
+  lines.push('|---|---|---|--:|--:|--:|--:|--:|');
   for (const w of WORKLOADS) {
-    const rates = {};
+    const native = rateOf(results, w, 'native');
     for (const c of CLIENTS) {
-      const rs = results.filter((r) => r.w === w.name && r.client === c && r.status === 'ok');
-      rates[c] = rs.length ? median(rs.map((r) => w.n / (r.ms / 1000))) : NaN;
-    }
-    for (const c of CLIENTS) {
+      const rate = rateOf(results, w, c);
       const ok = results.filter((r) => r.w === w.name && r.client === c && r.status === 'ok').length;
-      const ratio = rates[c] / rates.native;
-      lines.push(`| ${w.name} × ${w.n.toLocaleString('en-US')} | ${c} | ${fmtRate(rates[c])} | ${Number.isFinite(rates[c]) ? (rates[c] * w.size / 1e6).toFixed(1) : '—'} | ${Number.isFinite(ratio) ? ratio.toFixed(2) + '×' : '—'} | ${ok}/${rounds} |`);
+      const written = w.flush ? `${w.flush === 1 ? 'each event' : `${w.flush} events`} every ${w.interval} ms` : 'one write';
+      lines.push(`| ${w.name.replace(' one write', '')} × ${w.n.toLocaleString('en-US')} | ${written} | ${c} | ${fmtRate(rate)} | ` +
+        `${Number.isFinite(rate) ? (1e6 / rate).toFixed(1) : '—'} | ${fmtRate(wallRateOf(results, w, c))} | ${fmtRatio(rate / native)} | ${ok}/${rounds} |`);
     }
+  }
+  const main = WORKLOADS.filter((w) => !w.extra);
+  lines.push('');
+  lines.push(`| client | geometric mean vs native (${main.map((w) => w.name).join(', ')}) | over all ${WORKLOADS.length} workloads |`);
+  lines.push('|---|--:|--:|');
+  for (const c of CLIENTS) {
+    const g = (ws) => geomean(ws.map((w) => rateOf(results, w, c) / rateOf(results, w, 'native')));
+    lines.push(`| ${c} | ${fmtRatio(g(main))} | ${fmtRatio(g(WORKLOADS))} |`);
   }
   return lines.join('\n');
 }
 
 function verdicts(results, readyMs) {
   const out = [];
-  for (const w of CLIENTS.includes('native') && CLIENTS.includes('polysse') ? WORKLOADS : []) {
-    const rate = (c) => {
-      const rs = results.filter((r) => r.w === w.name && r.client === c && r.status === 'ok');
-      return rs.length ? median(rs.map((r) => w.n / (r.ms / 1000))) : NaN;
-    };
+  if (!CLIENTS.includes('native') || !CLIENTS.includes('polysse')) return out;
+  const peers = CLIENTS.filter((c) => c !== 'native' && !c.startsWith('polysse'));
+  for (const w of WORKLOADS) {
+    const rate = (c) => rateOf(results, w, c);
     const p = rate('polysse');
     const nat = rate('native');
-    const peers = CLIENTS.filter((c) => c !== 'native' && !c.startsWith('polysse'));
     const behind = peers.filter((c) => !(p > rate(c) || !Number.isFinite(rate(c))));
-    out.push(`${w.name}: polysse ${p >= nat ? '≥' : '<'} native (${(p / nat).toFixed(2)}×); ` +
+    out.push(`${w.name}${w.extra ? ' (extra)' : ''}: polysse ${p >= nat ? '≥' : '<'} native (${(p / nat).toFixed(2)}×); ` +
       (behind.length ? `behind ${behind.join(', ')}` : 'ahead of every JS polyfill') +
-      (p >= nat && !behind.length ? ' — target met' : ' — TARGET MISSED'));
+      (w.extra ? '' : p >= nat ? ' — target (≥ 1.0× native) met' : ' — TARGET (≥ 1.0× native) MISSED'));
   }
+  const main = WORKLOADS.filter((w) => !w.extra);
+  const g = (c) => geomean(main.map((w) => rateOf(results, w, c) / rateOf(results, w, 'native')));
+  const ahead = peers.filter((c) => !(g('polysse') > g(c) || !Number.isFinite(g(c))));
+  out.push(`geometric mean: polysse ${fmtRatio(g('polysse'))} native; ` +
+    (ahead.length ? `behind ${ahead.join(', ')} — TARGET MISSED` : 'ahead of every JS polyfill — target met'));
   out.push(`ready: median ${readyMs.toFixed(1)} ms — ${readyMs <= 50 ? 'target (≤ 50 ms) met' : 'TARGET (≤ 50 ms) MISSED'}`);
   return out;
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (o.exp) CLIENTS = [...CLIENTS, 'polysse-exp'];
+  // --exp: [NAME=]URLDIR,... → client polysse-NAME (polysse-exp without a name).
+  const exps = o.exp ? o.exp.split(',').map((e) => {
+    const i = e.indexOf('=');
+    return i < 0 ? { client: 'polysse-exp', dir: e } : { client: `polysse-${e.slice(0, i)}`, dir: e.slice(i + 1) };
+  }) : [];
+  CLIENTS = [...CLIENTS, ...exps.map((e) => e.client)];
+  const known = [...CLIENTS, 'fetch-reader']; // a diagnostic, not an EventSource (bench.js)
   if (o.clients) {
     const want = o.clients.split(',');
-    const bad = want.filter((c) => !CLIENTS.includes(c));
+    const bad = want.filter((c) => !known.includes(c));
     if (bad.length) throw new Error(`--clients: unknown ${bad.join(', ')} (have ${CLIENTS.join(', ')})`);
-    CLIENTS = want;
+    CLIENTS = [...want, ...exps.map((e) => e.client).filter((c) => !want.includes(c))];
   }
   const load0 = loadavg();
-  const server = await startServer(o.server, o.root);
+  if (o.workloads) {
+    const want = o.workloads.split(',');
+    const bad = want.filter((k) => !ALL_WORKLOADS.some((w) => key(w) === k));
+    if (bad.length) throw new Error(`--workloads: unknown ${bad.join(', ')} (have ${ALL_WORKLOADS.map(key).join(', ')})`);
+    WORKLOADS = ALL_WORKLOADS.filter((w) => want.includes(key(w)));
+  }
+  for (const w of WORKLOADS) w.bytes = encode({ n: w.n, size: w.size, kind: w.kind, flush: w.flush }).bytes.length;
+  const server = await startServer(o.root);
   const browser = await chromium.launch({ executablePath: o.chromium, headless: true, args: CHROMIUM_ARGS });
   try {
     const version = browser.version();
@@ -220,9 +282,9 @@ async function main() {
     let readyLine = `polysse ready (script load start → polysse.ready resolved): first load ${readyMs[0].toFixed(1)} ms, ` +
       `then median ${readyMed.toFixed(1)} ms (min ${Math.min(...readyMs.slice(1)).toFixed(1)}, max ${Math.max(...readyMs.slice(1)).toFixed(1)}) over ${readyMs.length - 1} more page loads; ` +
       `polysse.wasm fetched by ${median(ready.map((r) => r.wasmFetchEnd)).toFixed(1)} ms (median)`;
-    if (o.exp) {
-      const er = (await measureReady(await browser.newContext(), server.url, new URL('polysse.js', new URL(o.exp, server.url)).pathname)).map((r) => r.ms);
-      readyLine += `\npolysse-exp ready: first load ${er[0].toFixed(1)} ms, then median ${median(er.slice(1)).toFixed(1)} ms ` +
+    for (const e of exps) {
+      const er = (await measureReady(await browser.newContext(), server.url, new URL('polysse.js', new URL(e.dir, server.url)).pathname)).map((r) => r.ms);
+      readyLine += `\n${e.client} ready: first load ${er[0].toFixed(1)} ms, then median ${median(er.slice(1)).toFixed(1)} ms ` +
         `(min ${Math.min(...er.slice(1)).toFixed(1)}, max ${Math.max(...er.slice(1)).toFixed(1)})`;
     }
     if (o.profile === 'ready') {
@@ -242,16 +304,44 @@ async function main() {
     }
 
     const page = await context.newPage();
+    if (o.profile.startsWith('crossings:')) {
+      // Serve wasm_exec.js with every import of the Go module (the syscall/js and runtime
+      // functions Go calls in JavaScript) and every entry into Go (_resume) counted.
+      await page.route('**/wasm_exec.js', async (route) => {
+        const body = await (await route.fetch()).text();
+        const patched = body
+          .replace(/(\n\t\t\t\};\n)(\t\t\}\n\n\t\tasync run\(instance\) \{)/, `$1
+			for (const k of Object.keys(this.importObject.gojs)) { const f = this.importObject.gojs[k]; this.importObject.gojs[k] = (sp) => { __self._count(k); return f(sp); }; }
+$2`)
+          .replace(/(\n\t\tasync run\(instance\) \{)/, `
+		_count(k) { const c = globalThis.__goCrossings ??= {}; c[k] = (c[k] || 0) + 1; }
+$1`)
+          .replace(/(\n\t\t_resume\(\) \{)/, '$1\n\t\t\tthis._count("(entry into Go: _resume)");')
+          .replace(/(\t\t\tthis\.importObject = \{)/, '\t\t\tconst __self = this;\n$1');
+        if (!patched.includes('__self._count(k)')) throw new Error('wasm_exec.js: cannot patch it for --profile crossings');
+        await route.fulfill({ response: await route.fetch(), body: patched });
+      });
+    }
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') console.error(`page console: ${m.text()}`); });
-    await page.goto(`${server.url}/bench/page.html${o.exp ? `?exp=${encodeURIComponent(new URL('polysse.mjs', new URL(o.exp, server.url)).pathname)}` : ''}`);
+    const pageQuery = new URLSearchParams();
+    if (exps.length) pageQuery.set('exp', exps.map((e) => `${e.client}=${new URL('polysse.mjs', new URL(e.dir, server.url)).pathname}`).join(','));
+    await page.goto(`${server.url}/bench/page.html?${pageQuery}`);
     await page.waitForFunction(() => window.benchReady === true);
     const inPage = await page.evaluate(() => window.bench.loadPolysse());
     const cdp = await context.newCDPSession(page);
     const gc = () => cdp.send('HeapProfiler.collectGarbage');
 
-    const runOnce = (client, w) => page.evaluate((a) => window.bench.run(a),
-      { client, n: w.n, size: w.size, timeoutMs: RUN_TIMEOUT_MS });
+    // CPU time of the page's main thread (CDP Performance metrics in thread ticks: time the
+    // thread ran, not time it waited for a CPU on a busy machine), around each run.
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    const mainThreadSeconds = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+    const runOnce = async (client, w) => {
+      const c0 = await mainThreadSeconds();
+      const r = await page.evaluate((a) => window.bench.run(a), { client, workload: key(w), timeoutMs: RUN_TIMEOUT_MS });
+      r.cpuMs = (await mainThreadSeconds() - c0) * 1000;
+      return r;
+    };
 
     if (o.profile === 'dispatch') {
       const r = await page.evaluate(() => window.bench.dispatchCosts());
@@ -259,10 +349,26 @@ async function main() {
       for (const [k, v] of Object.entries(r.ns)) console.log(`  ${v.toFixed(0).padStart(6)} ns  ${k}`);
       return;
     }
+    if (o.profile.startsWith('crossings:')) {
+      // Calls between JavaScript and Go per chunk (per flush) of one run.
+      const [, client, wname] = o.profile.split(':');
+      const w = ALL_WORKLOADS.find((x) => key(x) === wname);
+      if (!client?.startsWith('polysse') || !w || !w.flush) throw new Error('--profile crossings:polysse:WORKLOAD, a workload written in flushes');
+      await runOnce(client, w); // warm up
+      await page.evaluate(() => { globalThis.__goCrossings = {}; });
+      const r = await runOnce(client, w);
+      const counts = await page.evaluate(() => globalThis.__goCrossings);
+      const chunks = Math.ceil(w.n / w.flush);
+      console.log(`\ncalls between JavaScript and Go per chunk, ${client} on ${w.name} (${chunks} chunks of ${w.flush} events; ${r.status}, ${(r.cpuMs * 1000 / chunks).toFixed(0)} µs CPU per chunk):`);
+      for (const [k, v] of Object.entries(counts).sort((a, b) => b[1] - a[1])) {
+        if (v / chunks >= 0.05) console.log(`  ${(v / chunks).toFixed(2).padStart(7)}  ${k}`);
+      }
+      return;
+    }
     if (o.profile) {
       const [client, wname] = o.profile.split(':');
-      const w = WORKLOADS.find((x) => x.name.replace(/\s/g, '') === (wname || '').replace(/\s/g, ''));
-      if (!CLIENTS.includes(client) || !w) throw new Error(`--profile CLIENT:WORKLOAD, e.g. polysse:64B (workloads: ${WORKLOADS.map((x) => x.name.replace(/\s/g, '')).join(', ')})`);
+      const w = ALL_WORKLOADS.find((x) => key(x) === wname);
+      if (!known.includes(client) || !w) throw new Error(`--profile CLIENT:WORKLOAD, e.g. polysse:64B (clients: ${known.join(', ')}; workloads: ${ALL_WORKLOADS.map(key).join(', ')})`);
       await runOnce(client, w); // warm up
       await gc();
       await profileRun(page, cdp, client, w);
@@ -288,7 +394,8 @@ async function main() {
           const r = await runOnce(c, w);
           k++;
           const rate = w.n / (r.ms / 1000);
-          process.stderr.write(`[${k}/${total}] round ${round + 1} ${w.name.padEnd(6)} ${c.padEnd(22)} ${r.status.padEnd(8)} ${r.ms.toFixed(1).padStart(9)} ms ${fmtRate(rate).padStart(11)} ev/s${r.errors ? ` (${r.errors} error events)` : ''}\n`);
+          process.stderr.write(`[${k}/${total}] round ${round + 1} ${key(w).padEnd(9)} ${c.padEnd(22)} ${r.status.padEnd(8)} ${r.ms.toFixed(1).padStart(8)} ms ${fmtRate(rate).padStart(9)} ev/s, CPU ${r.cpuMs.toFixed(1).padStart(7)} ms ${fmtRate(w.n / (r.cpuMs / 1000)).padStart(10)} ev/CPU-s${r.errors ? ` (${r.errors} error events)` : ''}` +
+            `${r.chunks ? ` ${r.chunks} chunks, median ${r.chunkMedian} B, max ${r.chunkMax} B` : ''}\n`);
           results.push({ round, w: w.name, client: c, ...r });
         }
       }
@@ -298,7 +405,7 @@ async function main() {
     readyLine += `; in the benchmark page (dynamic script, warm cache): ${inPage.ms.toFixed(1)} ms\n\n${split}`;
     const v = verdicts(results, readyMed);
     // Other work on the machine skews the numbers; the load average says how much there was.
-    const head = `Chromium ${version} (headless, /usr/bin/chromium), polysse ${inPage.version}, ${o.rounds} rounds interleaved, median events/s; ` +
+    const head = `Chromium ${version} (headless, /usr/bin/chromium), polysse ${inPage.version}, ${o.rounds} rounds interleaved, medians; ` +
       `load average ${load0.map((x) => x.toFixed(1)).join(' ')} before, ${loadavg().map((x) => x.toFixed(1)).join(' ')} after`;
     console.log(`\n${head}\n\n${tbl}\n\n${readyLine}\n\n${v.join('\n')}`);
     if (o.markdown) {

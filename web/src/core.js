@@ -17,6 +17,162 @@ function baseURL() {
   return undefined;
 }
 
+// ---------------------------------------------------------------- URLs
+
+// The schemes the URL standard calls special, minus file: (its host rules differ, and an
+// EventSource cannot fetch it anyway): their URLs must have a valid host.
+const HOST_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:']);
+
+// parseURL parses s against the document's base as the EventSource constructor must, and
+// throws the constructor's SyntaxError for a URL the URL standard rejects. The browser's
+// own URL parser decides first; it is stricter than the standard nowhere that matters
+// here, but Chromium's is more lenient about hosts: it percent-encodes a space or a
+// full-width space in a host ('http://this is invalid/' becomes 'http://this%20is%20invalid/')
+// and accepts labels that are not valid Punycode ('xn--a'). hostRejected repeats the
+// standard's host checks on the host as written.
+function parseURL(s) {
+  const base = baseURL();
+  let u;
+  try {
+    u = new URL(s, base);
+    if (HOST_SCHEMES.has(u.protocol)) {
+      const host = writtenHost(s, base);
+      if (host !== null && hostRejected(host)) throw new TypeError('invalid host');
+    }
+  } catch {
+    throw new DOMException(`Failed to construct 'EventSource': The URL '${s}' is invalid.`, 'SyntaxError');
+  }
+  return u;
+}
+
+const isSlash = (c) => c === '/' || c === '\\';
+
+// writtenHost returns the host of input as the URL standard's parser reads it for a URL of
+// a special scheme (scheme state, the special authority and relative slash states, the
+// authority and host states), or null when input has no authority of its own (a path
+// relative to base, whose host is base's).
+function writtenHost(input, base) {
+  // eslint-disable-next-line no-control-regex
+  const s = input.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '').replace(/[\t\n\r]/g, '');
+  let i = 0;
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.exec(s);
+  if (m) {
+    i = m[0].length;
+    let baseScheme = '';
+    try { baseScheme = base === undefined ? '' : new URL(base).protocol; } catch { /* no base */ }
+    // With the base's scheme, 'http:path' is relative; an authority needs two slashes.
+    if (m[0].toLowerCase() === baseScheme && !(isSlash(s[i]) && isSlash(s[i + 1]))) return null;
+  } else if (!(isSlash(s[0]) && isSlash(s[1]))) {
+    return null; // relative to base
+  }
+  while (isSlash(s[i])) i++;
+  let end = i;
+  while (end < s.length && !isSlash(s[end]) && s[end] !== '?' && s[end] !== '#') end++;
+  const authority = s.slice(i, end);
+  const host = authority.slice(authority.lastIndexOf('@') + 1); // after the userinfo
+  let bracket = false;
+  for (let j = 0; j < host.length; j++) {
+    if (host[j] === '[') bracket = true;
+    else if (host[j] === ']') bracket = false;
+    else if (host[j] === ':' && !bracket) return host.slice(0, j); // the port follows
+  }
+  return host;
+}
+
+// FORBIDDEN_DOMAIN matches the URL standard's forbidden domain code points.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_DOMAIN = /[\x00-\x20#%/:<>?@[\\\]^|\x7f]/;
+
+// hostRejected reports whether the URL standard's host parser fails on host (of a special
+// URL), for the failures the browser's parser may let through: after percent-decoding and
+// the UTS #46 mapping (approximated by NFKC and lower case, which maps what matters here:
+// full-width and other compatibility forms of ASCII characters), the domain contains a
+// forbidden domain code point, or a label starting with "xn--" is not valid Punycode of a
+// valid label. IPv6 addresses are left to the browser.
+function hostRejected(host) {
+  if (host === '') return true;
+  if (host[0] === '[') return false;
+  const domain = decoder.decode(percentDecode(host)).normalize('NFKC').toLowerCase();
+  if (FORBIDDEN_DOMAIN.test(domain)) return true;
+  for (const label of domain.split(/[.\u3002\uff0e\uff61]/)) {
+    if (!label.startsWith('xn--')) continue;
+    const u = punycodeDecode(label.slice(4));
+    // eslint-disable-next-line no-control-regex
+    if (u === null || u === '' || /^[\x00-\x7f]*$/.test(u)) return true;
+    // A valid label is one that UTS #46 leaves as it is: the browser's own domain-to-ASCII
+    // must encode it back to the same label.
+    let back = '';
+    try { back = new URL(`http://${u}/`).hostname; } catch { /* not valid */ }
+    if (back !== label) return true;
+  }
+  return false;
+}
+
+const isHex = (b) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
+
+// percentDecode is the URL standard's percent-decode of the UTF-8 bytes of s.
+function percentDecode(s) {
+  const b = encoder.encode(s);
+  const out = new Uint8Array(b.length);
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] === 0x25 && isHex(b[i + 1]) && isHex(b[i + 2])) {
+      out[n++] = parseInt(String.fromCharCode(b[i + 1], b[i + 2]), 16);
+      i += 2;
+    } else {
+      out[n++] = b[i];
+    }
+  }
+  return out.subarray(0, n);
+}
+
+// punycodeDecode decodes the Punycode (RFC 3492) string s, or returns null if it is not
+// valid Punycode.
+function punycodeDecode(s) {
+  const base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700;
+  const adapt = (delta, points, first) => {
+    delta = first ? Math.floor(delta / damp) : delta >> 1;
+    delta += Math.floor(delta / points);
+    let k = 0;
+    while (delta > ((base - tMin) * tMax) >> 1) {
+      delta = Math.floor(delta / (base - tMin));
+      k += base;
+    }
+    return k + Math.floor(((base - tMin + 1) * delta) / (delta + skew));
+  };
+  const out = [];
+  const d = s.lastIndexOf('-');
+  for (let j = 0; j < d; j++) {
+    const c = s.charCodeAt(j);
+    if (c >= 0x80) return null;
+    out.push(c);
+  }
+  let n = 128, i = 0, bias = 72;
+  for (let p = d > 0 ? d + 1 : 0; p < s.length;) {
+    const old = i;
+    for (let w = 1, k = base; ; k += base) {
+      if (p >= s.length) return null;
+      const c = s.charCodeAt(p++);
+      let digit = base;
+      if (c >= 0x30 && c <= 0x39) digit = c - 22;
+      else if (c >= 0x41 && c <= 0x5a) digit = c - 0x41;
+      else if (c >= 0x61 && c <= 0x7a) digit = c - 0x61;
+      if (digit >= base) return null;
+      i += digit * w;
+      if (i > 0x7fffffff) return null;
+      const t = k <= bias ? tMin : k >= bias + tMax ? tMax : k - bias;
+      if (digit < t) break;
+      w *= base - t;
+    }
+    bias = adapt(i - old, out.length + 1, old === 0);
+    n += Math.floor(i / (out.length + 1));
+    i %= out.length + 1;
+    if (n > 0x10ffff) return null;
+    out.splice(i++, 0, n);
+  }
+  return String.fromCodePoint(...out);
+}
+
 function isObject(v) {
   return v !== null && (typeof v === 'object' || typeof v === 'function');
 }
@@ -44,11 +200,22 @@ function headerPairs(h) {
 
 function bodyBytes(body) {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return encoder.encode(body);
-  if (body instanceof URLSearchParams) return encoder.encode(body.toString());
+  if (typeof body === 'string') return ownBytes(encoder.encode(body));
+  if (body instanceof URLSearchParams) return ownBytes(encoder.encode(body.toString()));
   if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
   throw new TypeError("Failed to construct 'EventSource': body must be a string, URLSearchParams, ArrayBuffer or ArrayBufferView.");
+}
+
+// ownBytes returns the bytes of u8 (a Uint8Array of any realm) as a Uint8Array of the global
+// constructor, which wasm_exec.js checks against. They differ in Vitest's jsdom environment:
+// the global Uint8Array is jsdom's, while Node's TextEncoder, fetch and streams make Node's.
+function ownBytes(u8) {
+  return u8 instanceof Uint8Array ? u8 : new Uint8Array(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
+function isUint8Array(v) {
+  return v instanceof Uint8Array || (ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Uint8Array]');
 }
 
 // normalize validates the EventSourceInit dictionary with polysse's extensions and returns
@@ -57,7 +224,7 @@ function bodyBytes(body) {
 function normalize(init) {
   if (init === undefined || init === null) init = {};
   if (!isObject(init)) throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
-  const o = { withCredentials: Boolean(init.withCredentials), transport: fetchHelpers };
+  const o = { withCredentials: Boolean(init.withCredentials) };
   const method = optString(init, 'method');
   o.method = method === undefined ? 'GET' : method.toUpperCase();
   o.body = bodyBytes(init.body);
@@ -66,7 +233,19 @@ function normalize(init) {
   }
   const headers = init.headers;
   if (typeof headers === 'function') {
-    o.headers = async () => headerPairs(await headers());
+    o.headers = async () => {
+      let h;
+      try {
+        h = await headers();
+      } catch (e) {
+        throw failedWith('the headers function failed', e);
+      }
+      try {
+        return headerPairs(h);
+      } catch (e) {
+        throw failedWith('the headers function returned invalid headers', e);
+      }
+    };
   } else if (headers !== undefined && headers !== null) {
     o.headers = headerPairs(headers); // static: converted once, sent on every attempt
   }
@@ -115,57 +294,159 @@ function normalize(init) {
   return o;
 }
 
-// fetchHelpers is the JavaScript half of the Go fetch transport (jsbridge's fetchTransport):
-// what is JavaScript's to do stays here, which keeps the wasm module small.
-const fetchHelpers = {
-  // fetch starts one request and returns {abort, result}. result resolves to the response
-  // with its headers as [name, value] pairs and read/cancel for the body, or rejects with an
-  // Error whose cors (a CORS refusal) or permanent (it will not get better) flag is set.
-  fetch(url, method, headers, body, withCredentials, fetchFn) {
-    const ac = new AbortController();
-    const send = (pairs) => {
-      const f = typeof fetchFn === 'function' ? fetchFn : globalThis.fetch;
-      if (typeof f !== 'function') throw Object.assign(new TypeError('fetch is not available'), { permanent: true });
-      const h = new Headers();
-      for (const [k, v] of pairs) {
-        if (k.toLowerCase() === 'cache-control') continue; // cache: 'no-store' sends it, without a preflight
-        h.append(k, k.toLowerCase() === 'last-event-id' ? byteString(v) : v);
+// fetchTransport returns the JavaScript half of the Go fetch transport
+// (jsbridge's fetch transport) for one source: what is JavaScript's to do stays here, which
+// keeps the wasm module small. onStopped is called when the page stopped loading while a
+// request of the source was in flight (see stops); the failure is then permanent, as for
+// native EventSource.
+function fetchTransport(onStopped) {
+  return {
+    // fetch starts one request and returns {abort, result}. result resolves to the
+    // response with its headers as [name, value] pairs and read/cancel for the body, or
+    // rejects with an Error whose message is meant for users and whose cors (a CORS
+    // refusal) or permanent (it will not get better) flag is set.
+    fetch(url, method, headers, body, withCredentials, fetchFn) {
+      return startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped);
+    },
+  };
+}
+
+// FETCHABLE are the URL schemes whose URLs an EventSource fetches. Native EventSource
+// fails a URL of any other scheme (ftp:, about:, mailto:, javascript:, file:, ...) at once:
+// Chromium refuses it as a request it cannot make, and retrying cannot change that.
+const FETCHABLE = new Set(['http:', 'https:', 'data:', 'blob:']);
+
+// failedWith returns an Error with a message for users about cause (what fetch or a body
+// read rejected with): a browser's bare "Failed to fetch" or "network error" says little,
+// Node's fetch keeps the useful part (ECONNREFUSED, ...) in cause.
+function failedWith(what, cause, flags) {
+  const detail = (e) => {
+    const m = e && typeof e.message === 'string' && e.message ? e.message : String(e);
+    const c = e && e.cause;
+    return c && c !== e && (c.message || c.code) ? `${m} (${c.message || c.code})` : m;
+  };
+  return Object.assign(new TypeError(`${what}: ${detail(cause)}`), flags);
+}
+
+function startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped) {
+  const ac = new AbortController();
+  const since = stops.epoch;
+  // stopped reports whether the page stopped loading since the request started; the
+  // request then failed because of it.
+  const stopped = () => {
+    if (!stopSince(since)) return false;
+    onStopped();
+    return true;
+  };
+  const send = (pairs) => {
+    const f = typeof fetchFn === 'function' ? fetchFn : globalThis.fetch;
+    if (typeof f !== 'function') throw Object.assign(new TypeError('fetch is not available here; pass a fetch function in the options'), { permanent: true });
+    const h = new Headers();
+    for (const [k, v] of pairs) {
+      if (k.toLowerCase() === 'cache-control') continue; // cache: 'no-store' sends it, without a preflight
+      h.append(k, k.toLowerCase() === 'last-event-id' ? byteString(v) : v);
+    }
+    return f(url, {
+      method, headers: h, body, signal: ac.signal, cache: 'no-store', redirect: 'follow',
+      credentials: withCredentials ? 'include' : 'same-origin',
+    });
+  };
+  const result = (async () => {
+    let response;
+    try {
+      response = await send(headers);
+    } catch (e) {
+      if (ac.signal.aborted) throw e;
+      if (stopped()) throw Object.assign(new TypeError(STOPPED), { permanent: true });
+      if (e && e.permanent) throw e;
+      const scheme = schemeOf(url);
+      if (!FETCHABLE.has(scheme)) {
+        throw Object.assign(new TypeError(`the URL scheme "${scheme}" is not supported: an EventSource fetches http:, https:, data: and blob: URLs`), { permanent: true });
       }
-      return f(url, {
-        method, headers: h, body, signal: ac.signal, cache: 'no-store', redirect: 'follow',
-        credentials: withCredentials ? 'include' : 'same-origin',
-      });
-    };
-    const result = (async () => {
-      let response;
+      if (!(await corsRefused(url, withCredentials, fetchFn, ac.signal))) throw failedWith('request failed', e);
+      const rest = headers.filter(([k]) => k.toLowerCase() !== 'last-event-id');
+      if (rest.length === headers.length) throw Object.assign(new TypeError(CORS_REFUSED), { cors: true });
+      // Native EventSource sends Last-Event-ID cross-origin without a preflight; fetch
+      // cannot, so a server that does not answer preflights refuses the reconnect. Reconnect
+      // without the header rather than fail: the stream resumes from its start.
+      console.warn('polysse: the server refused the CORS preflight that the Last-Event-ID header needs; reconnecting without it. ' +
+        'Allow the header in Access-Control-Allow-Headers, or set lastEventIdQueryParameter.');
       try {
-        response = await send(headers);
-      } catch (e) {
-        if (ac.signal.aborted) throw e;
-        if (!(await corsRefused(url, withCredentials, fetchFn, ac.signal))) throw e;
-        const rest = headers.filter(([k]) => k.toLowerCase() !== 'last-event-id');
-        if (rest.length === headers.length) throw Object.assign(new Error(`CORS refused: ${e.message}`), { cors: true });
-        // Native EventSource sends Last-Event-ID cross-origin without a preflight; fetch
-        // cannot, so a server that does not answer preflights refuses the reconnect. Reconnect
-        // without the header rather than fail: the stream resumes from its start.
-        console.warn('polysse: the server refused the CORS preflight that the Last-Event-ID header needs; reconnecting without it. ' +
-          'Allow the header in Access-Control-Allow-Headers, or set lastEventIdQueryParameter.');
-        try {
-          response = await send(rest);
-        } catch (e2) {
-          if (ac.signal.aborted) throw e2;
-          throw Object.assign(new Error(`CORS refused: ${e2.message}`), { cors: true });
-        }
+        response = await send(rest);
+      } catch (e2) {
+        if (ac.signal.aborted) throw e2;
+        if (stopped()) throw Object.assign(new TypeError(STOPPED), { permanent: true });
+        throw Object.assign(new TypeError(CORS_REFUSED), { cors: true });
       }
-      if (!(response instanceof Response) && (typeof response !== 'object' || response === null || typeof response.status !== 'number')) {
-        throw Object.assign(new TypeError('the fetch function did not resolve to a Response'), { permanent: true });
-      }
-      return responseHandle(response);
-    })();
-    result.catch(() => {}); // Go awaits it; an abort after Go gave up must not go unhandled
-    return { abort: () => ac.abort(), result };
-  },
-};
+    }
+    if (!(response instanceof Response) && (typeof response !== 'object' || response === null || typeof response.status !== 'number')) {
+      throw Object.assign(new TypeError('the fetch function did not resolve to a Response'), { permanent: true });
+    }
+    return responseHandle(response, ac.signal, stopped);
+  })();
+  result.catch(() => {}); // Go awaits it; an abort after Go gave up must not go unhandled
+  return { abort: () => ac.abort(), result };
+}
+
+const STOPPED = 'the page stopped loading (window.stop() or the browser\'s stop button), which aborted the request';
+const CORS_REFUSED = 'the server does not allow this cross-origin request (CORS)';
+
+function schemeOf(url) {
+  try { return new URL(url).protocol; } catch { return ''; }
+}
+
+// stops tracks the page stopping its loads: window.stop(), or a stop that aborted a
+// navigation to another document (the Navigation API's navigateerror). Either cancels every
+// fetch of the page, which then fails like a network error ("Failed to fetch", "network
+// error"); native EventSource fails for good instead of reconnecting, and so does polysse
+// when a request of it was in flight during a stop and failed within STOP_WINDOW_MS of it.
+// A stop that the page cannot see (the browser's stop button while no navigation of the
+// page is pending) stays a network error: polysse then reconnects.
+const stops = { epoch: 0, at: -Infinity, watching: false };
+const STOP_WINDOW_MS = 1000;
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+function noteStop() {
+  stops.epoch++;
+  stops.at = now();
+}
+
+function stopSince(epoch) {
+  return stops.epoch !== epoch && now() - stops.at <= STOP_WINDOW_MS;
+}
+
+// watchStops starts watching for stops, once, in a window (not in workers or Node): it
+// wraps window.stop in a Proxy (same name, length and behaviour; it notes the stop first)
+// and listens to the Navigation API.
+function watchStops() {
+  if (stops.watching) return;
+  stops.watching = true;
+  const g = globalThis;
+  if (typeof document === 'undefined') return;
+  const d = Object.getOwnPropertyDescriptor(g, 'stop');
+  if (d && typeof d.value === 'function' && d.writable) {
+    const stop = new Proxy(d.value, {
+      apply(target, self, args) {
+        noteStop();
+        return Reflect.apply(target, self, args);
+      },
+    });
+    Object.defineProperty(g, 'stop', { ...d, value: stop });
+  }
+  const nav = g.navigation;
+  if (nav && typeof nav.addEventListener === 'function' && typeof location !== 'undefined') {
+    // An aborted navigation to another document leaves the page where it was; a navigation
+    // within the document (intercepted) has changed the URL already, and aborting it stops
+    // no loads.
+    let destination = null;
+    nav.addEventListener('navigate', (e) => { destination = e.destination ? e.destination.url : null; });
+    nav.addEventListener('navigateerror', (e) => {
+      if (e.error && e.error.name === 'AbortError' && destination !== null && destination !== location.href) noteStop();
+      destination = null;
+    });
+    nav.addEventListener('navigatesuccess', () => { destination = null; });
+  }
+}
 
 // byteString returns the string whose code units are the UTF-8 bytes of s: the form in
 // which a header value (a ByteString) carries non-ASCII text, as native EventSource sends
@@ -197,8 +478,10 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
 
 // responseHandle wraps a Response for Go. The body is read from the first read() on (so
 // that classify may still clone the Response), keeping one read pending and a few chunks
-// ahead of the parser: a stream that errors discards the chunks still queued in it.
-function responseHandle(response) {
+// ahead of the parser: a stream that errors discards the chunks still queued in it. A read
+// that fails is reported as a lost connection, or, when stopped() says that the page
+// stopped loading, as a permanent failure; one after signal aborted is Go's own doing.
+function responseHandle(response, signal, stopped) {
   const ahead = 8;
   let reader = null;
   const queue = [];
@@ -212,13 +495,15 @@ function responseHandle(response) {
     reader.read().then(({ done, value }) => {
       pending = false;
       if (done) ended = true;
-      else if (value instanceof Uint8Array) queue.push(value);
+      else if (isUint8Array(value)) queue.push(ownBytes(value));
       else failure = Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true });
       if (wake) wake();
       pump();
     }, (e) => {
       pending = false;
-      failure = e;
+      if (signal.aborted) failure = e;
+      else if (stopped()) failure = Object.assign(new TypeError(STOPPED), { permanent: true });
+      else failure = failedWith('connection lost', e);
       if (wake) wake();
     });
   };
@@ -266,6 +551,35 @@ function responseHandle(response) {
   };
 }
 
+// GO_MESSAGES maps the texts of the Go errors that reach the binding's error and close
+// callbacks to messages for users.
+const GO_MESSAGES = new Map([
+  ['EOF', 'the server ended the response'],
+  ['unexpected EOF', 'the server ended the response in the middle of an event'],
+  ['sse: heartbeat timeout', 'no data from the server within the heartbeat timeout'],
+  ['sse: event too large', 'an event was larger than maxEventSize'],
+  ['jsbridge: fetch did not resolve to a Response', 'the fetch function did not resolve to a Response'],
+  ['jsbridge: read from closed body', 'the response body was read after it was closed'],
+]);
+
+// userMessage turns the message the binding passes to _error and _close (the text of a Go
+// error) into one for users: no Go package prefixes, no names of JavaScript error classes,
+// no bare "EOF". The binding joins errors with line breaks (errors.Join); the sentinels
+// that only classify (permanent, CORS) are dropped when a line says more.
+function userMessage(msg) {
+  if (typeof msg !== 'string' || msg === '') return '';
+  const lines = msg.split('\n').filter((l) => l !== '' && l !== 'sse: permanent transport failure');
+  const out = [];
+  for (const l of lines) {
+    if (l === 'jsbridge: cross-origin request refused (CORS)' && lines.length > 1) continue;
+    const known = GO_MESSAGES.get(l);
+    if (known) { out.push(known); continue; }
+    // A JavaScript error the binding wrapped: "jsbridge: TypeError: message".
+    out.push(l.replace(/^jsbridge: (?:[A-Za-z]*(?:Error|Exception): )?/, ''));
+  }
+  return out.join('; ');
+}
+
 function reportError(e) {
   if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
   else console.error(e);
@@ -277,7 +591,15 @@ function reportError(e) {
 // getters that shadow MessageEvent.prototype's. instanceof MessageEvent holds; ports and
 // source keep their defaults, as for native EventSource events.
 function makeMessageEvent() {
-  return class MessageEvent extends globalThis.MessageEvent {
+  const Base = globalThis.MessageEvent;
+  if (Object.prototype.hasOwnProperty.call(new Base('message'), 'data')) {
+    // happy-dom's events carry data, origin and lastEventId as own fields, which would hide
+    // the getters below: give them the values through the init dictionary instead.
+    return class MessageEvent extends Base {
+      constructor(type, data, origin, lastEventId) { super(type, { data, origin, lastEventId }); }
+    };
+  }
+  return class MessageEvent extends Base {
     #data;
     #origin;
     #lastEventId;
@@ -317,6 +639,9 @@ function createAPI(bridge, version) {
     #closeFired = false;
     #handlers = new Map();
     #onVisibility = null;
+    #stopped = false; // the page stopped loading while a request of this source was in flight
+    #attemptOpened = false; // the current attempt opened its stream
+    #endedOpen = false; // the attempt of the last error event had opened its stream
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -324,15 +649,11 @@ function createAPI(bridge, version) {
         throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
       }
       const s = `${url}`; // WebIDL USVString conversion: a Symbol throws a TypeError
-      let u;
-      try {
-        u = new URL(s, baseURL());
-      } catch {
-        throw new DOMException(`Failed to construct 'EventSource': The URL '${s}' is invalid.`, 'SyntaxError');
-      }
-      this.#url = u.href;
+      this.#url = parseURL(s).href;
       this.#opts = normalize(eventSourceInitDict);
       this.#withCredentials = this.#opts.withCredentials;
+      this.#opts.transport = fetchTransport(() => { this.#stopped = true; });
+      watchStops();
       if (!this.#opts.openWhenHidden && typeof document !== 'undefined') {
         this.#onVisibility = () => this.#visibilityChanged();
         document.addEventListener('visibilitychange', this.#onVisibility);
@@ -349,7 +670,7 @@ function createAPI(bridge, version) {
       if (this.#readyState === CLOSED) return;
       this.#readyState = CLOSED;
       this.#disconnect();
-      this.#fireClose('local', false, 0, '', true, undefined);
+      this.#fireClose('local', false, 0, '', true, undefined, '');
     }
 
     // #connect starts a Go client; #gen tells its callbacks from those of a client
@@ -361,18 +682,24 @@ function createAPI(bridge, version) {
         _open: (status, statusText, url) => {
           if (!live()) return;
           this.#readyState = OPEN;
+          this.#attemptOpened = true;
+          this.#endedOpen = false;
           try { this.#origin = new URL(url).origin; } catch { this.#origin = new URL(this.#url).origin; }
           this.dispatchEvent(new Event('open'));
         },
         _batch: (u8, len, count) => {
           let p = 0;
           const u32 = () => { const n = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24); p += 4; return n >>> 0; };
+          const whole = this.#decodeWhole(u8, len);
+          const text = whole === null
+            ? (n) => decoder.decode(u8.subarray(p, p + n))
+            : (n) => whole.slice(p, p + n);
           for (let i = 0; i < count && p < len; i++) {
             const flags = u8[p++];
-            if (flags & 1) { const n = u32(); this.#type = decoder.decode(u8.subarray(p, p + n)); p += n; }
-            if (flags & 2) { const n = u32(); this.#lastId = decoder.decode(u8.subarray(p, p + n)); p += n; }
+            if (flags & 1) { const n = u32(); this.#type = text(n); p += n; }
+            if (flags & 2) { const n = u32(); this.#lastId = text(n); p += n; }
             const n = u32();
-            const data = n === 0 ? '' : decoder.decode(u8.subarray(p, p + n));
+            const data = n === 0 ? '' : text(n);
             p += n;
             if (!live()) return; // closed by a listener
             this.dispatchEvent(new SourceMessageEvent(this.#type, data, this.#origin, this.#lastId));
@@ -380,6 +707,23 @@ function createAPI(bridge, version) {
         },
         _error: (status, statusText, attempt, retryIn, closing, message) => {
           if (!live()) return;
+          // A stream that opened and then dropped or ended has no status to report: its
+          // 200 said nothing about the failure.
+          const opened = this.#attemptOpened;
+          this.#attemptOpened = false;
+          this.#endedOpen = opened;
+          if (opened) status = 0;
+          message = userMessage(message);
+          if (this.#stopped && !closing) {
+            // The page stopped loading while the stream was open. The binding treats the
+            // failed read as a dropped connection; fail the source, as native does.
+            this.#readyState = CLOSED;
+            this.dispatchEvent(readOnly(new Event('error'), { attempt, message: STOPPED }));
+            if (gen !== this.#gen) return; // restarted meanwhile (openWhenHidden)
+            this.#disconnect();
+            this.#fireClose('network', true, 0, '', false, undefined, STOPPED);
+            return;
+          }
           this.#readyState = closing ? CLOSED : CONNECTING;
           const fields = { attempt };
           if (status) { fields.status = status; fields.statusText = statusText; }
@@ -387,16 +731,38 @@ function createAPI(bridge, version) {
           if (message) fields.message = message;
           this.dispatchEvent(readOnly(new Event('error'), fields));
         },
-        _close: (reason, fatal, status, statusText, isLocal, data) => {
+        _close: (reason, fatal, status, statusText, isLocal, data, message) => {
           if (gen !== this.#gen) return;
           this.#handle = null;
           if (this.#readyState !== CLOSED) this.#readyState = CLOSED;
           this.#removeVisibility();
-          this.#fireClose(reason, fatal, status, statusText, isLocal, data === '' ? undefined : data);
+          if (this.#attemptOpened || this.#endedOpen) status = 0;
+          this.#fireClose(reason, fatal, status, statusText, isLocal, data === '' ? undefined : data, userMessage(message));
         },
       };
       const opts = { ...this.#opts, lastEventId: this.#lastId };
       this.#handle = bridge.open(sink, this.#url, opts);
+    }
+
+    // #decodeWhole decodes a batch in one go when each of its bytes decodes to one UTF-16
+    // code unit (ASCII, or a byte that is invalid UTF-8 on its own either way): its strings
+    // are then slices of the result, the same strings a decode per string gives, for much
+    // less (a decode per 64 B string costs about 10 times a slice). Then the length of the
+    // result equals the byte length: every multi-byte sequence decodes to fewer units than
+    // it has bytes. A batch that is not is decoded per string, and so are the next 32
+    // batches (a stream that carries non-ASCII text mostly keeps doing so). A slice keeps
+    // its batch's string alive, so batches above 64 KiB are decoded per string.
+    #wholeSkip = 0;
+    #decodeWhole(u8, len) {
+      if (len > 65536) return null;
+      if (this.#wholeSkip > 0) {
+        this.#wholeSkip--;
+        return null;
+      }
+      const s = decoder.decode(u8.subarray(0, len));
+      if (s.length === len) return s;
+      this.#wholeSkip = 32;
+      return null;
     }
 
     #disconnect() {
@@ -427,11 +793,13 @@ function createAPI(bridge, version) {
       }
     }
 
-    #fireClose(reason, fatal, status, statusText, isLocal, data) {
+    #fireClose(reason, fatal, status, statusText, isLocal, data, message) {
       if (this.#closeFired) return;
       this.#closeFired = true;
       if (!CLOSE_REASONS.includes(reason)) reason = 'network';
-      this.dispatchEvent(readOnly(new Event('close'), { reason, fatal, status, statusText, isLocal, data }));
+      const fields = { reason, fatal, status, statusText: status ? statusText : '', isLocal, data };
+      if (message) fields.message = message;
+      this.dispatchEvent(readOnly(new Event('close'), fields));
     }
 
     #handler(type) { return this.#handlers.get(type)?.value ?? null; }
@@ -497,6 +865,7 @@ function createAPI(bridge, version) {
 // runGo starts the module with the Go class from wasm_exec.js and resolves with the API.
 async function runGo(Go, instantiate) {
   const go = new Go();
+  useTestClock(go); // clock.js: Go's clock and timers follow a test's fake timers
   const { instance } = await instantiate(go.importObject);
   let bridge;
   const prev = Object.getOwnPropertyDescriptor(globalThis, '__polysseReady');

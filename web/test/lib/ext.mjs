@@ -54,6 +54,7 @@ function record(es, { types = [], stopOn = 'END', timeout = 10000, settle = 150,
       const o = {
         type: 'error', readyState: es.readyState, status: e.status ?? null,
         statusText: e.statusText ?? null, attempt: e.attempt ?? null, retryIn: e.retryIn ?? null,
+        message: e.message ?? null,
       };
       r.events.push(o);
       r.errors.push(o);
@@ -61,8 +62,8 @@ function record(es, { types = [], stopOn = 'END', timeout = 10000, settle = 150,
     });
     es.addEventListener('close', (e) => {
       r.closes.push({
-        reason: e.reason, fatal: e.fatal, status: e.status ?? null, isLocal: e.isLocal,
-        data: e.data ?? null, readyState: es.readyState,
+        reason: e.reason, fatal: e.fatal, status: e.status ?? null, statusText: e.statusText ?? null,
+        isLocal: e.isLocal, data: e.data ?? null, message: e.message ?? null, readyState: es.readyState,
       });
       r.events.push({ type: 'close' });
       finish();
@@ -567,6 +568,97 @@ export const scenarios = {
       assertOneClose(r, assert, { reason: 'local' });
       assert.equal(state, 1, 'still OPEN while hidden');
       assert.equal(log.length, 1);
+    },
+  },
+
+  // The messages of error and close events are for users: no Go package prefixes
+  // ("jsbridge:", "sse:"), no JavaScript error class names, no bare "EOF"; and a stream
+  // that opened and then ended or dropped is not reported with the status 200 that
+  // opened it.
+  'messages: a normal end and a drop carry no status and no internals': {
+    async run(env) {
+      const endID = env.sid('msgend');
+      const end = await record(new env.EventSource(env.url('reconnect?retry=20', endID)));
+      const dropID = env.sid('msgdrop');
+      const drop = await record(new env.EventSource(env.url('raw?script=beforecut&cut=1&gap=50&times=1&then=events', dropID)));
+      const refusedID = env.sid('msgrefused');
+      const refused = await record(new env.EventSource(env.url('drop?times=1&then=events', refusedID), { retry: { initial: 20 } }));
+      return { end, drop, refused, browser: Boolean(env.browser) };
+    },
+    check({ end, drop, refused, browser }, assert) {
+      for (const r of [end, drop, refused]) assertOneClose(r, assert, { reason: 'local', status: 0 });
+      assert.deepEqual(end.errors.map((e) => [e.status, e.message]),
+        [[null, 'the server ended the response'], [null, 'the server ended the response']]);
+      assert.equal(drop.errors.length, 1);
+      assert.equal(drop.errors[0].status, null, 'a drop after 200 has no status');
+      // Node 20's fetch ends a chunked body that the connection cut short as if it were
+      // complete; a browser reports the error.
+      assert.match(drop.errors[0].message, browser ? /^connection lost: / : /^(connection lost: |the server ended the response$)/);
+      assert.equal(refused.errors.length, 1);
+      assert.equal(refused.errors[0].status, null);
+      assert.match(refused.errors[0].message, /^request failed: /);
+      for (const e of [...end.errors, ...drop.errors, ...refused.errors]) {
+        assert.doesNotMatch(e.message, /jsbridge|sse:|TypeError|^EOF$|\n/, `message for users: ${JSON.stringify(e.message)}`);
+      }
+    },
+  },
+
+  'messages: retry-limit after streams that opened reports no status 200': {
+    async run(env) {
+      const id = env.sid('msglimit');
+      // resetAfter keeps the failure count across the two opened streams.
+      const es = new env.EventSource(env.url('reconnect?retry=20', id), { retry: { maxAttempts: 1, resetAfter: 60_000, jitter: 0 } });
+      return { r: await record(es), log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'retry-limit', fatal: true, status: 0, isLocal: false });
+      assert.equal(r.closes[0].message, 'the server ended the response');
+      assert.deepEqual(r.errors.map((e) => [e.readyState, e.status, e.message]),
+        [[0, null, 'the server ended the response'], [2, null, 'the server ended the response']]);
+      assert.equal(log.length, 2);
+    },
+  },
+
+  'messages: a refused response keeps its status; a close says why': {
+    async run(env) {
+      const id = env.sid('msg401');
+      return { r: await record(new env.EventSource(env.url('status?code=401', id))) };
+    },
+    check({ r }, assert) {
+      assertOneClose(r, assert, { reason: 'http-status', fatal: true, status: 401 });
+      assert.equal(r.closes[0].statusText, 'Unauthorized');
+      assert.deepEqual(r.errors.map((e) => [e.readyState, e.status]), [[2, 401]]);
+    },
+  },
+
+  'a URL of a scheme fetch cannot serve fails for good, with a message': {
+    async run(env) {
+      const r = await record(new env.EventSource('ftp://127.0.0.1/x', { retry: { initial: 20 } }));
+      return { r };
+    },
+    check({ r }, assert) {
+      assertOneClose(r, assert, { reason: 'network', fatal: true, isLocal: false, status: 0 });
+      assert.deepEqual(r.errors.map((e) => e.readyState), [2]);
+      assert.match(r.closes[0].message, /^the URL scheme "ftp:" is not supported/);
+      assert.equal(r.errors[0].message, r.closes[0].message);
+    },
+  },
+
+  'a URL the URL standard rejects throws a SyntaxError': {
+    async run(env) {
+      const out = {};
+      for (const u of ['http://this is invalid/', 'http://xn--a/', 'http://[::1/']) {
+        try {
+          new env.EventSource(u).close();
+          out[u] = 'no error';
+        } catch (e) {
+          out[u] = `${e instanceof DOMException ? 'DOMException' : e.constructor.name} ${e.name}`;
+        }
+      }
+      return { out };
+    },
+    check({ out }, assert) {
+      assert.deepEqual(Object.values(out), Array(3).fill('DOMException SyntaxError'));
     },
   },
 

@@ -50,13 +50,19 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 //   logURL         the /log URL of the run, for closeAt 'requested'
 //   settle         ms to wait for late events once done (default 200)
 //   timeout        ms after which the run is closed and marked timedOut (default 10000)
+//   blob           url is ignored: the source opens a blob: URL of a Blob of this text
+//                  (type text/event-stream), revoked at once with revoked: true
 //
 // The run is done when the harness called close(), or an error event saw readyState CLOSED.
 export function trace(Impl, url, opts = {}) {
   const {
     init, types = [], stopOn = 'END', closeOnOpen = false, closeOnError = 0, closeDelay = -1,
-    closeAt = '', logURL = '', settle = 200, timeout = 10000,
+    closeAt = '', logURL = '', settle = 200, timeout = 10000, blob, revoked = false,
   } = opts;
+  if (blob !== undefined) {
+    url = URL.createObjectURL(new Blob([blob], { type: 'text/event-stream' }));
+    if (revoked) URL.revokeObjectURL(url);
+  }
   return new Promise((resolve) => {
     const rec = { events: [], late: [], closes: [], timedOut: false };
     let es;
@@ -67,7 +73,7 @@ export function trace(Impl, url, opts = {}) {
       return;
     }
     rec.initialState = es.readyState;
-    rec.url = es.url;
+    rec.url = blob === undefined ? es.url : es.url.replace(/[^/]*$/, 'X'); // blob URLs differ
     rec.withCredentials = es.withCredentials;
     let done = false;
     let errors = 0;
@@ -268,4 +274,65 @@ export async function urlCases(Impl, sidQuery) {
   out.throwingToString = tryNew({ toString() { throw new RangeError('nope'); } });
   await sleep(0);
   return out;
+}
+
+// Stopping the page's loads (window.stop(), a stopped navigation, the browser's stop
+// button) affects every source of the page at once, so these cases run the native source
+// and polysse's together in three steps: stopStart opens both and resolves once both
+// reached the moment to stop (when: 'requested', the server logged both requests; 'open',
+// both opened; 'error', both fired their first error event); the Node side then stops the
+// page (window.stop() through stopAct, or CDP); stopFinish waits settle ms and resolves
+// with both records, as trace() records them.
+let stopRun = null;
+
+export async function stopStart(api, urls, { when, logURLs = [], timeout = 8000 }) {
+  const recs = [];
+  const reached = [];
+  const sources = [];
+  for (const [i, Impl] of [api.NativeEventSource, api.EventSource].entries()) {
+    const rec = { events: [], closes: [], timedOut: false };
+    const es = new Impl(urls[i]);
+    rec.initialState = es.readyState;
+    rec.url = es.url;
+    let fire;
+    reached.push(new Promise((r) => { fire = r; }));
+    const onEvent = (e) => {
+      rec.events.push(describeEvent(es, e));
+      if (e.type === when) fire();
+    };
+    for (const t of ['open', 'message', 'error']) es.addEventListener(t, onEvent);
+    es.addEventListener('close', (e) => {
+      rec.closes.push({ reason: e.reason, fatal: e.fatal, status: e.status, isLocal: e.isLocal, message: e.message, readyState: es.readyState });
+    });
+    recs.push(rec);
+    sources.push(es);
+  }
+  const waits = when === 'requested'
+    ? logURLs.map((u) => fetch(`${u}&min=1&wait=5000`))
+    : reached;
+  const ok = await Promise.race([Promise.all(waits).then(() => true), sleep(timeout).then(() => false)]);
+  stopRun = { recs, sources };
+  recs.forEach((r, i) => { r.stateAtStop = sources[i].readyState; r.timedOut = !ok; });
+  return ok;
+}
+
+// stopAct does what the case needs from inside the page: 'stop' calls window.stop();
+// 'navigate' starts a navigation to url (which the server holds) without waiting for it,
+// and with stopAfter, calls window.stop() that many ms later (from here: a page that is
+// navigating takes no more evaluations from the test).
+export function stopAct(action, url, stopAfter = -1) {
+  if (action === 'stop') window.stop();
+  else if (action === 'navigate') location.href = url;
+  if (stopAfter >= 0) setTimeout(() => window.stop(), stopAfter);
+}
+
+export async function stopFinish({ settle = 800 } = {}) {
+  await sleep(settle);
+  const { recs, sources } = stopRun;
+  stopRun = null;
+  recs.forEach((r, i) => {
+    r.finalState = sources[i].readyState;
+    sources[i].close();
+  });
+  return recs;
 }

@@ -1,0 +1,18 @@
+// The same test files run in three environments: Node, jsdom and happy-dom.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  // node_modules/polysse links to web/: keep the link's path, so that polysse is loaded as an
+  // installed package is (by Node, outside Vite's module runner).
+  resolve: { preserveSymlinks: true },
+  test: {
+    testTimeout: 10_000, // every scenario waits longer than this on the fake clock
+    // Worker threads, not child processes: the Jest flavour fakes process.nextTick, which
+    // Node's child_process IPC (Vitest's forks pool) needs to deliver messages.
+    pool: 'threads',
+    projects: ['node', 'jsdom', 'happy-dom'].map((environment) => ({
+      extends: true,
+      test: { name: environment, environment },
+    })),
+  },
+});
