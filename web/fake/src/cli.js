@@ -153,8 +153,16 @@ function serveNode(api, id, req, res) {
       },
       end(message) {
         done = true;
-        if (message) res.destroy(); // a drop: the client sees the connection cut
-        else res.end();
+        if (!message) {
+          res.end();
+          return;
+        }
+        // A drop: what was written reaches the client, then the connection is cut in the
+        // middle of the response (no last chunk): a network error for the client.
+        const s = res.socket;
+        if (!s) return res.destroy();
+        s.end();
+        setTimeout(() => s.destroy(), 1000).unref();
       },
     };
     res.on('close', () => { if (!done && handle) handle.abort(); });
