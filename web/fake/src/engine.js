@@ -109,6 +109,14 @@ async function fakeCompile(source) {
   return WebAssembly.compile(await r.arrayBuffer());
 }
 
+// goBytes returns bytes as a Uint8Array of this realm's global Uint8Array, which Go's
+// CopyBytesToGo requires: in Vitest's jsdom environment the global is jsdom's, while
+// Node's TextEncoder, Buffer and streams make Node's.
+function goBytes(b) {
+  if (b === null || b === undefined || b instanceof Uint8Array) return b ?? null;
+  return new Uint8Array(b);
+}
+
 // serveOn serves one request on an engine of the binding. parts: { method, url, headers
 // ([name, value] pairs), body (Uint8Array or null) }. sink receives the answer:
 // head(status, headerPairs, statusText), chunk(bytes) → 1 (room) | 0 (full: call
@@ -118,7 +126,7 @@ function serveOn(api, engineID, parts, sink) {
   let id;
   let aborted = false;
   let pullAsked = false;
-  const r = api.serve(engineID, parts.method, parts.url, parts.headers, parts.body ?? null, sink);
+  const r = api.serve(engineID, parts.method, parts.url, parts.headers, goBytes(parts.body), sink);
   check(r);
   id = r;
   if (aborted) api.abort(id);

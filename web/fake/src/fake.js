@@ -93,7 +93,7 @@ class Conn {
   /** Sends each part as a chunk of its own: strings as UTF-8, bytes as they are. */
   raw(...parts) {
     const bytes = parts.flat().map(bytesOfPart);
-    return Promise.all(bytes.map((b) => this.#op('raw', b))).then(() => {});
+    return Promise.all(bytes.map((b) => this.#op('raw', goBytes(b)))).then(() => {});
   }
   /** Ends the response cleanly (a spec client reconnects), after what is queued. */
   end() { return this.#op('end'); }
@@ -146,7 +146,7 @@ async function requestParts(input, init, base) {
   const method = String(init.method ?? (isRequest ? input.method : 'GET')).toUpperCase();
   const headers = new Headers(init.headers ?? (isRequest ? input.headers : undefined));
   const signal = init.signal ?? (isRequest ? input.signal : undefined);
-  let replayInput = input;
+  let replayInput = isRequest ? input : url; // the URL resolved: the fetch it goes to may have no base
   let body = null;
   if (init.body !== undefined && init.body !== null) {
     body = await bodyBytes(init.body, headers);
@@ -585,7 +585,7 @@ function handlerContext(api, ctxID, info) {
       const pairs = [];
       new Headers(init.headers).forEach((v, k) => pairs.push([k, v]));
       const body = init.body === undefined || init.body === null ? null : bytesOfPart(init.body);
-      return op('respond', status, pairs, body);
+      return op('respond', status, pairs, goBytes(body));
     },
     /** Answers with no response: a network error. */
     drop() { return op('drop'); },
