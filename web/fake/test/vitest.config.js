@@ -1,5 +1,6 @@
 // The in-process suites run in three environments: Node, jsdom and happy-dom. The
-// *.node.test.js files (the standalone command, a real browser page) run in Node only.
+// *.node.test.js files (the standalone command, a real browser page) run in Node only, the
+// *.dom.test.js files in the DOM environments only.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -14,7 +15,13 @@ export default defineConfig({
     projects: [
       ...['node', 'jsdom', 'happy-dom'].map((environment) => ({
         extends: true,
-        test: { name: environment, environment, include: ['*.test.js'], exclude: ['*.node.test.js'] },
+        test: {
+          name: environment,
+          environment,
+          include: ['*.test.js'],
+          // *.dom.test.js need a window and a document.
+          exclude: ['*.node.test.js', ...(environment === 'node' ? ['*.dom.test.js'] : [])],
+        },
       })),
       { extends: true, test: { name: 'node only', environment: 'node', include: ['*.node.test.js'], testTimeout: 60_000 } },
     ],

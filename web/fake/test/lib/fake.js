@@ -3,7 +3,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import tls from 'node:tls';
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { setImmediate as nextMacrotask, setTimeout as realSleep } from 'node:timers/promises';
 import { afterEach } from 'vitest';
 
 const decoder = new TextDecoder();
@@ -40,12 +40,15 @@ export async function readAll(response) {
 
 /**
  * settle waits for pred() without advancing any clock: it yields to the event loop
- * (node:timers, which fake timers do not replace) between checks, at most 1000 times.
+ * (node:timers, which fake timers do not replace) between checks, at most 1000 times, or
+ * for at most realMs of real time when given (for waits on the real clock).
  */
-export async function settle(what, pred) {
-  for (let i = 0; i < 1000; i++) {
+export async function settle(what, pred, { realMs = 0 } = {}) {
+  const now = () => Number(process.hrtime.bigint()) / 1e6; // real, whatever the test faked
+  const deadline = realMs ? now() + realMs : 0;
+  for (let i = 0; realMs ? now() < deadline : i < 1000; i++) {
     if (pred()) return;
-    await nextMacrotask();
+    await (realMs ? realSleep(5) : nextMacrotask());
   }
   if (!pred()) throw new Error(`not reached: ${what}`);
 }
