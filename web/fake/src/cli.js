@@ -7,27 +7,51 @@ import { readFile } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const USAGE = `usage: polysse-fake [--port 4010] [--host 127.0.0.1] [--routes FILE]...
-                    [--cors echo|echo-nocreds|star|off] [--no-preflight] [--max-hold 10m] [--quiet]
+const USAGE = `usage: polysse-fake [--routes FILE]... [--port 0] [--host 127.0.0.1]
+                    [--cors echo|echo-nocreds|star|off] [--max-hold 10m] [--quiet] [--stdin=true]
 
-Serves the routes of the script files (JSON, version 1) with polysse's fake SSE server, and
-its control API under /__polysse. Prints one JSON line, {"url": ..., "control": ...}, once it
-listens; stops on SIGINT, SIGTERM, or when its standard input (a pipe) closes.
+Serves the routes of JSON script files (version 1) with polysse's fake SSE server, and its
+control API under /__polysse. Once it listens it prints one line of JSON on standard output,
+{"url": ..., "control": ...}, and serves until SIGINT or SIGTERM, or until its standard
+input reaches its end (the process that started it went away) when that is a pipe.
 
-  --port N          the port (0: any free port; default 4010)
-  --host H          the address to listen on (default 127.0.0.1)
-  --routes FILE     a script file whose routes every scope starts with (repeatable)
-  --cors MODE       CORS of the routes that do not set it: echo (the default: the request's
-                    Origin, with credentials), echo-nocreds, star, off
-  --no-preflight    do not answer CORS preflight requests for routes that do not say
-  --max-hold D      end held connections after D (e.g. 30s, 10m; default: never)
-  --quiet           log nothing (default: warnings and errors on standard error)`;
+  --routes FILE   a script file whose routes every scope starts with (repeatable)
+  --port N        the port to listen on (default 0: a free port)
+  --host H        the address to listen on (default 127.0.0.1)
+  --cors MODE     CORS of the routes that do not set it: echo (the default: the request's
+                  Origin is allowed, with credentials), echo-nocreds, star or off; CORS
+                  preflights are answered
+  --max-hold D    the longest a response is held open (default 10m; 0: no bound)
+  --quiet         log nothing (default: warnings and errors on standard error)
+  --stdin=false   do not stop at the end of standard input`;
 
-// parseDuration reads 1500ms, 30s, 10m, 1h or a number of milliseconds.
+// parseDuration reads a duration as Go writes them (300ms, 1.5s, 10m, 1h30m), or 0.
 function parseDuration(s) {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(s).trim());
-  if (!m) throw new Error(`--max-hold: ${s} is not a duration (e.g. 30s, 10m)`);
-  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms']);
+  const text = String(s).trim();
+  if (text === '0') return 0;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let ms = 0;
+  const rest = text.replace(/(\d+(?:\.\d+)?)(ms|s|m|h)/g, (_, n, u) => { ms += Number(n) * unit[u]; return ''; });
+  if (rest !== '' || text === '') throw new Error(`--max-hold: ${s} is not a duration (e.g. 30s, 10m, 1h30m)`);
+  return Math.round(ms);
+}
+
+// normalizeArgs accepts the spellings Go's flag package accepts, so that both commands take
+// the same command lines: -name as --name, and --name=true|false for boolean flags.
+function normalizeArgs(argv) {
+  const out = [];
+  for (const a of argv) {
+    let arg = /^-[a-z]{2,}/.test(a) ? `-${a}` : a;
+    const m = /^--(stdin|quiet|help)=(true|false|1|0)$/.exec(arg);
+    if (m) {
+      const on = m[2] === 'true' || m[2] === '1';
+      if (m[1] === 'stdin') arg = on ? '--stdin' : '--no-stdin';
+      else if (!on) continue;
+      else arg = `--${m[1]}`;
+    }
+    out.push(arg);
+  }
+  return out;
 }
 
 function fail(msg) {
@@ -39,14 +63,16 @@ async function main() {
   let args;
   try {
     args = parseArgs({
+      args: normalizeArgs(process.argv.slice(2)),
       options: {
-        port: { type: 'string', default: '4010' },
-        host: { type: 'string', default: '127.0.0.1' },
         routes: { type: 'string', multiple: true, default: [] },
+        port: { type: 'string', default: '0' },
+        host: { type: 'string', default: '127.0.0.1' },
         cors: { type: 'string', default: 'echo' },
-        'no-preflight': { type: 'boolean', default: false },
-        'max-hold': { type: 'string', default: '0' },
+        'max-hold': { type: 'string', default: '10m' },
         quiet: { type: 'boolean', default: false },
+        stdin: { type: 'boolean', default: true },
+        'no-stdin': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -59,14 +85,15 @@ async function main() {
     return;
   }
   const port = Number(args.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: ${args.port} is not a port`);
+  if (!/^\d+$/.test(args.port) || port > 65535) fail(`--port ${args.port}: not a port (0 to 65535)`);
+  if (!['echo', 'echo-nocreds', 'star', 'off'].includes(args.cors)) fail(`--cors ${JSON.stringify(args.cors)}: want echo, echo-nocreds, star or off`);
   let maxHold;
   try { maxHold = parseDuration(args['max-hold']); } catch (e) { fail(e.message); }
 
   const api = await loadFakeWasm();
   const log = (level, line) => process.stderr.write(`polysse-fake: ${level}: ${line}\n`);
   const id = check(api.newEngine(JSON.stringify({
-    cors: args.cors, preflight: !args['no-preflight'], maxHold, logLevel: args.quiet ? 'silent' : 'warn', standalone: true,
+    cors: args.cors, preflight: true, maxHold, logLevel: args.quiet ? 'silent' : 'warn', standalone: true,
   }), log));
   for (const file of args.routes) {
     let text;
@@ -97,10 +124,10 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  // Standard input that is a pipe (a test runner's) ends it when it closes; /dev/null and
-  // a terminal do not.
+  // Standard input that is a pipe (a test runner's, Playwright's webServer's) ends it when
+  // it closes; /dev/null (a background job) and a terminal do not.
   let stdinPipe = false;
-  try {
+  if (args.stdin && !args['no-stdin']) try {
     const st = fstatSync(0);
     stdinPipe = st.isFIFO() || st.isSocket();
   } catch { /* no standard input */ }
