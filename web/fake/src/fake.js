@@ -490,7 +490,7 @@ class Fake {
   // #passOn hands a request no route matched to the fetch of before install(), or to the
   // global fetch when the fake is not installed.
   #passOn(parts) {
-    let f = this.#installed ? this.#installed.fetch.value : globalThis.fetch;
+    let f = this.#installed && this.#installed.fetch ? this.#installed.fetch.value : globalThis.fetch;
     if (this.#installed && f === this.#installed.wrapper) f = undefined;
     if (typeof f !== 'function') throw new TypeError(`polysse fake: no route for ${parts.method} ${parts.url}, and no fetch to pass it on to`);
     return f(...parts.replay);
@@ -499,21 +499,23 @@ class Fake {
   /**
    * install makes the globals answer from the fake: globalThis.fetch answers matching
    * requests (the others go to the unhandled policy), and globalThis.EventSource becomes
-   * polysse's, fetching from the fake. It resolves once polysse's module is loaded.
+   * polysse's, fetching from the fake. It loads polysse's module first (in a browser it
+   * fetches polysse.wasm with the fetch of before), then replaces both globals, and resolves.
    */
   install() {
-    if (this.#closed) throw new FakeError('polysse fake: the fake is closed', 'CLOSED');
+    if (this.#closed) return Promise.reject(new FakeError('polysse fake: the fake is closed', 'CLOSED'));
     if (this.#installed) return this.#installed.ready;
-    const wrapper = (input, init) => this.#fetch(input, init, 'global');
     const saved = (name) => ({ had: Object.prototype.hasOwnProperty.call(globalThis, name), value: globalThis[name] });
-    const inst = { fetch: saved('fetch'), es: null, wrapper, ready: null };
+    const inst = { fetch: null, es: null, wrapper: (input, init) => this.#fetch(input, init, 'global'), ready: null };
     this.#installed = inst;
-    globalThis.fetch = wrapper;
     inst.ready = loadPolysse().then((polysse) => {
       if (this.#installed !== inst) return;
+      inst.fetch = saved('fetch');
       inst.es = saved('EventSource');
+      globalThis.fetch = inst.wrapper;
       globalThis.EventSource = this.#eventSourceClass(polysse.EventSource);
     });
+    inst.ready.catch(() => { if (this.#installed === inst) this.#installed = null; });
     return inst.ready;
   }
 
@@ -526,7 +528,7 @@ class Fake {
       if (s.had) globalThis[name] = s.value;
       else delete globalThis[name];
     };
-    if (globalThis.fetch === inst.wrapper) restore('fetch', inst.fetch);
+    if (inst.fetch && globalThis.fetch === inst.wrapper) restore('fetch', inst.fetch);
     if (inst.es) restore('EventSource', inst.es);
   }
 
