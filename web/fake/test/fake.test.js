@@ -449,6 +449,24 @@ describe('routes, policies and lifecycle', () => {
     await expect(own.fetch('/feed')).rejects.toThrow('closed');
   });
 
+  test('install replaces the global EventSource and fetch, uninstall restores them', async () => {
+    const before = { es: globalThis.EventSource, fetch: globalThis.fetch }; // the suite's fake's
+    const other = await createFake({ routes: [sse.route('GET /mine', sse.stream(sse.event({ data: 'other' }), sse.hold()), { heartbeat: 0 })] });
+    try {
+      await other.install();
+      expect(globalThis.EventSource).not.toBe(before.es);
+      expect(globalThis.fetch).not.toBe(before.fetch);
+      expect(globalThis.EventSource.name).toBe('EventSource');
+      const log = events(source('/mine'));
+      await settle('the other fake answers', () => log.includes('message:other'));
+      other.uninstall();
+      expect([globalThis.EventSource, globalThis.fetch]).toEqual([before.es, before.fetch]);
+    } finally {
+      await other.close();
+    }
+    expect([globalThis.EventSource, globalThis.fetch]).toEqual([before.es, before.fetch]);
+  });
+
   test('an operation on an ended connection fails, naming it', async () => {
     fake.use('GET /short', sse.stream(sse.hold()), { heartbeat: 0 });
     const r = reader(await fake.fetch('/short'));
