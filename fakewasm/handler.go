@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"syscall/js"
@@ -88,16 +89,9 @@ func ctxInfo(c *fake.Context) js.Value {
 	var body any
 	if r.GetBody != nil {
 		if rc, err := r.GetBody(); err == nil {
-			b := make([]byte, 0, r.ContentLength)
-			buf := make([]byte, 32<<10)
-			for {
-				n, err := rc.Read(buf)
-				b = append(b, buf[:n]...)
-				if err != nil {
-					break
-				}
+			if b, err := io.ReadAll(rc); err == nil { // the engine holds the body in memory
+				body = u8(b)
 			}
-			body = u8(b)
 		}
 	}
 	var lastID any

@@ -123,16 +123,9 @@ function goBytes(b) {
 // pull() when there is room again) | -1 (gone), end(null | message). It returns
 // { abort(), pull() }: abort tells the engine that the client went away.
 function serveOn(api, engineID, parts, sink) {
-  let id;
-  let aborted = false;
-  let pullAsked = false;
-  const r = api.serve(engineID, parts.method, parts.url, parts.headers, goBytes(parts.body), sink);
-  check(r);
-  id = r;
-  if (aborted) api.abort(id);
-  if (pullAsked) api.pull(id);
+  const id = check(api.serve(engineID, parts.method, parts.url, parts.headers, goBytes(parts.body), sink));
   return {
-    abort() { if (id === undefined) aborted = true; else api.abort(id); },
-    pull() { if (id === undefined) pullAsked = true; else api.pull(id); },
+    abort() { api.abort(id); },
+    pull() { api.pull(id); },
   };
 }

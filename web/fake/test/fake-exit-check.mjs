@@ -7,27 +7,15 @@
 // heartbeats would hold the process), closes the sources and the fake with all of that still
 // pending, prints "fake-exit-check ok" and returns; scripts/test.d runs it under a timeout
 // far below the delays involved (10 minutes), so a leak fails it.
-import FakeTimers from '@sinonjs/fake-timers';
 import { createFake, sse } from 'polysse/fake';
+import { exitCheckArgs } from './lib/exit-flavours.js';
 
-const everything = Object.keys(FakeTimers.timers);
-const configs = {
-  'sinon epoch 0': undefined,
-  'vitest default': { now: Date.now(), toFake: everything.filter((k) => k !== 'nextTick' && k !== 'queueMicrotask') },
-  'jest modern': { now: Date.now(), toFake: everything, shouldClearNativeTimers: true, loopLimit: 100_000 },
-  'setTimeout only': { now: Date.now(), toFake: ['setTimeout'] },
-};
-const [flavour, when] = process.argv.slice(2);
-if (!(flavour in configs) || !['before', 'after'].includes(when)) {
-  console.error(`usage: node fake-exit-check.mjs '${Object.keys(configs).join("'|'")}' before|after`);
-  process.exit(2);
-}
-const fail = (msg) => { console.error(`fake-exit-check ${flavour} ${when}: ${msg}`); process.exit(1); };
+const { flavour, when, install, fail } = exitCheckArgs('fake-exit-check.mjs');
 
 let clock;
-if (when === 'before') clock = FakeTimers.withGlobal(globalThis).install(configs[flavour]);
+if (when === 'before') clock = install();
 const fake = await createFake({ logLevel: 'error' });
-if (when === 'after') clock = FakeTimers.withGlobal(globalThis).install(configs[flavour]);
+if (when === 'after') clock = install();
 await fake.install();
 
 fake.route('GET /long', sse.stream(sse.event({ data: 'a' }), sse.wait(600_000), sse.event({ data: 'b' })), { heartbeat: 30_000 });
