@@ -467,6 +467,23 @@ describe('routes, policies and lifecycle', () => {
     expect([globalThis.EventSource, globalThis.fetch]).toEqual([before.es, before.fetch]);
   });
 
+  test('the client going away reaches the server: an aborted fetch, a cancelled body, a closed EventSource', async () => {
+    fake.use('GET /away', sse.stream(sse.hold()), { heartbeat: 0 });
+    const ac = new AbortController();
+    const aborted = await fake.fetch('/away?by=signal', { signal: ac.signal });
+    const cancelled = await fake.fetch('/away?by=cancel');
+    const es = source('/away?by=close');
+    const conns = await fake.waitForRequests('GET /away', 3).then(() => settle('3 open', () => fake.connections('GET /away').length === 3))
+      .then(() => fake.connections('GET /away'));
+    ac.abort();
+    await expect(aborted.body.getReader().read()).rejects.toThrow();
+    await cancelled.body.cancel();
+    es.close();
+    for (const c of conns) expect(await fake.waitForDisconnect(c)).toBe('client-gone');
+    expect(fake.requests('GET /away').map((e) => e.outcome)).toEqual(['client-gone', 'client-gone', 'client-gone']);
+    await expect(fake.fetch('/away', { signal: AbortSignal.abort() })).rejects.toThrow();
+  });
+
   test('an operation on an ended connection fails, naming it', async () => {
     fake.use('GET /short', sse.stream(sse.hold()), { heartbeat: 0 });
     const r = reader(await fake.fetch('/short'));
