@@ -242,7 +242,8 @@ class Fake {
   }
   /** Adds the routes of a script file ({ version: 1, routes }) as default routes. */
   load(file) {
-    const f = file && typeof file === 'object' && 'default' in file && !('routes' in file) ? file.default : file; // import('./x.json')
+    // A JSON module's namespace (import('./routes.json')) holds the file as its default.
+    const f = file && typeof file === 'object' && file.default && typeof file.default === 'object' && 'routes' in file.default ? file.default : file;
     this.#call(this.#api.load(this.#id, typeof f === 'string' ? f : JSON.stringify(f)));
   }
   /** Ends every connection, empties the journal, drops overrides and next answers, restarts attempt counts. */

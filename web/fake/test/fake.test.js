@@ -443,6 +443,13 @@ describe('routes, policies and lifecycle', () => {
       expect(own.requests().map((e) => e.attempt)).toEqual([1]);
       expect(() => own.use('GET /x', { stream: [{ commnet: 'typo' }] })).toThrow(/unknown step "commnet"/);
       expect(() => own.route('GET /feed', sse.respond(200))).toThrow(FakeError);
+      // A script file, as a JSON import: its routes become defaults (names stay unique).
+      const file = await import('./fixtures/routes.json');
+      expect(() => own.load(file)).toThrow('script: routes[1].name: the name "GET /feed" is taken by another route');
+      expect(() => own.load({ version: 2, routes: [] })).toThrow('script: version: must be 1, got 2');
+      const loaded = await createFake({ routes: file.default });
+      expect(await (await loaded.fetch('/')).text()).toContain('polysse fake');
+      await loaded.close();
     } finally {
       await own.close();
     }
