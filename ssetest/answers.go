@@ -183,4 +183,3 @@ func Header(pairs ...string) http.Header {
 	}
 	return h
 }
-
