@@ -37,6 +37,7 @@ package ssetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -91,13 +92,7 @@ var live struct {
 // server are left running.
 func New(t testing.TB) *Fake {
 	t.Helper()
-	f := &Fake{URL: URL, t: t, cursors: map[string]int{}}
-	e, err := fake.New(fake.Options{Unhandled: f.serveUnhandled})
-	if err != nil {
-		t.Fatalf("ssetest: %v", err)
-	}
-	f.e, f.s = e, e.DefaultScope()
-	f.tr = &fake.Transport{Handler: e}
+	f := newFake(t)
 	if !inBubble() {
 		f.start = testsupport.Goroutines()
 	}
@@ -119,6 +114,30 @@ func New(t testing.TB) *Fake {
 	return f
 }
 
+// NewFake returns a Fake for use outside a test (an example, a program, TestMain): a
+// request no route matches is answered 404, and nothing else reports problems. Close
+// it when done.
+func NewFake() *Fake { return newFake(nil) }
+
+func newFake(t testing.TB) *Fake {
+	f := &Fake{URL: URL, t: t, cursors: map[string]int{}}
+	e, err := fake.New(fake.Options{Unhandled: f.serveUnhandled})
+	if err != nil {
+		panic(err) // no route yet: cannot fail
+	}
+	f.e, f.s = e, e.DefaultScope()
+	f.tr = &fake.Transport{Handler: e}
+	return f
+}
+
+// Close ends every open connection and waits, at most WaitTimeout, for the fake's
+// goroutines (handlers included) to return. A Fake of New is closed when its test ends.
+func (f *Fake) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), WaitTimeout)
+	defer cancel()
+	return f.e.Close(ctx)
+}
+
 // inBubble reports whether the calling goroutine is in a synctest bubble.
 func inBubble() (in bool) {
 	defer func() { _ = recover() }()
@@ -127,9 +146,7 @@ func inBubble() (in bool) {
 }
 
 func (f *Fake) cleanup() {
-	ctx, cancel := context.WithTimeout(context.Background(), WaitTimeout)
-	defer cancel()
-	err := f.e.Close(ctx)
+	err := f.Close()
 	live.Lock()
 	shared := live.shared[f]
 	delete(live.shared, f)
@@ -182,7 +199,9 @@ func (f *Fake) serveUnhandled(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := "ssetest: no route for " + r.Method + " " + r.URL.String()
-	f.t.Errorf("%s", msg)
+	if f.t != nil {
+		f.t.Errorf("%s", msg)
+	}
 	http.Error(w, msg, http.StatusNotFound)
 }
 
@@ -246,27 +265,42 @@ type Refusal struct {
 // Handle adds a route for pattern answered by answers (see Route). It fails the test
 // when the route is invalid.
 func (f *Fake) Handle(pattern string, answers ...Answer) {
-	f.t.Helper()
+	f.helper()
 	f.Route(Route{Pattern: pattern, Answers: answers})
 }
 
 // HandleFunc adds a route for pattern answered by h (see Route and Context).
 func (f *Fake) HandleFunc(pattern string, h func(c *Context)) {
-	f.t.Helper()
+	f.helper()
 	f.Route(Route{Pattern: pattern, Handler: h})
 }
 
 // Route adds r. A route added later is tried first, and replaces an earlier one of the
 // same name. It fails the test when the route is invalid.
 func (f *Fake) Route(r Route) {
-	f.t.Helper()
+	f.helper()
 	rt, err := r.compile()
 	if err == nil {
 		err = f.s.Use(rt)
 	}
 	if err != nil {
-		f.t.Fatalf("ssetest: route %q: %v", r.Pattern, err)
+		f.fatalf("ssetest: route %q: %v", r.Pattern, err)
 	}
+}
+
+func (f *Fake) helper() {
+	if f.t != nil {
+		f.t.Helper()
+	}
+}
+
+// fatalf fails the test, or panics for a Fake of NewFake.
+func (f *Fake) fatalf(format string, args ...any) {
+	if f.t == nil {
+		panic(fmt.Sprintf(format, args...))
+	}
+	f.t.Helper()
+	f.t.Fatalf(format, args...)
 }
 
 func (r *Route) compile() (fake.Route, error) {
@@ -346,24 +380,24 @@ func headers(h http.Header) map[string]*script.Template {
 // standalone fakes; see the package documentation), in order. It fails the test when
 // the script is invalid, naming where.
 func (f *Fake) Load(jsonScript []byte) {
-	f.t.Helper()
+	f.helper()
 	file, err := script.ParseFile(jsonScript)
 	if err != nil {
-		f.t.Fatalf("ssetest: %v", err)
+		f.fatalf("ssetest: %v", err)
 	}
 	for i := len(file.Routes) - 1; i >= 0; i-- { // the first is tried first
 		if err := f.s.Use(fake.Route{Route: file.Routes[i]}); err != nil {
-			f.t.Fatalf("ssetest: %v", err)
+			f.fatalf("ssetest: %v", err)
 		}
 	}
 }
 
 // LoadFile is Load of the file at path.
 func (f *Fake) LoadFile(path string) {
-	f.t.Helper()
+	f.helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		f.t.Fatalf("ssetest: %v", err)
+		f.fatalf("ssetest: %v", err)
 	}
 	f.Load(b)
 }
@@ -371,9 +405,9 @@ func (f *Fake) LoadFile(path string) {
 // Next queues a for the next attempt of route (by name), before the route's own
 // answers: each queued answer answers one attempt.
 func (f *Fake) Next(route string, a Answer) {
-	f.t.Helper()
+	f.helper()
 	if err := f.s.Next(route, a.a); err != nil {
-		f.t.Fatalf("ssetest: %v", err)
+		f.fatalf("ssetest: %v", err)
 	}
 }
 
