@@ -211,9 +211,9 @@ func (s *Scope) begin(rt *route, params map[string]string, r *http.Request, url 
 	s.mu.Lock()
 	x.gen = s.gen
 	x.count(rt)
+	x.entry.Attempt = x.attempt
 	s.addEntryLocked(x.entry)
 	s.mu.Unlock()
-	x.entry.Attempt = x.attempt
 	x.req = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 	return x
 }

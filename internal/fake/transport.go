@@ -70,14 +70,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	select {
 	case <-p.headed:
 	case <-req.Context().Done():
+	}
+	if err := req.Context().Err(); err != nil {
 		cancel(context.Cause(req.Context()))
-		return nil, req.Context().Err()
+		return nil, err
 	}
 	p.mu.Lock()
 	status, header, endErr, headed := p.status, p.header, p.endErr, p.status != 0
 	p.mu.Unlock()
 	if !headed {
-		return nil, fmt.Errorf("fake: %s %s: %w", req.Method, req.URL.Redacted(), endErr)
+		return nil, endErr // http.Client wraps it with the method and URL
 	}
 	resp := &http.Response{
 		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
