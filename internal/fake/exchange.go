@@ -459,18 +459,20 @@ func (x *exchange) hold(c *Conn) {
 		defer t.Stop()
 		expired = t.C
 	}
-	var wake <-chan struct{}
+	// A session notices the client going away itself (and ends with ReasonClientGone);
+	// the owner of a plain response watches the request's context.
+	var wake, gone <-chan struct{}
 	if c.plain != nil {
-		wake = c.plain.wake
+		wake, gone = c.plain.wake, x.req.Context().Done()
 	}
 	select {
 	case <-c.Done():
 	case <-wake:
+	case <-gone:
 	case <-x.gen.done:
 		_ = c.End()
 	case <-expired:
 		_ = c.End()
-	case <-x.req.Context().Done():
 	}
 }
 
