@@ -1,6 +1,8 @@
 package testsupport
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,7 +41,11 @@ type recordSink struct {
 	endErr  error
 	flushed chan struct{} // receives after every flush, without blocking
 	ended   chan struct{}
+	stall   context.Context // not nil: a client that reads nothing after the first flush
 }
+
+// errGone is the error of a flush to a stalled client that went away.
+var errGone = errors.New("testsupport: the client went away")
 
 func (s *recordSink) Head(status int, h http.Header) {
 	s.mu.Lock()
@@ -47,10 +53,19 @@ func (s *recordSink) Head(status int, h http.Header) {
 	s.status, s.header = status, h
 }
 
-func (s *recordSink) Chunk(b []byte) (<-chan struct{}, error) {
+func (s *recordSink) Chunk(b []byte) (<-chan error, error) {
 	s.mu.Lock()
+	first := len(s.flushes) == 0
 	s.flushes = append(s.flushes, Flush{At: time.Now(), Data: string(b)})
 	s.mu.Unlock()
+	if s.stall != nil && !first {
+		if s.stall.Err() != nil {
+			return nil, errGone
+		}
+		wait := make(chan error, 1) // never room; an error once the client goes away
+		context.AfterFunc(s.stall, func() { wait <- errGone })
+		return wait, nil
+	}
 	select {
 	case s.flushed <- struct{}{}:
 	default:
@@ -100,4 +115,14 @@ func (r *Recorder) SentHeader() http.Header {
 	r.sink.mu.Lock()
 	defer r.sink.mu.Unlock()
 	return r.sink.header
+}
+
+// NewStalledRecorder returns a Recorder of a client that stopped reading: it takes the
+// first flush (the head and the preamble); every later flush waits, as on a socket whose
+// buffers are full, until its write deadline passes (then it fails with
+// os.ErrDeadlineExceeded, as a net.Conn does); once ctx is done (the client went away),
+// flushes fail at once.
+func NewStalledRecorder(ctx context.Context) *Recorder {
+	s := &recordSink{flushed: make(chan struct{}, 1), ended: make(chan struct{}), stall: ctx}
+	return &Recorder{ResponseWriter: fake.NewResponseWriter(s), sink: s}
 }
