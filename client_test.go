@@ -41,7 +41,9 @@ func held(body string, header ...string) reply {
 }
 
 // status is a response with status and header pairs and no body.
-func status(code int, header ...string) reply { return ssetest.Respond(code, ssetest.Header(header...)) }
+func status(code int, header ...string) reply {
+	return ssetest.Respond(code, ssetest.Header(header...))
+}
 
 // inBubble runs f in a synctest bubble with a fake server answering every request with
 // replies, in order (the last repeats), in memory.

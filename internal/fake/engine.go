@@ -289,9 +289,3 @@ func (e *Engine) Close(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
-func (e *Engine) isClosed() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.closed
-}

@@ -245,9 +245,8 @@ func expandJSON(b []byte, v *Vars) string {
 	dec.UseNumber()
 	var out []byte
 	type frame struct {
-		obj   bool
-		n     int // values (or keys and values) written
-		isKey bool
+		obj bool
+		n   int // values (or keys and values) written
 	}
 	var stack []frame
 	sep := func() {
