@@ -347,3 +347,40 @@ func TestTransport(t *testing.T) {
 		resp.Body.Close()
 	})
 }
+
+// A client that goes away during a plain response's wait ends it at once (client-gone).
+func TestPlainResponseNoticesTheClientGoingAway(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e, c := newEngine(t, `{"version": 1, "routes": [{"route": "GET /slow", "answers": [{"respond": {"body": [{"raw": "a"}, {"wait": 3600000}, {"raw": "b"}, "end"]}}]}]}`)
+		resp, err := c.Get("http://h/slow")
+		require.NoError(t, err)
+		buf := make([]byte, 8)
+		n, err := resp.Body.Read(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "a", string(buf[:n]))
+		start := time.Now()
+		resp.Body.Close()
+		j, err := e.DefaultScope().WaitJournal(t.Context(), "the end", func(es []fake.Entry) bool { return !es[0].End.IsZero() })
+		require.NoError(t, err)
+		assert.Equal(t, fake.OutcomeClientGone, j[0].Outcome)
+		assert.Zero(t, time.Since(start), "not after the wait")
+	})
+}
+
+// A handler that forwards to a scripted stream gets that stream's steps and ending (a
+// forwarded stream is not the handler's own).
+func TestForwardToAStream(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e, c := newEngine(t, `{"version": 1, "routes": [{"route": "GET /target", "options": {"heartbeat": 0},
+			"answers": [{"stream": [{"event": {"data": "attempt {attempt}"}}, "end"]}]}]}`)
+		require.NoError(t, e.Route(fake.Route{Route: script.Route{Pattern: "GET /via"}, Handler: func(c *fake.Context) {
+			_ = c.Forward("/target")
+		}}))
+		for _, want := range []string{": ok\ndata: attempt 1\n\n", ": ok\ndata: attempt 2\n\n"} {
+			_, body := get(t, c, "http://h/via")
+			assert.Equal(t, want, body)
+		}
+		j := e.DefaultScope().Journal("")
+		assert.Equal(t, []string{"GET /via", "GET /via"}, []string{j[0].Route, j[1].Route}, "the entry keeps the first route")
+	})
+}
