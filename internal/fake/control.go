@@ -316,20 +316,31 @@ func (c *control) connections(w http.ResponseWriter, r *http.Request, s *Scope) 
 	writeJSON(w, http.StatusOK, out)
 }
 
-// eventOf decodes an event object (as sent, without templates).
-func eventOf(raw json.RawMessage, field string) (sse.Event, error) {
-	if len(raw) == 0 {
-		return sse.Event{}, errors.New(`fake: missing "` + field + `"`)
-	}
+// DecodeEvent decodes an event object of the API ({type, id, data, retry}; data that is
+// not a string is sent as its JSON text): its strings are taken as they are (an API call
+// expands no template). The error names the field.
+func DecodeEvent(raw []byte) (sse.Event, error) {
 	ev, err := script.ParseEvent(raw)
 	if err != nil {
-		return sse.Event{}, prefixErr(field, err)
+		return sse.Event{}, err
 	}
 	x := toSSE(ev.Literal())
 	if err := x.Validate(); err != nil {
 		return sse.Event{}, err
 	}
 	return x, nil
+}
+
+// eventOf decodes the event in field.
+func eventOf(raw json.RawMessage, field string) (sse.Event, error) {
+	if len(raw) == 0 {
+		return sse.Event{}, errors.New(`fake: missing "` + field + `"`)
+	}
+	ev, err := DecodeEvent(raw)
+	if err != nil {
+		return sse.Event{}, prefixErr(field, err)
+	}
+	return ev, nil
 }
 
 func (c *control) connOp(w http.ResponseWriter, r *http.Request, s *Scope) {
