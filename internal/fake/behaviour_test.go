@@ -2,6 +2,7 @@ package fake_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -383,4 +384,24 @@ func TestForwardToAStream(t *testing.T) {
 		j := e.DefaultScope().Journal("")
 		assert.Equal(t, []string{"GET /via", "GET /via"}, []string{j[0].Route, j[1].Route}, "the entry keeps the first route")
 	})
+}
+
+// The journal's JSON is the JavaScript JournalEntry.
+func TestJournalJSON(t *testing.T) {
+	start := time.UnixMilli(1000)
+	e := fake.Entry{Seq: 1, Scope: "default", Method: "POST", URL: "http://h/x?a=1&a=2", Path: "/x",
+		Query: map[string][]string{"a": {"1", "2"}}, Header: http.Header{"X": {"1", "2"}},
+		Body: []byte{0xff, 'a'}, Outcome: fake.OutcomeUnhandled, Start: start}
+	b, err := json.Marshal(e)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"seq":1,"scope":"default","route":null,"attempt":0,"connection":null,"method":"POST",
+		"url":"http://h/x?a=1&a=2","path":"/x","query":{"a":"1"},"headers":{"X":"1, 2"},"lastEventId":null,
+		"body":"","bodyBase64":"/2E=","status":null,"outcome":"unhandled","startedAt":1000,"endedAt":null}`, string(b))
+	e.Route, e.Conn, e.Attempt, e.Status, e.Body = "GET /x", "c1", 2, 200, []byte("hé")
+	e.LastEventID, e.HasLastEventID, e.Outcome, e.End = "", true, fake.OutcomeEnded, start.Add(time.Second)
+	b, err = json.Marshal(e)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"seq":1,"scope":"default","route":"GET /x","attempt":2,"connection":"c1","method":"POST",
+		"url":"http://h/x?a=1&a=2","path":"/x","query":{"a":"1"},"headers":{"X":"1, 2"},"lastEventId":"",
+		"body":"hé","status":200,"outcome":"ended","startedAt":1000,"endedAt":2000}`, string(b))
 }
