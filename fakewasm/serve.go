@@ -163,8 +163,8 @@ type jsSink struct {
 	done             func()
 
 	mu      sync.Mutex
-	waiting chan struct{} // closed when the consumer has room (nil: not waiting)
-	early   bool          // room was signalled while not waiting
+	waiting chan error // closed when the consumer has room, fed an error when it goes away (nil: not waiting)
+	early   bool       // room was signalled while not waiting
 	isGone  bool
 }
 
@@ -172,7 +172,7 @@ func (s *jsSink) Head(status int, h http.Header) {
 	_ = try(func() { s.head.Invoke(status, pairsOf(h), http.StatusText(status)) })
 }
 
-func (s *jsSink) Chunk(p []byte) (<-chan struct{}, error) {
+func (s *jsSink) Chunk(p []byte) (<-chan error, error) {
 	s.mu.Lock()
 	gone := s.isGone
 	s.mu.Unlock()
@@ -189,11 +189,14 @@ func (s *jsSink) Chunk(p []byte) (<-chan struct{}, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.early || s.isGone {
+	if s.isGone {
+		return nil, errClientGone
+	}
+	if s.early {
 		s.early = false
 		return nil, nil
 	}
-	s.waiting = make(chan struct{})
+	s.waiting = make(chan error, 1)
 	return s.waiting, nil
 }
 
@@ -218,12 +221,13 @@ func (s *jsSink) room() {
 	s.early = true
 }
 
-// gone marks the consumer gone: later chunks fail, a waiting flush returns.
+// gone marks the consumer gone: later chunks fail, and so does a flush waiting for room.
 func (s *jsSink) gone() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.isGone = true
 	if s.waiting != nil {
+		s.waiting <- errClientGone
 		close(s.waiting)
 		s.waiting = nil
 	}

@@ -261,14 +261,22 @@ func (c *Conn) Fail(data string) error {
 func (c *Conn) Sleep(d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	var gen <-chan struct{}
+	var gen, gone <-chan struct{}
 	if c.x != nil {
 		gen = c.x.gen.done
+	}
+	if c.plain != nil && c.req != nil {
+		gone = c.req.Context().Done() // a session notices that itself
 	}
 	select {
 	case <-t.C:
 		return nil
 	case <-c.Done():
+		return c.ended()
+	case <-gone:
+		c.plain.mu.Lock()
+		c.plain.gone = true
+		c.plain.mu.Unlock()
 		return c.ended()
 	case <-gen:
 		return ErrReset

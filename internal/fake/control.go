@@ -316,20 +316,31 @@ func (c *control) connections(w http.ResponseWriter, r *http.Request, s *Scope) 
 	writeJSON(w, http.StatusOK, out)
 }
 
-// eventOf decodes an event object (as sent, without templates).
-func eventOf(raw json.RawMessage, field string) (sse.Event, error) {
-	if len(raw) == 0 {
-		return sse.Event{}, errors.New(`fake: missing "` + field + `"`)
-	}
+// DecodeEvent decodes an event object of the API ({type, id, data, retry}; data that is
+// not a string is sent as its JSON text): its strings are taken as they are (an API call
+// expands no template). The error names the field.
+func DecodeEvent(raw []byte) (sse.Event, error) {
 	ev, err := script.ParseEvent(raw)
 	if err != nil {
-		return sse.Event{}, prefixErr(field, err)
+		return sse.Event{}, err
 	}
 	x := toSSE(ev.Literal())
 	if err := x.Validate(); err != nil {
 		return sse.Event{}, err
 	}
 	return x, nil
+}
+
+// eventOf decodes the event in field.
+func eventOf(raw json.RawMessage, field string) (sse.Event, error) {
+	if len(raw) == 0 {
+		return sse.Event{}, errors.New(`fake: missing "` + field + `"`)
+	}
+	ev, err := DecodeEvent(raw)
+	if err != nil {
+		return sse.Event{}, prefixErr(field, err)
+	}
+	return ev, nil
 }
 
 func (c *control) connOp(w http.ResponseWriter, r *http.Request, s *Scope) {
@@ -421,18 +432,22 @@ func (c *control) done(w http.ResponseWriter, err error) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (c *control) broadcast(w http.ResponseWriter, r *http.Request, s *Scope) {
-	m, err := decode(r, "route", "event")
+// nameAndEvent decodes {key: name, event: {...}} (a broadcast's route, a publish's topic).
+func nameAndEvent(r *http.Request, key, what string) (string, sse.Event, error) {
+	m, err := decode(r, key, "event")
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, err)
-		return
+		return "", sse.Event{}, err
 	}
-	var route string
-	if err := json.Unmarshal(m["route"], &route); err != nil || route == "" {
-		writeErr(w, http.StatusBadRequest, errors.New(`fake: "route" must name a route`))
-		return
+	var name string
+	if err := json.Unmarshal(m[key], &name); err != nil || name == "" {
+		return "", sse.Event{}, errors.New(`fake: "` + key + `" must name ` + what)
 	}
 	ev, err := eventOf(m["event"], "event")
+	return name, ev, err
+}
+
+func (c *control) broadcast(w http.ResponseWriter, r *http.Request, s *Scope) {
+	route, ev, err := nameAndEvent(r, "route", "a route")
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, err)
 		return
@@ -446,17 +461,7 @@ func (c *control) broadcast(w http.ResponseWriter, r *http.Request, s *Scope) {
 }
 
 func (c *control) publish(w http.ResponseWriter, r *http.Request, s *Scope) {
-	m, err := decode(r, "topic", "event")
-	if err != nil {
-		writeErr(w, http.StatusBadRequest, err)
-		return
-	}
-	var topic string
-	if err := json.Unmarshal(m["topic"], &topic); err != nil || topic == "" {
-		writeErr(w, http.StatusBadRequest, errors.New(`fake: "topic" must name a topic`))
-		return
-	}
-	ev, err := eventOf(m["event"], "event")
+	topic, ev, err := nameAndEvent(r, "topic", "a topic")
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, err)
 		return

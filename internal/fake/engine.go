@@ -59,15 +59,17 @@ type Options struct {
 // Its state and locks, in the order they may be taken (a lock is never taken while a
 // later one in this list is held):
 //
-//	Engine.mu    scopes, closed, adding default routes
-//	Scope.mu     overrides, attempt counts, next answers, journal, connections, generation
-//	pool.mu      a scope's servers and completion store (a leaf but for server.New)
-//	the server's own locks (Session.mu, ...), and Conn.mu / plain writers
+//	Engine.mu     scopes, closed, adding default routes
+//	plainConn.mu  a plain response's writes (the first write records the status: Scope.mu)
+//	Scope.mu      overrides, attempt counts, next answers, journal, connections, generation
+//	pool.mu       a scope's servers (server.New runs under it and takes none of these)
 //
-// The default routes are an immutable list behind an atomic pointer. No engine lock is
-// held while calling into a Session or a server (Push may wait for queue space):
-// operations on connections take no scope lock, and the goroutines that serve a request
-// report its end to the scope by taking Scope.mu after the session has ended.
+// Leaves (nothing is locked while one is held): Conn.mu, a ResponseWriter's locks, the
+// token store's. The default routes are an immutable list behind an atomic pointer. No
+// engine lock is held while calling into a Session or a server (Push may wait for queue
+// space): operations on connections take no scope lock; a connection's state is read
+// before the scope's lock is taken to journal it; and a session's writer, which records
+// the status through the journaling writer (Scope.mu), holds no lock of the server then.
 type Engine struct {
 	opts     Options
 	defaults atomic.Pointer[[]*route]

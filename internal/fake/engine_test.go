@@ -19,7 +19,7 @@ import (
 
 func newEngine(t *testing.T, file string) (*fake.Engine, *http.Client) {
 	t.Helper()
-	e, err := fake.New(fake.Options{})
+	e, err := fake.New(fake.Options{Logger: quiet})
 	require.NoError(t, err)
 	if file != "" {
 		f, err := script.ParseFile([]byte(file))

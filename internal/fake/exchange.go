@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -211,9 +212,9 @@ func (s *Scope) begin(rt *route, params map[string]string, r *http.Request, url 
 	s.mu.Lock()
 	x.gen = s.gen
 	x.count(rt)
+	x.entry.Attempt = x.attempt
 	s.addEntryLocked(x.entry)
 	s.mu.Unlock()
-	x.entry.Attempt = x.attempt
 	x.req = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 	return x
 }
@@ -345,24 +346,30 @@ func (x *exchange) drop() {
 	panic(http.ErrAbortHandler)
 }
 
-// finish records the exchange's end in the journal (once).
+// finish records the exchange's end in the journal (once). It reads the connection's
+// state before taking the scope's lock: nothing is locked after Scope.mu but leaves.
 func (x *exchange) finish() {
+	status := int(x.w.status.Load())
+	x.s.mu.Lock()
+	conn := x.conn // set by the stream's goroutine, under the lock
+	x.s.mu.Unlock()
+	var out Outcome
+	switch {
+	case conn != nil:
+		out = conn.outcome()
+	case x.dropped:
+		out = OutcomeDropped
+	case x.gone || x.req.Context().Err() != nil && status == 0:
+		out = OutcomeClientGone
+	case status == http.StatusOK:
+		out = OutcomeEnded
+	default:
+		out = OutcomeRefused
+	}
+	end := time.Now()
 	x.s.update(x.entry, func(e *Entry) {
-		if !e.End.IsZero() {
-			return
-		}
-		e.End = time.Now()
-		switch {
-		case x.conn != nil:
-			e.Outcome = x.conn.outcome()
-		case x.dropped:
-			e.Outcome = OutcomeDropped
-		case x.gone || x.req.Context().Err() != nil && e.Status == 0:
-			e.Outcome = OutcomeClientGone
-		case e.Status == http.StatusOK:
-			e.Outcome = OutcomeEnded
-		default:
-			e.Outcome = OutcomeRefused
+		if e.End.IsZero() {
+			e.End, e.Outcome = end, out
 		}
 	})
 }
@@ -378,7 +385,7 @@ func (x *exchange) serveStream(steps []script.Step) {
 	x.steps = steps
 	srv.ServeHTTP(x.w, x.req) // may panic with http.ErrAbortHandler after a drop
 	if x.conn == nil && x.hctx != nil {
-		x.hctx.refused(x.w.status())
+		x.hctx.refused(int(x.w.status.Load()))
 	}
 }
 
@@ -584,26 +591,21 @@ func usesI(n *script.Num) bool {
 	return ok && t.UsesI()
 }
 
-// recWriter records the response status in the journal entry. It unwraps to the
-// writer it wraps (http.ResponseController: Flush, deadlines, Hijack).
+// recWriter records the response status in the journal entry, once (later writes take
+// no lock of the scope). It unwraps to the writer it wraps (http.ResponseController:
+// Flush, deadlines, Hijack).
 type recWriter struct {
 	http.ResponseWriter
-	s     *Scope
-	entry *Entry
+	s      *Scope
+	entry  *Entry
+	status atomic.Int32
 }
 
 func (w *recWriter) record(code int) {
-	w.s.update(w.entry, func(e *Entry) {
-		if e.Status == 0 {
-			e.Status = code
-		}
-	})
-}
-
-func (w *recWriter) status() int {
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	return w.entry.Status
+	if w.status.Load() != 0 || !w.status.CompareAndSwap(0, int32(code)) {
+		return
+	}
+	w.s.update(w.entry, func(e *Entry) { e.Status = code })
 }
 
 func (w *recWriter) WriteHeader(code int) {

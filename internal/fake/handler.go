@@ -268,6 +268,7 @@ func (x *exchange) forward(d *decision) {
 		return
 	}
 	close(d.done)
+	x.hctx = nil // the route found answers with its own answer (or handler)
 	x.visited = append(x.visited, rt)
 	x.vars.Params = params
 	x.s.mu.Lock()

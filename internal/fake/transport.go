@@ -62,22 +62,26 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel:   cancel,
 	}
 	sreq = sreq.WithContext(ctx)
+	stopFail := context.AfterFunc(ctx, func() { p.fail(errClientGone) }) // a flush waiting for room fails
 	go func() {
-		defer stop()
-		defer cancel(context.Canceled) // as net/http does when ServeHTTP returns
-		Serve(t.Handler, sreq, p, t.Logger)
+		Serve(t.Handler, sreq, p, t.Logger) // it recovers the handler's panics
+		stopFail()
+		cancel(context.Canceled) // as net/http does when ServeHTTP returns
+		stop()
 	}()
 	select {
 	case <-p.headed:
 	case <-req.Context().Done():
+	}
+	if err := req.Context().Err(); err != nil {
 		cancel(context.Cause(req.Context()))
-		return nil, req.Context().Err()
+		return nil, err
 	}
 	p.mu.Lock()
 	status, header, endErr, headed := p.status, p.header, p.endErr, p.status != 0
 	p.mu.Unlock()
 	if !headed {
-		return nil, fmt.Errorf("fake: %s %s: %w", req.Method, req.URL.Redacted(), endErr)
+		return nil, endErr // http.Client wraps it with the method and URL
 	}
 	resp := &http.Response{
 		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
@@ -161,7 +165,8 @@ type pipe struct {
 	chunks   [][]byte
 	off      int // read offset in chunks[0]
 	buffered int
-	room     chan struct{} // closed when buffered drops to the limit (nil: not waiting)
+	room     chan error    // closed when buffered drops to the limit, or fed an error (nil: not waiting)
+	failed   error         // the consumer went away: every Chunk fails with it
 	readable chan struct{} // closed and replaced when chunks or the end arrive
 	ended    bool
 	endErr   error
@@ -180,11 +185,11 @@ func (p *pipe) Head(status int, h http.Header) {
 	close(p.headed)
 }
 
-func (p *pipe) Chunk(b []byte) (<-chan struct{}, error) {
+func (p *pipe) Chunk(b []byte) (<-chan error, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
-		return nil, errClientGone
+	if p.failed != nil {
+		return nil, p.failed
 	}
 	p.chunks = append(p.chunks, b)
 	p.buffered += len(b)
@@ -193,9 +198,24 @@ func (p *pipe) Chunk(b []byte) (<-chan struct{}, error) {
 		return nil, nil
 	}
 	if p.room == nil {
-		p.room = make(chan struct{})
+		p.room = make(chan error, 1)
 	}
 	return p.room, nil
+}
+
+// fail makes every later Chunk, and one waiting for room, fail with err: the client
+// went away.
+func (p *pipe) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed == nil {
+		p.failed = err
+	}
+	if p.room != nil {
+		p.room <- err
+		close(p.room)
+		p.room = nil
+	}
 }
 
 func (p *pipe) End(err error) {
@@ -269,11 +289,8 @@ func (b *body) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.chunks, p.buffered = nil, 0
-	if p.room != nil {
-		close(p.room)
-		p.room = nil
-	}
 	p.mu.Unlock()
+	p.fail(errClientGone)
 	p.cancel(errClientGone)
 	return nil
 }

@@ -29,10 +29,11 @@ type Sink interface {
 	Head(status int, header http.Header)
 	// Chunk receives the bytes written since the previous flush (never empty; b is the
 	// sink's to keep). It returns an error when the consumer went away. When the
-	// consumer is behind, it returns a channel that is closed once it has room again:
-	// the writer then waits for it before the flush returns (at most until the write
-	// deadline), which is how a client that does not read holds the server up.
-	Chunk(b []byte) (wait <-chan struct{}, err error)
+	// consumer is behind, it returns a channel that is closed once it has room again, or
+	// that yields an error when the consumer goes away meanwhile: the writer waits for
+	// it before the flush returns (at most until the write deadline), which is how a
+	// client that does not read holds the server up.
+	Chunk(b []byte) (wait <-chan error, err error)
 	// End receives nil when the response ended cleanly, an error wrapping ErrDropped when
 	// the connection was dropped.
 	End(err error)
@@ -164,7 +165,7 @@ func (w *ResponseWriter) flush() error {
 
 // waitRoom waits for the consumer (wait), at most until deadline (zero: none), or until
 // the deadline changes (done false).
-func waitRoom(wait, changed <-chan struct{}, deadline time.Time) (done bool, err error) {
+func waitRoom(wait <-chan error, changed <-chan struct{}, deadline time.Time) (done bool, err error) {
 	var expired <-chan time.Time
 	if !deadline.IsZero() {
 		d := time.Until(deadline)
@@ -176,8 +177,8 @@ func waitRoom(wait, changed <-chan struct{}, deadline time.Time) (done bool, err
 		expired = t.C
 	}
 	select {
-	case <-wait:
-		return true, nil
+	case err := <-wait:
+		return true, err
 	case <-expired:
 		return true, os.ErrDeadlineExceeded
 	case <-changed:

@@ -2,6 +2,7 @@ package script_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -92,5 +93,25 @@ func FuzzTemplate(f *testing.F) {
 		if s == "{query.a}" && got != value {
 			t.Fatalf("Expand(%q) = %q, want the value %q as is", s, got, value)
 		}
+	})
+}
+
+// FuzzParsePattern: a pattern ParsePattern accepts is one net/http's ServeMux accepts
+// (its path, registered alone, does not panic), and it never panics itself.
+func FuzzParsePattern(f *testing.F) {
+	for _, s := range []string{"GET /jobs/{id}/events", "POST /chat/{rest...}", "* /x", "/a/{$}", "GET /{a}/{a}", "GET x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := script.ParsePattern(s)
+		if err != nil {
+			return
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				t.Fatalf("ParsePattern accepted %q (path %q) but ServeMux panics: %v", s, p.Path, v)
+			}
+		}()
+		http.NewServeMux().HandleFunc(p.Path, func(http.ResponseWriter, *http.Request) {})
 	})
 }
