@@ -250,6 +250,7 @@ func (x *exchange) carryOut(d *decision) {
 	case decideDrop:
 		x.drop()
 	case decideServe:
+		x.hctx = nil // a scripted answer runs its steps: it is not the handler's stream
 		x.serveAnswer(d.answer)
 	case decideForward:
 		x.forward(d)

@@ -127,6 +127,10 @@ func (s *Scope) routeNamed(name string) *route {
 	return nil
 }
 
+// HasRoute reports whether requests can reach a route named name: an override of the
+// scope or a default route of its engine.
+func (s *Scope) HasRoute(name string) bool { return s.routeNamed(name) != nil }
+
 func errNoRoute(name string) error {
 	return &NotFoundError{What: "route " + strconv.Quote(name), Err: ErrNoRoute}
 }
