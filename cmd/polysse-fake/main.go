@@ -14,8 +14,9 @@
 //
 //	{"url":"http://127.0.0.1:4010","control":"http://127.0.0.1:4010/__polysse"}
 //
-// and serves until SIGINT or SIGTERM, or until its standard input reaches EOF (the
-// process that started it went away; --stdin=false turns that off). --port 0 picks a
+// and serves until SIGINT or SIGTERM, or until its standard input, when that is a pipe or a
+// socket, reaches EOF (the process that started it went away; --stdin=false turns that
+// off; /dev/null, a file or a terminal is not watched). --port 0 picks a
 // free port. The control API, under /__polysse:
 //
 //	GET    /health                                  {ok, version}
@@ -57,10 +58,22 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], watchedStdin(), os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "polysse-fake:", err)
 		os.Exit(1)
 	}
+}
+
+// watchedStdin returns standard input when it is a pipe or a socket, whose end means that
+// the process that started this one went away, and nil otherwise: /dev/null or a file ends
+// at once (a command started in the background with `&` gets /dev/null), and a terminal
+// ends only when its user asks.
+func watchedStdin() io.Reader {
+	fi, err := os.Stdin.Stat()
+	if err != nil || fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
+		return nil
+	}
+	return os.Stdin
 }
 
 // config is the command line.
@@ -84,7 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.cors, "cors", script.CORSEcho, "CORS for routes that do not set it: echo, echo-nocreds, star or off")
 	fs.DurationVar(&c.maxHold, "max-hold", 10*time.Minute, "the longest a response is held open (0: no bound)")
 	fs.BoolVar(&c.quiet, "quiet", false, "log nothing but errors that stop the process")
-	fs.BoolVar(&c.stdin, "stdin", true, "exit when standard input reaches EOF")
+	fs.BoolVar(&c.stdin, "stdin", true, "exit when standard input, a pipe or a socket, reaches EOF")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -247,17 +247,22 @@ func TestStandaloneFlags(t *testing.T) {
 }
 
 // The command as a process: it prints its URLs, serves, and exits on SIGTERM or when
-// its standard input closes.
+// its standard input, a pipe, closes; with /dev/null as its standard input (a command
+// started in the background) it keeps serving until SIGTERM.
 func TestStandaloneProcess(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "routes.json")
 	require.NoError(t, os.WriteFile(file, []byte(routes), 0o600))
-	for _, how := range []string{"SIGTERM", "stdin EOF"} {
+	for _, how := range []string{"SIGTERM", "stdin EOF", "stdin /dev/null"} {
 		t.Run(how, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "--routes", file, "--quiet")
 			cmd.Env = append(os.Environ(), "POLYSSE_FAKE_MAIN=1")
-			stdin, err := cmd.StdinPipe()
-			require.NoError(t, err)
+			var stdin io.WriteCloser
+			if how != "stdin /dev/null" { // exec gives a nil Stdin /dev/null
+				var err error
+				stdin, err = cmd.StdinPipe()
+				require.NoError(t, err)
+			}
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
 			stderr := new(lockedBuffer)
@@ -267,9 +272,11 @@ func TestStandaloneProcess(t *testing.T) {
 			require.NoError(t, err, stderr.String())
 			var s started
 			require.NoError(t, json.Unmarshal([]byte(line), &s))
-			resp, body := call(t, "GET", s.Control+"/health", "")
-			assert.Equal(t, 200, resp.StatusCode, body)
-			if how == "SIGTERM" {
+			for range 3 { // /dev/null ended at once: a process that watched it would be gone
+				resp, body := call(t, "GET", s.Control+"/health", "")
+				assert.Equal(t, 200, resp.StatusCode, body)
+			}
+			if how != "stdin EOF" {
 				require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 			} else {
 				require.NoError(t, stdin.Close())

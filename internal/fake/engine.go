@@ -137,29 +137,43 @@ func (e *Engine) Route(r Route) error {
 	if err != nil {
 		return err
 	}
+	return e.addDefaults([]*route{rt}, func(_ int, err error) error { return err })
+}
+
+// Load adds the routes of a script file as default routes: all of them, or, when one is
+// invalid or its name is taken, none (the error names the route's index).
+func (e *Engine) Load(f *script.File) error {
+	at := func(i int, err error) error { return prefixErr("routes["+strconv.Itoa(i)+"]", err) }
+	rts := make([]*route, len(f.Routes))
+	for i, r := range f.Routes {
+		rt, err := compile(Route{Route: r})
+		if err != nil {
+			return at(i, err)
+		}
+		rts[i] = rt
+	}
+	return e.addDefaults(rts, at)
+}
+
+// addDefaults appends rts to the default routes at once, unless one's name is taken (by an
+// existing route or an earlier one of rts); wrap names the index in rts of a failure.
+func (e *Engine) addDefaults(rts []*route, wrap func(i int, err error) error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
 	old := *e.defaults.Load()
-	for _, o := range old {
-		if o.name == rt.name {
-			return &script.Error{Path: "name", Msg: "the name " + strconv.Quote(rt.name) + " is taken by another route (give one a \"name\")"}
+	list := append(make([]*route, 0, len(old)+len(rts)), old...)
+	for i, rt := range rts {
+		for _, o := range list {
+			if o.name == rt.name {
+				return wrap(i, &script.Error{Path: "name", Msg: "the name " + strconv.Quote(rt.name) + " is taken by another route (give one a \"name\")"})
+			}
 		}
+		list = append(list, rt)
 	}
-	list := append(append(make([]*route, 0, len(old)+1), old...), rt)
 	e.defaults.Store(&list)
-	return nil
-}
-
-// Load adds the routes of a script file as default routes.
-func (e *Engine) Load(f *script.File) error {
-	for i, r := range f.Routes {
-		if err := e.Route(Route{Route: r}); err != nil {
-			return prefixErr("routes["+strconv.Itoa(i)+"]", err)
-		}
-	}
 	return nil
 }
 

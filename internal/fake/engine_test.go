@@ -129,3 +129,35 @@ func TestHandlerAndConn(t *testing.T) {
 		assert.ErrorIs(t, conn.Send(sseEvent("x")), fake.ErrEnded)
 	})
 }
+
+// TestLoadIsAllOrNothing: a file one of whose routes cannot be added (its name is taken by
+// a route added before) adds none of its routes. (Names taken within the file are refused
+// by script.ParseFile.)
+func TestLoadIsAllOrNothing(t *testing.T) {
+	tests := []struct {
+		name, file, wantErr string
+	}{
+		{"name taken by an existing route, after a good one",
+			`{"version": 1, "routes": [{"route": "GET /a", "answers": [{"drop": true}]},
+			  {"route": "GET /b", "name": "GET /first", "answers": [{"drop": true}]}]}`,
+			"routes[1]"},
+		{"name taken by an existing route",
+			`{"version": 1, "routes": [{"route": "GET /b", "answers": [{"drop": true}]},
+			  {"route": "GET /first", "answers": [{"drop": true}]}]}`,
+			"routes[1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newEngine(t, `{"version": 1, "routes": [{"route": "GET /first", "answers": [{"drop": true}]}]}`)
+			f, err := script.ParseFile([]byte(tt.file))
+			require.NoError(t, err)
+			err = e.Load(f)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			for _, path := range []string{"/a", "/b"} {
+				r, _ := http.NewRequest("GET", "http://fake.test"+path, nil)
+				assert.False(t, e.Handles(r), "%s was added although the file failed", path)
+			}
+		})
+	}
+}

@@ -57,7 +57,9 @@ type Entry struct {
 	Conn string
 	// Method is the request method.
 	Method string
-	// URL is the request URL as received (scheme, host, path and query).
+	// URL is the request URL as the routes saw it: scheme, host, path and query, with the
+	// path inside its scope (a request to /s/NAME/feed is journaled in scope NAME with
+	// the URL of /feed), so that a scoped test reads the URLs it would without scopes.
 	URL string
 	// Path is the path the routes matched (without a scope prefix).
 	Path string
