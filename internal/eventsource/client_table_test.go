@@ -112,17 +112,21 @@ type clientTestServer struct {
 	timeout time.Duration
 	// arrived receives a value as each request arrives.
 	arrived chan struct{}
+	// matched counts the requests that arrived; the journal records each a little later.
+	matched atomic.Int64
 	fake    *ssetest.Fake
+	t       testing.TB
 }
 
 // clientTestNewServer returns a server answering with replies, for the test t.
 func clientTestNewServer(t *testing.T, replies []clientTestReply, fake bool) *clientTestServer {
-	s := &clientTestServer{Fake: fake, arrived: make(chan struct{}, 1000), timeout: 10 * time.Second, fake: ssetest.New(t)}
+	s := &clientTestServer{Fake: fake, arrived: make(chan struct{}, 1000), timeout: 10 * time.Second, fake: ssetest.New(t), t: t}
 	if fake {
 		s.timeout = 24 * time.Hour
 	}
 	if len(replies) > 0 {
 		s.fake.Route(ssetest.Route{Pattern: "/", Answers: replies, Match: func(*http.Request) bool {
+			s.matched.Add(1)
 			select {
 			case s.arrived <- struct{}{}:
 			default:
@@ -133,10 +137,11 @@ func clientTestNewServer(t *testing.T, replies []clientTestReply, fake bool) *cl
 	return s
 }
 
-// requests returns the requests received so far.
+// requests returns the requests received so far, once the journal holds every request
+// that arrived (over real sockets the journal may record one after the client gave up).
 func (s *clientTestServer) requests() []clientTestRequest {
 	var out []clientTestRequest
-	for _, r := range s.fake.Journal("") {
+	for _, r := range s.fake.Requests(s.t, "", int(s.matched.Load())) {
 		u := r.URL
 		if i := strings.Index(u, "://"); i >= 0 {
 			u = u[i+3:]
