@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/polysse/sse/internal/httplite"
@@ -19,14 +20,25 @@ type outcome struct {
 	err    error
 	opened time.Time     // when the connection opened, zero if it did not
 	after  time.Duration // the Retry-After of a response classified VerdictRetry
+	// restart: Restart aborted the attempt; reconnect at once, without counting a failure
+	restart bool
 }
 
 // connect makes one attempt and reads its stream until it ends. Each step has its own
 // function: build the request, send it under the heartbeat watchdog, follow a redirect,
 // judge the response, announce the connection, read and dispatch the stream.
-func (c *Client) connect(run *scope, t Transport, p *wire.Parser, onEvent func(wire.Event)) outcome {
+func (c *Client) connect(run *scope, t Transport, p *wire.Parser, onEvent func(wire.Event)) (o outcome) {
 	a := &attempt{c: c, run: run, ctx: newScope(run), p: p, onEvent: onEvent}
-	defer a.ctx.cancel(ErrClosed)
+	c.begin(a)
+	defer func() {
+		c.end(a)
+		a.ctx.cancel(ErrClosed)
+		if a.restarted.Load() && o.close == nil {
+			// Whatever the attempt came to (an error of the aborted request or read, say),
+			// Restart asked for the next one.
+			o = outcome{restart: true, opened: o.opened}
+		}
+	}()
 	req, err := c.request(a.ctx)
 	if err != nil {
 		return outcome{err: err}
@@ -177,11 +189,17 @@ func retryAfter(v string) time.Duration {
 type attempt struct {
 	c       *Client
 	run     *scope // the run: done when the client closes
-	ctx     *scope // this attempt: cancelled when it ends, or by the watchdog
+	ctx     *scope // this attempt: cancelled when it ends, by the watchdog, or by Restart
 	wd      watchdog
 	p       *wire.Parser
 	onEvent func(wire.Event)
+	// restarted is set by Restart (before it cancels ctx): deliver nothing more
+	restarted atomic.Bool
 }
+
+// halted reports whether the attempt must deliver nothing more: the client closed or its
+// context ended, or Restart dropped the connection.
+func (a *attempt) halted() bool { return a.restarted.Load() || a.c.stopped(a.run) }
 
 // send performs the round trip. A failure is a network error to reconnect after, the
 // heartbeat timeout when the watchdog aborted the request, or a close with CloseNetwork
@@ -206,6 +224,10 @@ func (a *attempt) send(t Transport, req *Request) (*Response, outcome) {
 func (a *attempt) announce(resp *Response) bool {
 	c := a.c
 	if !c.state.CompareAndSwap(int32(StateConnecting), int32(StateOpen)) || a.run.Err() != nil {
+		return false
+	}
+	if a.restarted.Load() { // Restart came first: this connection never opened
+		c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting))
 		return false
 	}
 	a.wd.pause() // time spent in callbacks is not server silence
@@ -235,6 +257,12 @@ func (a *attempt) stream(body io.Reader) (close *CloseInfo, err error) {
 		if close != nil || c.stopped(a.run) {
 			return close, nil
 		}
+		if a.restarted.Load() {
+			if f := c.opts.OnDrain; f != nil && delivered {
+				f() // what a batching consumer holds came before the restart
+			}
+			return nil, errRestart
+		}
 		if f := c.opts.OnDrain; f != nil && delivered {
 			f()
 			if c.stopped(a.run) {
@@ -254,17 +282,22 @@ func (a *attempt) stream(body io.Reader) (close *CloseInfo, err error) {
 	}
 }
 
-// dispatch delivers the events that the input read so far completes, keeping the
-// client's last event ID current, until the client closes or a complete or fatal event
-// closes it (close set). delivered reports whether any event was delivered.
+// dispatch delivers the events (and, with OnComment, the comments) that the input read
+// so far completes, keeping the client's last event ID current, until the client closes
+// or restarts or a complete or fatal event closes it (close set). delivered reports
+// whether any event was delivered.
 func (a *attempt) dispatch() (close *CloseInfo, delivered bool) {
 	c, p := a.c, a.p
 	defer func() { c.setLastID(p.LastEventID()) }() // an id-only dispatch changes it too
 	last := c.LastEventID()
-	for !c.stopped(a.run) {
+	for !a.halted() {
 		ev, ok := p.Next()
 		if !ok {
 			break
+		}
+		if ev.Type == "" { // a comment line (Parser.Comments, set for OnComment)
+			c.opts.OnComment(ev.Comment)
+			continue
 		}
 		if ev.ID != last { // the parser hands out the same string while the ID is unchanged
 			last = ev.ID
