@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/polysse/sse/internal/httplite"
@@ -18,27 +17,17 @@ type outcome struct {
 	status int
 	text   string
 	err    error
-	opened time.Time     // when the connection opened, zero if it did not
-	after  time.Duration // the Retry-After of a response classified VerdictRetry
-	// restart: Restart aborted the attempt; reconnect at once, without counting a failure
-	restart bool
+	// healthy: the connection opened and stayed open for RetryPolicy.ResetAfter
+	healthy bool
+	after   time.Duration // the Retry-After of a response classified VerdictRetry
 }
 
 // connect makes one attempt and reads its stream until it ends. Each step has its own
 // function: build the request, send it under the heartbeat watchdog, follow a redirect,
 // judge the response, announce the connection, read and dispatch the stream.
-func (c *Client) connect(run *scope, t Transport, p *wire.Parser, onEvent func(wire.Event)) (o outcome) {
-	a := &attempt{c: c, run: run, ctx: newScope(run), p: p, onEvent: onEvent}
-	c.begin(a)
-	defer func() {
-		c.end(a)
-		a.ctx.cancel(ErrClosed)
-		if a.restarted.Load() && o.close == nil {
-			// Whatever the attempt came to (an error of the aborted request or read, say),
-			// Restart asked for the next one.
-			o = outcome{restart: true, opened: o.opened}
-		}
-	}()
+func (c *Client) connect(run, round *scope, t Transport, p *wire.Parser, onEvent func(wire.Event)) outcome {
+	a := &attempt{c: c, run: run, round: round, ctx: newScope(round), p: p, onEvent: onEvent}
+	defer a.ctx.cancel(ErrClosed)
 	req, err := c.request(a.ctx)
 	if err != nil {
 		return outcome{err: err}
@@ -59,8 +48,9 @@ func (c *Client) connect(run *scope, t Transport, p *wire.Parser, onEvent func(w
 	if !open || !a.announce(resp) {
 		return o
 	}
-	o.opened = time.Now()
+	opened := time.Now()
 	o.close, o.err = a.stream(resp.Body)
+	o.healthy = time.Since(opened) >= c.opts.Retry.resetAfter()
 	return o
 }
 
@@ -189,17 +179,12 @@ func retryAfter(v string) time.Duration {
 type attempt struct {
 	c       *Client
 	run     *scope // the run: done when the client closes
-	ctx     *scope // this attempt: cancelled when it ends, by the watchdog, or by Restart
+	round   *scope // the round (a child of run): done also when Restart drops the attempt
+	ctx     *scope // this attempt (a child of round): cancelled when it ends, or by the watchdog
 	wd      watchdog
 	p       *wire.Parser
 	onEvent func(wire.Event)
-	// restarted is set by Restart (before it cancels ctx): deliver nothing more
-	restarted atomic.Bool
 }
-
-// halted reports whether the attempt must deliver nothing more: the client closed or its
-// context ended, or Restart dropped the connection.
-func (a *attempt) halted() bool { return a.restarted.Load() || a.c.stopped(a.run) }
 
 // send performs the round trip. A failure is a network error to reconnect after, the
 // heartbeat timeout when the watchdog aborted the request, or a close with CloseNetwork
@@ -226,7 +211,7 @@ func (a *attempt) announce(resp *Response) bool {
 	if !c.state.CompareAndSwap(int32(StateConnecting), int32(StateOpen)) || a.run.Err() != nil {
 		return false
 	}
-	if a.restarted.Load() { // Restart came first: this connection never opened
+	if a.round.Err() != nil { // Restart came first: this connection never opened
 		c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting))
 		return false
 	}
@@ -257,7 +242,7 @@ func (a *attempt) stream(body io.Reader) (close *CloseInfo, err error) {
 		if close != nil || c.stopped(a.run) {
 			return close, nil
 		}
-		if a.restarted.Load() {
+		if c.stopped(a.round) { // restarted
 			if f := c.opts.OnDrain; f != nil && delivered {
 				f() // what a batching consumer holds came before the restart
 			}
@@ -290,18 +275,18 @@ func (a *attempt) dispatch() (close *CloseInfo, delivered bool) {
 	c, p := a.c, a.p
 	defer func() { c.setLastID(p.LastEventID()) }() // an id-only dispatch changes it too
 	last := c.LastEventID()
-	for !a.halted() {
+	for !c.stopped(a.round) { // the round ends with the run, or by Restart
 		ev, ok := p.Next()
 		if !ok {
 			break
 		}
-		if ev.Type == "" { // a comment line (Parser.Comments, set for OnComment)
-			c.opts.OnComment(ev.Comment)
-			continue
-		}
 		if ev.ID != last { // the parser hands out the same string while the ID is unchanged
 			last = ev.ID
 			c.setLastID(last)
+		}
+		if ev.Type == "" { // a comment line (Parser.Comments, set for OnComment)
+			c.opts.OnComment(ev.Comment)
+			continue
 		}
 		if a.onEvent != nil {
 			a.onEvent(ev)

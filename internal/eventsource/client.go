@@ -310,7 +310,8 @@ type ClientOptions struct {
 	OnEvent func(wire.Event)
 	// OnComment, if set, is called with the text of each comment line of the stream (after
 	// the colon, one leading space removed), in order with the events: heartbeats and
-	// other keep-alive comments, say. Without it comment lines are skipped at no cost.
+	// other keep-alive comments, say; LastEventID is then the last event ID at that line.
+	// Without it comment lines are skipped at no cost.
 	OnComment func(text string)
 	// OnError is called when an attempt fails, with ReadyState StateConnecting when the
 	// client will retry and StateClosed when it gives up.
@@ -341,10 +342,10 @@ type Client struct {
 	// by compare-and-swap so that it never leaves CLOSED. Any goroutine may close the
 	// client (closeWith): under mu it records info, stores CLOSED and takes the scope to
 	// cancel, which ends whatever the owner waits for. Any goroutine may restart it
-	// (Restart): under mu it marks the restart pending and the current attempt restarted,
-	// and takes that attempt's scope to cancel and the backoff wait's channel to close;
-	// it moves OPEN to CONNECTING by compare-and-swap. mu also guards started, lastID,
-	// cur, wake and restart, which the owner sets under it.
+	// (Restart): under mu it takes the scope of the current round (an attempt and the wait
+	// after it) to cancel, which ends the attempt or the wait, and it moves OPEN to
+	// CONNECTING by compare-and-swap. mu also guards started, lastID and round, which the
+	// owner sets under it at the start of each round.
 	//
 	// Locks: mu and each scope's own lock are leaves. No lock is held while another is
 	// taken (closeWith and Restart release mu before they cancel a scope; a scope releases
@@ -358,9 +359,7 @@ type Client struct {
 	scope   *scope // the running client's scope; Close cancels it
 	info    *CloseInfo
 	lastID  string
-	cur     *attempt      // the attempt in progress, if any; Restart cancels it
-	wake    chan struct{} // closed by Restart to end the backoff wait, if one is under way
-	restart bool          // a Restart not yet answered by a new attempt
+	round   *scope // the current round: an attempt and the wait after it; Restart cancels it
 	done    chan struct{}
 }
 
@@ -543,7 +542,11 @@ func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
 		b.initial = protocol.DefaultReconnectionTime
 	}
 	for !c.stopped(ctx) {
-		o := c.connect(ctx, transport, p, onEvent)
+		round := newScope(ctx)
+		c.mu.Lock()
+		c.round = round
+		c.mu.Unlock()
+		o := c.connect(ctx, round, transport, p, onEvent)
 		if d, ok := p.Retry(); ok {
 			b.initial = d
 		}
@@ -554,8 +557,9 @@ func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
 			c.fail(o.close, b.failures+1)
 			return
 		}
-		if o.restart {
-			// Asked for, not a failure: no error event, no delay.
+		if round.Err() == errRestart {
+			// Asked for, not a failure (whatever the aborted attempt came to): no error
+			// event, no delay.
 			b.reset(o)
 			c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting))
 			continue
@@ -565,9 +569,11 @@ func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
 			c.fail(&CloseInfo{Reason: CloseRetryLimit, Fatal: true, Status: o.status, StatusText: o.text, Err: o.err}, b.failures)
 			return
 		}
-		if !c.reestablish(ctx, o, b.failures, delay) || !c.wait(ctx, delay) {
+		if !c.reestablish(ctx, o, b.failures, delay) {
 			return
 		}
+		sleep(round, delay) // a Restart ends it early
+		round.cancel(ErrClosed)
 	}
 }
 
@@ -592,7 +598,7 @@ func (b *backoff) next(o outcome) (time.Duration, bool) {
 // reset starts the failure count again from zero when the connection of attempt o stayed
 // open for the policy's ResetAfter.
 func (b *backoff) reset(o outcome) {
-	if !o.opened.IsZero() && time.Since(o.opened) >= b.policy.resetAfter() {
+	if o.healthy {
 		b.failures = 0
 	}
 }
@@ -609,37 +615,16 @@ func (c *Client) reestablish(ctx *scope, o outcome, attempt int, delay time.Dura
 	return !c.stopped(ctx)
 }
 
-// wait waits for d before the next attempt, or until Restart asks for one now, or until
-// ctx is done (then it reports false).
-func (c *Client) wait(ctx *scope, d time.Duration) bool {
-	c.mu.Lock()
-	if c.restart {
-		c.mu.Unlock()
-		return true // restarted since the attempt ended
-	}
-	wake := make(chan struct{})
-	c.wake = wake
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		if c.wake == wake {
-			c.wake = nil
-		}
-		c.mu.Unlock()
-	}()
+// sleep waits for d, or until ctx is done.
+func sleep(ctx *scope, d time.Duration) {
 	// time.AfterFunc rather than a Timer: a chan time.Time would keep time.Time's
 	// formatting code alive in the js/wasm build.
-	elapsed := make(chan struct{})
-	t := time.AfterFunc(d, func() { close(elapsed) })
+	wake := make(chan struct{})
+	t := time.AfterFunc(d, func() { close(wake) })
 	select {
-	case <-elapsed:
-		return true
 	case <-wake:
-		t.Stop()
-		return true
 	case <-ctx.Done():
 		t.Stop()
-		return false
 	}
 }
 
@@ -661,40 +646,18 @@ var errRestart = errors.New("sse: restarted")
 // of the events delivered, and the reconnection time learnt from a retry field is kept.
 func (c *Client) Restart() {
 	c.mu.Lock()
-	if c.info != nil || !c.started {
-		c.mu.Unlock()
-		return
-	}
-	c.restart = true
-	a, wake := c.cur, c.wake
-	c.wake = nil
-	if a != nil {
-		a.restarted.Store(true)
+	round := c.round
+	if c.info != nil {
+		round = nil
 	}
 	c.mu.Unlock()
+	if round == nil {
+		return // not started, or closed
+	}
 	c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting))
-	if a != nil {
-		a.ctx.cancel(errRestart)
-	}
-	if wake != nil {
-		close(wake)
-	}
-}
-
-// begin registers a as the attempt in progress, which answers any pending Restart.
-func (c *Client) begin(a *attempt) {
-	c.mu.Lock()
-	c.cur, c.restart = a, false
-	c.mu.Unlock()
-}
-
-// end unregisters a.
-func (c *Client) end(a *attempt) {
-	c.mu.Lock()
-	if c.cur == a {
-		c.cur = nil
-	}
-	c.mu.Unlock()
+	// The round in progress, or one that is just ending: then the next attempt is starting
+	// already, after this call.
+	round.cancel(errRestart)
 }
 
 // fail closes the client with info and, for a close the server caused, fires the error

@@ -100,3 +100,24 @@ func TestClientOnCommentWithEvents(t *testing.T) {
 		assert.Equal(t, []string{"comment one", "event a", "comment two", "event b"}, log)
 	})
 }
+
+// TestClientOnCommentLastEventID: inside OnComment, LastEventID is the last event ID at
+// that line, an id-only block before it included.
+func TestClientOnCommentLastEventID(t *testing.T) {
+	replies := []clientTestReply{clientTestHeld("id: 1\ndata: a\n\n: one\nid: 2\n\n: two\n")}
+	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
+		var c *eventsource.Client
+		var got []string
+		c = eventsource.NewClient(s.URL+"/stream", &eventsource.ClientOptions{
+			Transport: s.Transport,
+			OnComment: func(text string) {
+				got = append(got, text+"@"+c.LastEventID())
+				if text == "two" {
+					c.Close()
+				}
+			},
+		})
+		require.NoError(t, c.Run(t.Context()))
+		assert.Equal(t, []string{"one@1", "two@2"}, got)
+	})
+}

@@ -191,10 +191,8 @@ func (p *Parser) comment(line []byte) Event {
 	if len(text) > 0 && text[0] == ' ' {
 		text = text[1:]
 	}
-	if !utf8.Valid(text) {
-		text = appendUTF8(nil, text)
-	}
-	return Event{ID: p.lastID, Comment: string(text)}
+	p.scratch = appendValid(p.scratch[:0], text) // a borrowed Data in it is stale by now
+	return Event{ID: p.lastID, Comment: string(p.scratch)}
 }
 
 // End marks the end of the stream: any incomplete line or event is discarded, id
@@ -319,13 +317,15 @@ func (p *Parser) setID(value []byte) {
 	if bytes.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
 		return // replacing invalid bytes never makes a value shorter
 	}
-	if utf8.Valid(value) {
-		p.id = append(p.id[:0], value...)
+	// The value is appended after the buffer's, which stays if invalid bytes made the
+	// value too long, and is then moved to the front.
+	n := len(p.id)
+	p.id = appendValid(p.id, value)
+	if p.MaxIDLen > 0 && len(p.id)-n > p.MaxIDLen {
+		p.id = p.id[:n]
 		return
 	}
-	if v := appendUTF8(nil, value); p.MaxIDLen <= 0 || len(v) <= p.MaxIDLen {
-		p.id = append(p.id[:0], v...)
-	}
+	p.id = p.id[:copy(p.id, p.id[n:])]
 }
 
 // parseRetry interprets a retry value: only ASCII digits, base ten, in milliseconds. A value
