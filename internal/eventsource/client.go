@@ -344,8 +344,8 @@ type Client struct {
 	// cancel, which ends whatever the owner waits for. Any goroutine may restart it
 	// (Restart): under mu it takes the scope of the current round (an attempt and the wait
 	// after it) to cancel, which ends the attempt or the wait, and it moves OPEN to
-	// CONNECTING by compare-and-swap. mu also guards started, lastID and round, which the
-	// owner sets under it at the start of each round.
+	// CONNECTING by compare-and-swap. mu also guards started, lastID, round and resume;
+	// the owner sets round (and applies resume) under it at the start of each round.
 	//
 	// Locks: mu and each scope's own lock are leaves. No lock is held while another is
 	// taken (closeWith and Restart release mu before they cancel a scope; a scope releases
@@ -359,7 +359,8 @@ type Client struct {
 	scope   *scope // the running client's scope; Close cancels it
 	info    *CloseInfo
 	lastID  string
-	round   *scope // the current round: an attempt and the wait after it; Restart cancels it
+	round   *scope  // the current round: an attempt and the wait after it; Restart cancels it
+	resume  *string // the last event ID that RestartFrom asks the next round to send
 	done    chan struct{}
 }
 
@@ -545,6 +546,9 @@ func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
 		round := newScope(ctx)
 		c.mu.Lock()
 		c.round = round
+		if c.resume != nil {
+			c.lastID, c.resume = *c.resume, nil
+		}
 		c.mu.Unlock()
 		o := c.connect(ctx, round, transport, p, onEvent)
 		if d, ok := p.Retry(); ok {
@@ -644,11 +648,22 @@ var errRestart = errors.New("sse: restarted")
 // being dispatched on another goroutine (Restart does not wait for it); an incomplete
 // event is discarded, as at the end of a stream. The new attempt sends the last event ID
 // of the events delivered, and the reconnection time learnt from a retry field is kept.
-func (c *Client) Restart() {
+func (c *Client) Restart() { c.restart(nil) }
+
+// RestartFrom is Restart, after which the next attempt sends lastEventID as the last
+// event ID. It is for a consumer that delivers events after OnEvent returned (the wasm
+// binding dispatches them in batches) and drops those that a restart overtook: the
+// server then sends them again.
+func (c *Client) RestartFrom(lastEventID string) { c.restart(&lastEventID) }
+
+func (c *Client) restart(resume *string) {
 	c.mu.Lock()
 	round := c.round
 	if c.info != nil {
 		round = nil
+	}
+	if round != nil && resume != nil {
+		c.resume = resume
 	}
 	c.mu.Unlock()
 	if round == nil {

@@ -126,6 +126,30 @@ func TestClientRestartFromCallbacks(t *testing.T) {
 			assert.Equal(t, reqs[0].At, reqs[1].At)
 		})
 	})
+	t.Run("RestartFrom: the next attempt sends the ID given", func(t *testing.T) {
+		// As the wasm binding does when it drops the events of a batch that a restart
+		// overtook: the client had delivered b (id 2) to OnEvent, the page saw only a.
+		replies := []clientTestReply{clientTestHeld("id: 1\ndata: a\n\nid: 2\ndata: b\n\n"), clientTestHeld("data: c\n\n")}
+		clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
+			var c *eventsource.Client
+			c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
+				Transport: s.Transport,
+				OnDrain: func() {
+					if c.LastEventID() == "2" {
+						c.RestartFrom("1")
+					}
+				},
+			}, `event message id="1" data="c"`)
+			require.NoError(t, clientTestRun(t, s, c))
+			assert.Equal(t, []string{
+				`open OPEN`, `event message id="1" data="a" OPEN`, `event message id="2" data="b" OPEN`,
+				`open OPEN`, `event message id="1" data="c" OPEN`, clientTestCloseLocal,
+			}, rec.entries())
+			reqs := s.requests()
+			require.Len(t, reqs, 2)
+			assert.Equal(t, []string{"1"}, reqs[1].Header["Last-Event-Id"])
+		})
+	})
 	t.Run("OnError skips the wait", func(t *testing.T) {
 		replies := []clientTestReply{clientTestFail, clientTestHeld("data: x\n\n")}
 		clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
