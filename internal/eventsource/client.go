@@ -503,19 +503,13 @@ func (c *Client) run(parent Context, onEvent func(wire.Event)) error {
 		c.finish()
 	}()
 	c.loop(ctx, onEvent)
-	if info := c.closedInfo(); info.Fatal {
-		return &CloseError{info}
+	// The loop ended because the client closed, or because ctx is done: then this closes
+	// it. Either way c.info is set, under mu, which closeWith took, and stays as it is.
+	c.closeWith(&CloseInfo{Reason: CloseLocal, Local: true})
+	if c.info.Fatal {
+		return &CloseError{c.info}
 	}
 	return nil
-}
-
-func (c *Client) closedInfo() *CloseInfo {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.info == nil {
-		return &CloseInfo{Reason: CloseLocal, Local: true}
-	}
-	return c.info
 }
 
 // loop makes attempts until the client closes: after each, it closes the client, or
