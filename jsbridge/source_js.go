@@ -20,15 +20,16 @@ const (
 )
 
 // Register installs the binding on api, the object the JavaScript loader receives:
-// api.open(sink, url, options) starts a client and returns a handle with a close method.
-// options.transport is the fetchHelpers object of web/src/core.js (see fetchTransport).
+// api.open(sink, url, options) starts a client and returns a handle with close and
+// restart methods (restart(id) resumes from id). options.transport is the fetchHelpers object of web/src/core.js (see
+// fetchTransport).
 //
 // The sink is the JavaScript EventSource object; the binding calls its methods _open,
-// _batch, _error and _close (see web/src). Events travel in batches: the binding writes
-// them into one Uint8Array and calls _batch once per batch, which the sink decodes and
-// dispatches. A record is one flag byte, then, when the flags say so, the event type and
-// the last event ID, then the data, each as a little-endian uint32 length followed by
-// UTF-8 bytes.
+// _batch, _comment (with options.comments), _error and _close (see web/src). Events travel
+// in batches: the binding writes them into one Uint8Array and calls _batch once per
+// batch, which the sink decodes and dispatches. A record is one flag byte, then, when the
+// flags say so, the event type and the last event ID, then the data, each as a
+// little-endian uint32 length followed by UTF-8 bytes.
 func Register(api js.Value) {
 	api.Set("open", js.FuncOf(open))
 }
@@ -37,6 +38,8 @@ type binding struct {
 	sink   js.Value
 	client *eventsource.Client
 	handle js.Func
+
+	restart js.Func // handle.restart
 
 	u8     js.Value
 	u8Len  int
@@ -58,8 +61,18 @@ func open(_ js.Value, args []js.Value) any {
 		b.client.Close() // never blocks
 		return nil
 	})
+	b.restart = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		// restart(id): the page dropped the events after the one whose last event ID is id.
+		if id := arg(args, 0); id.Type() == js.TypeString {
+			b.client.RestartFrom(id.String()) // never blocks
+		} else {
+			b.client.Restart()
+		}
+		return nil
+	})
 	handle := js.Global().Get("Object").New()
 	handle.Set("close", b.handle)
+	handle.Set("restart", b.restart)
 	go b.run()
 	return handle
 }
@@ -98,6 +111,10 @@ func (b *binding) options(opts js.Value) *eventsource.ClientOptions {
 		OnError:          b.onError,
 		OnClose:          b.onClose,
 	}
+	o.MaxLastEventIDLen = intOf(opts.Get("maxLastEventIdLength"))
+	if opts.Get("comments").Truthy() {
+		o.OnComment = b.onComment
+	}
 	if body := opts.Get("body"); body.Type() == js.TypeObject {
 		o.Body = make([]byte, body.Get("byteLength").Int())
 		js.CopyBytesToGo(o.Body, body)
@@ -108,6 +125,7 @@ func (b *binding) options(opts js.Value) *eventsource.ClientOptions {
 			Max:         ms(r.Get("max")),
 			Multiplier:  num(r.Get("multiplier")),
 			Jitter:      num(r.Get("jitter")),
+			Min:         ms(r.Get("min")),
 			MaxAttempts: intOf(r.Get("maxAttempts")),
 			ResetAfter:  ms(r.Get("resetAfter")),
 		}
@@ -256,6 +274,12 @@ func (b *binding) onOpen(r *eventsource.Response) {
 	b.call("_open", r.StatusCode, r.StatusText, r.URL)
 }
 
+// onComment hands a comment line to the sink, after the events before it.
+func (b *binding) onComment(text string) {
+	b.flush()
+	b.call("_comment", text, b.client.LastEventID())
+}
+
 func (b *binding) onError(e *eventsource.ErrorInfo) {
 	b.flush()
 	msg := ""
@@ -274,5 +298,6 @@ func (b *binding) onClose(ci *eventsource.CloseInfo) {
 	}
 	b.call("_close", string(ci.Reason), ci.Fatal, ci.Status, ci.StatusText, ci.Local, ci.Data, msg)
 	b.handle.Release()
+	b.restart.Release()
 	b.u8 = js.Undefined()
 }

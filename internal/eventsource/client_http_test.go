@@ -91,7 +91,7 @@ func TestClientConnectionRefused(t *testing.T) {
 
 	c, rec := clientTestNewClient("http://"+addr+"/stream", eventsource.ClientOptions{
 		Transport: httptransport.New(&http.Client{Transport: &http.Transport{}}, nil),
-		Retry:     eventsource.RetryPolicy{Initial: time.Millisecond, Multiplier: 2, MaxAttempts: 2},
+		Retry:     eventsource.RetryPolicy{Initial: time.Millisecond, Min: time.Millisecond, Multiplier: 2, MaxAttempts: 2},
 		OnError:   func(ei *eventsource.ErrorInfo) { assert.Error(t, ei.Err) },
 	})
 	s := clientTestNewServer(t, nil, false)

@@ -158,10 +158,10 @@ func TestClientSynctestRetryField(t *testing.T) {
 			clientTestSeconds(0, 1.25),
 		},
 		{
-			"zero is valid",
+			"zero is valid, raised to DefaultRetryMin",
 			eventsource.RetryPolicy{Initial: 10 * time.Second},
 			[]clientTestReply{clientTestStream("retry: 0\n\n"), clientTestHeld()},
-			clientTestSeconds(0, 0),
+			clientTestSeconds(0, 0.01),
 		},
 		{
 			"invalid values are ignored",

@@ -884,13 +884,13 @@ func clientTestTable() []clientTestCase {
 			err:      eventsource.CloseRetryLimit,
 		},
 		{
-			name: "ResetAfter zero: every opened connection resets the failure count",
+			name: "ResetAfter negative: every opened connection resets the failure count",
 			replies: []clientTestReply{
 				clientTestStream("data: 1\n\n"), clientTestStream("data: 2\n\n"), clientTestStream("data: 3\n\n"),
 				clientTestStatus(204),
 			},
 			opts: func() eventsource.ClientOptions {
-				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1}}
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1, ResetAfter: -1}}
 			},
 			want: []string{
 				`open OPEN`, `event message id="" data="1" OPEN`, clientTestEOFRetry1ms,
@@ -1137,6 +1137,15 @@ func clientTestRunCase(t *testing.T, s *clientTestServer, tc clientTestCase) {
 	if opts.Retry.Initial == 0 {
 		opts.Retry.Initial = time.Millisecond
 	}
+	// The rows state exact sequences with the policy at its edges: no floor under their
+	// small delays, and the failure count reset by every connection that opens. The
+	// defaults (DefaultRetryMin, DefaultResetAfter) are tested in backoff_test.go.
+	if opts.Retry.Min == 0 {
+		opts.Retry.Min = time.Nanosecond
+	}
+	if opts.Retry.ResetAfter == 0 {
+		opts.Retry.ResetAfter = -1
+	}
 	opts.Transport = s.Transport
 	c, rec := clientTestNewClient(s.URL+cmp.Or(tc.path, "/stream"), opts, tc.closeAt...)
 	require.Equal(t, eventsource.StateConnecting, c.ReadyState(), "ReadyState before Run")
@@ -1380,7 +1389,7 @@ func TestClientEvents(t *testing.T) {
 			clientTestEachEnv(t, tc.replies, func(t *testing.T, s *clientTestServer) {
 				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 					Transport:     s.Transport,
-					Retry:         eventsource.RetryPolicy{Initial: time.Millisecond},
+					Retry:         eventsource.RetryPolicy{Initial: time.Millisecond, Min: time.Millisecond},
 					CompleteEvent: "complete",
 				})
 				ctx, cancel := context.WithTimeout(t.Context(), s.timeout)
@@ -1416,7 +1425,7 @@ func TestClientReadyState(t *testing.T) {
 	clientTestEachEnv(t, replies, func(t *testing.T, s *clientTestServer) {
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
-			Retry:     eventsource.RetryPolicy{Initial: time.Millisecond},
+			Retry:     eventsource.RetryPolicy{Initial: time.Millisecond, Min: time.Millisecond},
 		})
 		assert.Equal(t, eventsource.StateConnecting, c.ReadyState(), "before Run")
 		done := clientTestStart(t.Context(), c)

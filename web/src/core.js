@@ -259,12 +259,14 @@ function normalize(init) {
     o.retry = {
       initial: optNumber(r, 'initial', 'retry.'),
       max: optNumber(r, 'max', 'retry.'),
+      min: optNumber(r, 'min', 'retry.'),
       multiplier: optNumber(r, 'multiplier', 'retry.'),
       jitter: optNumber(r, 'jitter', 'retry.'),
       maxAttempts: optNumber(r, 'maxAttempts', 'retry.'),
       resetAfter: optNumber(r, 'resetAfter', 'retry.'),
     };
     if (o.retry.jitter !== undefined && o.retry.jitter > 1) throw new TypeError("Failed to construct 'EventSource': retry.jitter must be between 0 and 1.");
+    if (o.retry.resetAfter === 0) o.retry.resetAfter = -1; // at once; Go's zero means the default
   }
   if (init.classify !== undefined && init.classify !== null) {
     if (typeof init.classify !== 'function') throw new TypeError("Failed to construct 'EventSource': classify must be a function.");
@@ -290,6 +292,8 @@ function normalize(init) {
   o.fatalEvent = optString(init, 'fatalEvent');
   o.lastEventIdQueryParameter = optString(init, 'lastEventIdQueryParameter');
   o.maxEventSize = optNumber(init, 'maxEventSize', '');
+  o.maxLastEventIdLength = optNumber(init, 'maxLastEventIdLength', '');
+  o.comments = Boolean(init.comments);
   o.openWhenHidden = init.openWhenHidden === undefined ? true : Boolean(init.openWhenHidden);
   return o;
 }
@@ -642,6 +646,7 @@ function createAPI(bridge, version) {
     #stopped = false; // the page stopped loading while a request of this source was in flight
     #attemptOpened = false; // the current attempt opened its stream
     #endedOpen = false; // the attempt of the last error event had opened its stream
+    #restarting = false; // restart() dropped the connection: nothing of it until the next open
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -673,6 +678,17 @@ function createAPI(bridge, version) {
       this.#fireClose('local', false, 0, '', true, undefined, '');
     }
 
+    // restart drops the connection (or ends the wait before the next attempt) and
+    // connects again at once; see Client.Restart in Go. Not a failure: no error event.
+    restart() {
+      if (this.#readyState === CLOSED) return;
+      this.#readyState = CONNECTING;
+      this.#restarting = true;
+      this.#attemptOpened = false;
+      this.#endedOpen = false;
+      if (this.#handle) this.#handle.restart();
+    }
+
     // #connect starts a Go client; #gen tells its callbacks from those of a client
     // stopped earlier (openWhenHidden: false restarts clients).
     #connect() {
@@ -682,6 +698,7 @@ function createAPI(bridge, version) {
         _open: (status, statusText, url) => {
           if (!live()) return;
           this.#readyState = OPEN;
+          this.#restarting = false;
           this.#attemptOpened = true;
           this.#endedOpen = false;
           try { this.#origin = new URL(url).origin; } catch { this.#origin = new URL(this.#url).origin; }
@@ -695,6 +712,11 @@ function createAPI(bridge, version) {
             ? (n) => decoder.decode(u8.subarray(p, p + n))
             : (n) => whole.slice(p, p + n);
           for (let i = 0; i < count && p < len; i++) {
+            if (this.#restarting) { // restart(), before or by a listener: drop the rest
+              // Go counts them delivered: resume after the last event dispatched.
+              if (live() && this.#handle) this.#handle.restart(this.#lastId);
+              return;
+            }
             const flags = u8[p++];
             if (flags & 1) { const n = u32(); this.#type = text(n); p += n; }
             if (flags & 2) { const n = u32(); this.#lastId = text(n); p += n; }
@@ -704,6 +726,11 @@ function createAPI(bridge, version) {
             if (!live()) return; // closed by a listener
             this.dispatchEvent(new SourceMessageEvent(this.#type, data, this.#origin, this.#lastId));
           }
+        },
+        _comment: (text, lastId) => {
+          if (!live() || this.#restarting) return;
+          this.#lastId = lastId;
+          this.dispatchEvent(new SourceMessageEvent('comment', text, this.#origin, lastId));
         },
         _error: (status, statusText, attempt, retryIn, closing, message) => {
           if (!live()) return;
@@ -836,7 +863,7 @@ function createAPI(bridge, version) {
   }
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
   // WebIDL attributes and operations are enumerable; class members are not by default.
-  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'onclose', 'close']) {
+  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'onclose', 'close', 'restart']) {
     Object.defineProperty(EventSource.prototype, name, { enumerable: true });
   }
 
