@@ -24,9 +24,9 @@ func TestBrokerConformance(t *testing.T) {
 	c := dial(t, srv)
 	brokertest.Run(t, brokertest.Config{
 		New: func(t *testing.T) server.Broker {
-			return redis.NewBroker(c, redis.BrokerOptions{Name: newLogName(t), MaxLen: 16})
+			return redis.NewBroker(c, redis.BrokerOptions{Name: newLogName(t), MaxLen: 1000})
 		},
-		Retain: 16,
-		Evict:  400, // MAXLEN ~ trims whole stream nodes of 100 entries
+		Retain: 1000,
+		Evict:  1200, // MAXLEN ~ trims whole stream nodes of 100 entries
 	})
 }
