@@ -34,6 +34,7 @@ type member struct {
 	gone   bool   // refused a frame, ended or unsubscribed: receives nothing more
 	last   uint64 // the dispatch last offered: an entry of several of its topics reaches it once
 	pos    pos    // entries at or before pos are not delivered (they were replayed)
+	sent   bool   // a frame with an id of this log was delivered or replayed to it
 
 	// While its replay is read from Redis, a resuming member buffers its live entries.
 	buffering bool
@@ -170,7 +171,7 @@ func (b *Broker) resumeFromCacheLocked(m *member, i int) server.Resume {
 		frames = append(frames, e.frame)
 	}
 	m.buffering, m.buf = false, nil
-	m.joined, m.pos = true, b.pos
+	m.joined, m.pos, m.sent = true, b.pos, true
 	if cut {
 		b.endLocked(m, ErrReplayLimit)
 	}
@@ -198,7 +199,7 @@ func (b *Broker) mergeLocked(m *member, from pos, r replayed) server.Resume {
 			}
 			end = overflow
 		}
-		m.pos = p
+		m.pos, m.sent = p, true // the client has an id of this log: its own, or a replayed one
 		if end {
 			b.endLocked(m, ErrReplayLimit)
 		}
@@ -207,12 +208,18 @@ func (b *Broker) mergeLocked(m *member, from pos, r replayed) server.Resume {
 		if r.status == server.ResumeGap {
 			b.stats.gaps.Add(1)
 		}
-		m.pos = m.regPos
+		// Live from now: after what the node had dispatched or published when the
+		// session registered, and after the newest entry of the log when its replay was
+		// read (the reader may be a little behind it).
+		m.pos, m.sent = m.regPos, r.status == server.ResumeGap
+		if r.top.after(m.pos) {
+			m.pos = r.top
+		}
 		for _, e := range buf {
 			if !e.pos.after(m.pos) {
 				continue
 			}
-			m.pos = e.pos
+			m.pos, m.sent = e.pos, true
 			if !m.sub.Deliver(e.frame) {
 				m.gone = true
 				break
@@ -329,6 +336,7 @@ func (b *Broker) dispatchLocked(e *entry) {
 				// registering (a new session joins at the position it finds), or the
 				// entry was replayed to it already
 			default:
+				m.sent = true
 				if !m.sub.Deliver(e.frame) {
 					m.gone = true // its session is ending: it unsubscribes
 				}
@@ -349,6 +357,12 @@ func (b *Broker) breakLocked() int {
 		case m.buffering:
 			m.broken = true
 		case m.joined && !m.gone:
+			if !m.sent && m.pos != (pos{}) {
+				// Its client has no id of this log yet, and would reconnect as a new
+				// stream: an event with only an id (clients dispatch nothing) gives it the
+				// position it joined at, so that it resumes and learns of the gap.
+				m.sub.Deliver(b.frame(m.pos, "\n"))
+			}
 			b.endLocked(m, ErrContinuity)
 			n++
 		}

@@ -98,6 +98,17 @@ func (b *Broker) start(ctx context.Context) error {
 		p, _ = parsePos(top[0].ID)
 	} else if q, ok := parsePos(last); ok {
 		p = q
+	} else {
+		// A new (or lost) log: its first entry, to no topic, gives the node a position
+		// that is an id. 0-0 would not do: it names the start of every incarnation of the
+		// log, and a client holding it after Redis lost the log would resume "complete".
+		keys := []string{b.logKey, b.last}
+		args := []string{itoa(int64(b.o.MaxLen)), "", "", "0", itoa(b.o.MaxAge.Milliseconds())}
+		id, err := publishScript.Exec(cctx, b.c, keys, args).ToString()
+		if err != nil {
+			return failure(ctx, "start the log", err)
+		}
+		p, _ = parsePos(id)
 	}
 	b.mu.Lock()
 	b.pos, b.started = p, true
@@ -239,6 +250,7 @@ type replayed struct {
 	frames [][]byte // of the member's topics, after the resume position
 	last   pos      // the newest entry read (the resume position when none was)
 	cut    bool     // the replay stops before the log's end (MaxReplay, or a break in it)
+	top    pos      // the newest entry of the log when the replay began
 }
 
 // replay reads the log from position from (inclusive) for a resume: whether it can prove
@@ -260,17 +272,17 @@ func (b *Broker) replay(ctx context.Context, from pos, match func([]string) bool
 		return replayed{}, brokerFailure(ctx, "resume", err)
 	}
 	if hasTop && from.after(top) {
-		return replayed{status: server.ResumeUnknown}, nil // never issued (every id is at most the last)
+		return replayed{status: server.ResumeUnknown, top: top}, nil // never issued (every id is at most the last)
 	}
-	r := replayed{status: server.ResumeComplete, last: from}
+	r := replayed{status: server.ResumeComplete, last: from, top: top}
 	full := int64(len(page)) == count
 	if len(page) == 0 {
-		return replayed{status: server.ResumeGap}, nil // the log was lost, or holds nothing that long
+		return replayed{status: server.ResumeGap, top: top}, nil // the log was lost, or holds nothing that long
 	}
 	if page[0].ID == from.String() {
 		page = page[1:] // the client has it; continuity is proven
 	} else if first, _ := b.parseEntry(page[0], false); first == nil || first.prev != from {
-		return replayed{status: server.ResumeGap}, nil // trimmed past from, or from a lost log
+		return replayed{status: server.ResumeGap, top: top}, nil // trimmed past from, or from a lost log
 	}
 	for {
 		for _, x := range page {
