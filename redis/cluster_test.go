@@ -135,7 +135,13 @@ func (n *node) start() {
 		t.Fatalf("node %d: %v", n.i, err)
 	}
 	n.addr = ln.Addr().String()
-	cl, err := redis.Dial(n.c.redis.Addr())
+	var cl rueidis.Client
+	for range 200 { // Redis may be restarting: the client needs it to start
+		if cl, err = redis.Dial(n.c.redis.Addr()); err == nil || !errors.Is(err, redis.ErrUnavailable) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err != nil {
 		ln.Close()
 		t.Fatalf("node %d: %v", n.i, err)
