@@ -55,3 +55,7 @@ test-browser: ## Browser (Chromium) and Node tests of the JS side: web/test, nod
 .PHONY: test-redis
 test-redis: ## Tests of the redis module (race) against redis-server processes they start; installs redis-server if missing
 	@bash scripts/test.d/20-redis.sh
+
+.PHONY: chaos
+chaos: ## Long chaos run of the Redis broker: 1,000 clients × 10,000 events, node kills, Redis restarts (CLIENTS, EVENTS, RATE, PERSISTENCE, RACE=1)
+	@bash scripts/chaos.sh
