@@ -170,8 +170,7 @@ func (b *Broker) parseEntry(x rueidis.XRangeEntry, frame bool) (*entry, error) {
 		return nil, fmt.Errorf("entry id %q", x.ID)
 	}
 	e := &entry{pos: p}
-	prev, ok := x.FieldValues["p"]
-	if e.prev, ok = parsePos(prev); !ok {
+	if e.prev, ok = parsePos(x.FieldValues["p"]); !ok {
 		e.prev = pos{ms: ^uint64(0)} // names no entry: the chain breaks here
 		return e, errors.New("no previous id")
 	}
