@@ -229,3 +229,22 @@ func TestBrokerForeignEntry(t *testing.T) {
 	require.ErrorIs(t, s.endErrs()[0], redis.ErrContinuity)
 	assert.Equal(t, uint64(1), b.Stats().Breaks)
 }
+
+// MaxAge drops entries older than it (in whole stream nodes: XTRIM MINID ~), and a resume
+// from a dropped one is a gap.
+func TestBrokerMaxAge(t *testing.T) {
+	checkLeaks(t)
+	_, c := newServer(t, redistest.NoPersistence)
+	name := newLogName(t)
+	b := newBroker(t, c, redis.BrokerOptions{Name: name, MaxAge: 50 * time.Millisecond, CacheSize: -1})
+	ids := publishN(t, b, 250, "t")
+	time.Sleep(100 * time.Millisecond) // the entries' ids hold Redis's clock: let them age
+	publishN(t, b, 1, "t")
+	n, err := c.Do(t.Context(), c.B().Xlen().Key("polysse:{"+name+"}:log").Build()).AsInt64()
+	require.NoError(t, err)
+	assert.Less(t, n, int64(100), "entries older than MaxAge are trimmed")
+	sub, res, err := b.Subscribe(t.Context(), new(brokertest.Subscriber), []string{"t"}, ids[0])
+	require.NoError(t, err)
+	sub.Unsubscribe()
+	assert.Equal(t, server.ResumeGap, res.Status)
+}
