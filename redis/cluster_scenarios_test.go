@@ -449,6 +449,9 @@ func TestClusterLaggingReader(t *testing.T) {
 		if err := pub.publishOn(t.Context(), a, i); err != nil {
 			t.Fatal(err)
 		}
+		if i%50 == 49 { // A's reader keeps up: the log is never trimmed past it
+			onA[0].waitFor(t, 10*time.Second, "A to keep up", func(r *recorder) bool { return r.reached(i) })
+		}
 	}
 	resume()
 	require.Eventually(t, func() bool { return bb.Stats().Breaks > 0 }, 10*time.Second, 10*time.Millisecond, "B's reader finds the log trimmed past it")
