@@ -404,7 +404,7 @@ func (b *Broker) Ready(ctx context.Context) error {
 	}
 	cctx, cancel := withTimeout(ctx, b.o.Timeout)
 	defer cancel()
-	if err := b.c.Do(cctx, b.c.B().Ping().Build()).Error(); err != nil {
+	if err := b.c.Do(cctx, b.c.B().Ping().Build().Pin()).Error(); err != nil {
 		return brokerFailure(ctx, "ping", err)
 	}
 	return nil

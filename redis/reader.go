@@ -83,8 +83,8 @@ func (b *Broker) start(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, b.readTimeout())
 	defer cancel()
 	res := b.c.DoMulti(cctx,
-		b.c.B().Xrevrange().Key(b.logKey).End("+").Start("-").Count(1).Build(),
-		b.c.B().Get().Key(b.last).Build())
+		b.c.B().Xrevrange().Key(b.logKey).End("+").Start("-").Count(1).Build().Pin(),
+		b.c.B().Get().Key(b.last).Build().Pin())
 	top, err := res[0].AsXRange()
 	if err != nil {
 		return failure(ctx, "read the log's top", err)
@@ -118,6 +118,12 @@ func (b *Broker) start(ctx context.Context) error {
 	return nil
 }
 
+// The read-only commands are pinned (never recycled into rueidis's pool of commands):
+// rueidis retries a read-only command on a new connection when the first fails, and
+// recycles it after the retry succeeds, with no synchronisation with the first
+// connection's writer, which may still hold it (the race detector reports it when Redis
+// restarts under load). A pinned command costs one allocation per call.
+
 // readTimeout bounds one XREAD: the Block time plus as much again (at least a second)
 // for the answer to come. A connection that does not answer within it is closed by the
 // client and redialled.
@@ -135,7 +141,7 @@ func (b *Broker) xread(ctx context.Context) ([]*entry, error) {
 	wedged := time.AfterFunc(b.readTimeout(), cancel)
 	defer wedged.Stop()
 	cmd := b.c.B().Xread().Count(int64(b.o.ReadBatch)).Block(b.o.Block.Milliseconds()).
-		Streams().Key(b.logKey).Id(b.pos.String()).Build()
+		Streams().Key(b.logKey).Id(b.pos.String()).Build().Pin()
 	streams, err := b.c.Do(cctx, cmd).AsXRead()
 	if rueidis.IsRedisNil(err) {
 		return nil, nil // nothing new within Block: the connection is alive
@@ -259,8 +265,8 @@ func (b *Broker) replay(ctx context.Context, from pos, match func([]string) bool
 	defer cancel()
 	count := int64(b.o.ReadBatch)
 	res := b.c.DoMulti(cctx,
-		b.c.B().Get().Key(b.last).Build(),
-		b.c.B().Xrange().Key(b.logKey).Start(from.String()).End("+").Count(count).Build())
+		b.c.B().Get().Key(b.last).Build().Pin(),
+		b.c.B().Xrange().Key(b.logKey).Start(from.String()).End("+").Count(count).Build().Pin())
 	lastID, err := res[0].ToString()
 	if err != nil && !rueidis.IsRedisNil(err) {
 		return replayed{}, brokerFailure(ctx, "resume", err)
@@ -302,7 +308,7 @@ func (b *Broker) replay(ctx context.Context, from pos, match func([]string) bool
 		if !full || (hasTop && !top.after(r.last)) {
 			return r, nil // the end of the log, or the newest entry there was when the resume began
 		}
-		page, err = b.c.Do(cctx, b.c.B().Xrange().Key(b.logKey).Start("("+r.last.String()).End("+").Count(count).Build()).AsXRange()
+		page, err = b.c.Do(cctx, b.c.B().Xrange().Key(b.logKey).Start("("+r.last.String()).End("+").Count(count).Build().Pin()).AsXRange()
 		if err != nil {
 			return replayed{}, brokerFailure(ctx, "resume", err)
 		}
