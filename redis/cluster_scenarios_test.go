@@ -401,6 +401,8 @@ func TestClusterFrozenRedis(t *testing.T) {
 	}
 	recs[0].waitFor(t, 10*time.Second, "20 events", func(r *recorder) bool { return r.reached(19) })
 	_, ids, _, _ := recs[0].snapshot()
+	_, b1, _ := c.nodes[1].server()
+	require.Eventually(t, func() bool { return b1.Stats().Entries >= 20 }, 10*time.Second, time.Millisecond, "node 1 read the 20 events")
 	require.NoError(t, c.redis.Freeze())
 	_, err := c.nodes[0].publish(t.Context(), "t", "x")
 	require.ErrorIs(t, err, server.ErrBrokerUnavailable)
