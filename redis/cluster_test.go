@@ -134,7 +134,9 @@ func (n *node) start() {
 	if err != nil {
 		t.Fatalf("node %d: %v", n.i, err)
 	}
-	n.addr = ln.Addr().String()
+	if n.addr == "" { // the first start; a restart listens on the same address (read without the lock)
+		n.addr = ln.Addr().String()
+	}
 	var cl rueidis.Client
 	for range 200 { // Redis may be restarting: the client needs it to start
 		if cl, err = redis.Dial(n.c.redis.Addr()); err == nil || !errors.Is(err, redis.ErrUnavailable) {

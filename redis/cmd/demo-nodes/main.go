@@ -110,7 +110,9 @@ func (n *node) start() error {
 	if err != nil {
 		return err
 	}
-	n.addr = ln.Addr().String()
+	if n.addr == "" { // the first start; a restart listens on the same address (read without the lock)
+		n.addr = ln.Addr().String()
+	}
 	cl, err := redis.Dial(n.c.redis)
 	if err != nil {
 		ln.Close()
