@@ -300,8 +300,23 @@ func TestClusterTrimmedPastClient(t *testing.T) {
 	_, ids, _, _ := r.snapshot()
 	r.c.Close()
 	<-r.c.Done()
+	// A watcher on each node paces the burst, so that no node's reader falls more than
+	// the log's length behind (it would end its sessions: a legitimate gap, but another
+	// test's).
+	var watchers []*recorder
+	for _, nd := range c.nodes {
+		w := newRecorder(t, nd.url("topic=t"), "")
+		w.waitFor(t, 10*time.Second, "the stream to open", func(r *recorder) bool { return r.opens > 0 })
+		<-gaps
+		watchers = append(watchers, w)
+	}
 	for i := 10; i < 1010; i++ {
 		require.NoError(t, pub.publish(t.Context(), i))
+		if i%50 == 9 {
+			for _, w := range watchers {
+				w.waitFor(t, 10*time.Second, "the node to keep up", func(r *recorder) bool { return r.reached(i) })
+			}
+		}
 	}
 	for i, nd := range c.nodes {
 		resp := get(t, t.Context(), nd.url("topic=t"), ids[9])
