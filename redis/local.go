@@ -111,7 +111,7 @@ func (b *Broker) Subscribe(ctx context.Context, sub server.Subscriber, topics []
 	b.stats.fromRedis.Add(1)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return m, b.mergeLocked(m, from, r), nil
+	return m, b.mergeLocked(m, r), nil
 }
 
 // register adds m to its topics, a chunk at a time, and returns with b.mu held once it is
@@ -180,7 +180,7 @@ func (b *Broker) resumeFromCacheLocked(m *member, i int) server.Resume {
 
 // mergeLocked joins the replay r of m (read from Redis after m was registered) with the
 // live entries m buffered meanwhile: each entry once, in log order.
-func (b *Broker) mergeLocked(m *member, from pos, r replayed) server.Resume {
+func (b *Broker) mergeLocked(m *member, r replayed) server.Resume {
 	buf, overflow, broken := m.buf, m.overflow, m.broken
 	m.buffering, m.buf = false, nil
 	m.joined = true

@@ -211,8 +211,8 @@ func (b *Broker) dispatch(ctx context.Context, entries []*entry) {
 	for _, e := range entries {
 		b.mu.Lock()
 		if e.prev != b.pos {
+			b.stats.breaks.Add(1) // counted before the sessions hear of it
 			ended := b.breakLocked()
-			b.stats.breaks.Add(1)
 			b.stats.ended.Add(uint64(ended))
 			b.mu.Unlock()
 			b.o.Logger.LogAttrs(ctx, slog.LevelWarn,
