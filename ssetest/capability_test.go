@@ -277,7 +277,7 @@ func TestAfterCompleteTheReconnectGets204(t *testing.T) {
 		assert.Equal(t, []string{"working", sse.EventComplete, `{"ok":true}`}, []string{evs[0].Data, evs[1].Type, evs[1].Data})
 		assert.True(t, sse.IsToken(evs[1].ID))
 		assert.Equal(t, sse.CloseComplete, closed.Reason)
-		reqs := f.Requests(t, "GET /job", 2)
+		reqs := f.Settled(t, "GET /job", 2) // the outcome is recorded when the handler returns
 		assert.Equal(t, evs[1].ID, reqs[1].LastEventID)
 		assert.Equal(t, []any{204, "refused"}, []any{reqs[1].Status, reqs[1].Outcome})
 	})
@@ -381,7 +381,7 @@ func TestARefusedRouteAnswersThroughServerRefuse(t *testing.T) {
 		assert.Equal(t, "7", resp.Header.Get("Retry-After"))
 		assert.Equal(t, "later\n", string(b), "http.Error's body, as server.Options.Refuse writes it")
 		assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
-		assert.Equal(t, "refused", f.Journal("")[0].Outcome)
+		assert.Equal(t, "refused", f.Settled(t, "", 1)[0].Outcome, "recorded when the handler returns, after the client read the body")
 	})
 }
 

@@ -56,6 +56,7 @@ func TestTemplatesAndBadValues(t *testing.T) {
 		resp, body = get(t, c, "http://x/status?code=42")
 		assert.Equal(t, 400, resp.StatusCode)
 		assert.Contains(t, body, "respond.status: expanded to \"42\", want a status from 200 to 599")
+		synctest.Wait() // outcomes are recorded when the handler returns, after the body's end
 		j := e.DefaultScope().Journal("GET /status")
 		assert.Equal(t, fake.OutcomeRefused, j[1].Outcome)
 	})
@@ -67,6 +68,7 @@ func TestUnhandledAndScopes(t *testing.T) {
 		resp, body := get(t, c, "http://x/nope?q=1")
 		assert.Equal(t, 404, resp.StatusCode)
 		assert.Equal(t, "fake: no route for GET http://x/nope?q=1\n", body)
+		synctest.Wait()
 		j := e.DefaultScope().Journal("")
 		require.Len(t, j, 1)
 		assert.Equal(t, []any{"", fake.OutcomeUnhandled, 404}, []any{j[0].Route, j[0].Outcome, j[0].Status})
