@@ -145,23 +145,32 @@ func (s *Subscriber) Events(t testing.TB) []sse.Event {
 // WaitFor waits until n events were delivered, failing after 10 s.
 func (s *Subscriber) WaitFor(t testing.TB, n int) []sse.Event {
 	t.Helper()
+	return Decode(t, s.WaitForFrames(t, n))
+}
+
+// WaitForFrames waits until n frames were delivered, failing after 10 s, and returns
+// them all (shared with the broker: not to be modified).
+func (s *Subscriber) WaitForFrames(t testing.TB, n int) [][]byte {
+	t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
 		if len(s.frames) >= n {
+			frames := slices.Clone(s.frames)
 			s.mu.Unlock()
-			return s.Events(t)
+			return frames
 		}
 		if s.changed == nil {
 			s.changed = make(chan struct{})
 		}
 		ch := s.changed
+		got := len(s.frames)
 		s.mu.Unlock()
 		select {
 		case <-ch:
 		case <-deadline.C:
-			t.Fatalf("brokertest: %d events delivered after 10 s, want %d", len(s.Events(t)), n)
+			t.Fatalf("brokertest: %d frames delivered after 10 s, want %d", got, n)
 		}
 	}
 }
