@@ -89,7 +89,7 @@ type Session struct {
 	abort     bool // end by dropping the connection (a test hook)
 	beat      bool // a heartbeat is due
 	resume    ResumeStatus
-	head      [][]byte // the first frames (preamble, gap event, replay): not bounded by QueueSize
+	head      [][]byte // the first frames (preamble and start position, gap event, replay): not bounded by QueueSize
 	queue     [][]byte
 	breaks    []int    // indexes in queue before which the writer flushes (raw chunks)
 	spare     [][]byte // the writer's last batch, emptied: the next queue
@@ -476,7 +476,7 @@ func (s *Session) step() {
 	frames, breaks := b.frames, b.breaks
 	switch {
 	case b.discard && first:
-		frames, breaks = b.head[:1], nil // the preamble alone
+		frames, breaks = b.head[:1], nil // the preamble (and the start position) alone
 	case b.discard:
 		frames, breaks = nil, nil
 	case len(b.head) > 0:
