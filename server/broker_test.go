@@ -98,6 +98,22 @@ func TestHubForgottenTopicIsAGap(t *testing.T) {
 	require.Equal(t, server.ResumeGap, hubResume(t, b, id, "user:0").Status)
 }
 
+// The publish that makes a topic which takes the hub over MaxReplayTopics keeps its event:
+// the idle topics dropped to make room are older ones, never the one being published to.
+func TestHubNewTopicOverTheBoundKeepsItsEvent(t *testing.T) {
+	b := server.NewHub(10, 0, 4, true)
+	for _, topic := range []string{"a", "b", "c", "d"} {
+		hubPublish(t, b, "", topic)
+	}
+	sub, res, err := b.Subscribe(context.Background(), new(brokertest.Subscriber), []string{"e"}, "")
+	require.NoError(t, err)
+	sub.Unsubscribe()
+	e := hubPublish(t, b, "", "e")
+	got := hubResume(t, b, res.Start, "e")
+	require.Equal(t, server.ResumeComplete, got.Status)
+	require.Equal(t, []string{e}, ids(t, got.Frames), "the event published to the new topic is replayed")
+}
+
 // Topics kept only for replay are bounded by MaxReplayTopics.
 func TestHubReplayTopicsAreBounded(t *testing.T) {
 	b := server.NewHub(16, 0, 100, false)

@@ -142,10 +142,10 @@ func (h *hub) Publish(ctx context.Context, topics []string, ev sse.Event) (strin
 			if h.replaySize == 0 {
 				continue // no subscriber, nothing to keep
 			}
-			t = h.newTopicLocked(name)
-			if len(h.topics) > h.maxTopics {
-				h.dropIdleTopicsLocked()
+			if len(h.topics) >= h.maxTopics {
+				h.dropIdleTopicsLocked() // before the new topic, which has no event yet to date it
 			}
+			t = h.newTopicLocked(name)
 		}
 		if frame == nil {
 			var err error
