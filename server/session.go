@@ -285,11 +285,17 @@ func (s *Session) end(reason Reason, err error, discard bool) {
 }
 
 // endLocked is the transition open → ending. An end asked for while the session is
-// already ending keeps the first reason; a discard always applies (a client that has
-// gone needs nothing more written, whatever end was asked for before).
+// already ending keeps the first reason, except a discard: a client that has gone (or
+// was evicted) needs nothing more written, whatever end was asked for before, and the
+// session ends for that cause, since what the first end queued (a completion event, say)
+// will not be written. A batch already taken keeps the reason it was taken with: when
+// its write succeeds, that end did happen.
 func (s *Session) endLocked(reason Reason, err error, discard bool) {
-	if s.state == stateOpen {
+	switch {
+	case s.state == stateOpen:
 		s.state, s.reason, s.err = stateEnding, reason, err
+	case s.state == stateEnding && discard && !s.discard:
+		s.reason, s.err = reason, err
 	}
 	s.discard = s.discard || discard
 }
