@@ -491,7 +491,7 @@ func (s *Session) step() {
 			breaks[i] += len(b.head)
 		}
 	}
-	if len(frames) == 0 && b.beat {
+	if len(frames) == 0 && b.beat && !b.discard {
 		frames = s.srv.beatFrames // the heartbeat heap found the stream idle
 	}
 	if len(frames) > 0 {
