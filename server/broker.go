@@ -125,6 +125,11 @@ type Resume struct {
 	// of reconnecting as a new stream and silently missing what was published meanwhile.
 	// The Server ignores Start with any other Status, and a Start that is not a valid id
 	// (it holds CR, LF or NUL, or is longer than MaxLastEventIDLen), which it logs once.
+	// A resumed session keeps the client's id on purpose: after a gap, a client whose
+	// connection drops before its next event is told of the gap again rather than
+	// resuming past it (an id-only event could arrive without the gap event behind it),
+	// and an unknown id may be the application's own (Session.Push), which is not the
+	// log's to replace.
 	Start string
 }
 
