@@ -72,8 +72,11 @@ import (
 //     subscriber (its log was lost or trimmed past it), so that the client resumes and
 //     learns of the gap. The in-memory broker never needs to.
 //   - Unsubscribe costs O(topics of that subscriber), as does Subscribe, and neither
-//     holds up publishers for long (the in-memory broker works on at most 256 topics
-//     per hold of its lock). Unsubscribe is idempotent.
+//     holds up publishers for long (the in-memory broker registers and removes at most
+//     256 topics per hold of its lock). A resume also reads what it replays: the
+//     in-memory broker takes its snapshot in the one hold in which the subscriber joins,
+//     at a cost of O(topics + replayed events) with automatic ids, and of O(topics ×
+//     ReplaySize) to find an id of the application's own. Unsubscribe is idempotent.
 //   - A broker is safe for concurrent use. A broker may implement
 //     interface{ Ready(context.Context) error }, which Server.Ready calls for readiness
 //     probes.
