@@ -259,7 +259,7 @@ func TestClusterFailover(t *testing.T) {
 				seqs, _, _, _ := r.snapshot()
 				k := slices.Index(seqs, told)
 				require.True(t, k >= 0 && len(seqs) >= k+n-told, "client %d got event %d, published after everyone was told", i, told)
-				for j, s := range seqs[k:n-told+k] {
+				for j, s := range seqs[k : n-told+k] {
 					require.Equal(t, told+j, s, "client %d: every event after the gap, once, in order", i)
 				}
 			}
