@@ -322,12 +322,17 @@ func (p *proxy) forward(in net.Conn) {
 		return // no node: the client sees the connection close and retries
 	}
 	defer p.untrack(out)
+	pipe(in, out)
+}
+
+// pipe copies a to b and b to a until either ends, then closes both.
+func pipe(a, b net.Conn) {
 	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(out, in); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(in, out); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(b, a); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(a, b); done <- struct{}{} }()
 	<-done
-	in.Close()
-	out.Close()
+	a.Close()
+	b.Close()
 	<-done
 }
 

@@ -1,7 +1,6 @@
 package redis_test
 
 import (
-	"io"
 	"net"
 	"slices"
 	"strings"
@@ -92,13 +91,7 @@ func (r *relay) forward(in net.Conn) {
 		return
 	}
 	defer out.Close()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(out, in); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(in, out); done <- struct{}{} }()
-	<-done
-	in.Close()
-	out.Close()
-	<-done
+	pipe(in, out)
 }
 
 // waitReplicated waits until replica is connected to its primary and has applied all of

@@ -2,8 +2,6 @@ package redis_test
 
 import (
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,25 +94,9 @@ func TestRedisCluster(t *testing.T) {
 	c.nodes[0].start()
 	for round := range 3 {
 		token := completeOn(t, c.nodes[round%2])
-		var wins, streams atomic.Int32
-		var wg sync.WaitGroup
-		for i := range 16 {
-			wg.Go(func() {
-				resp := get(t, t.Context(), c.nodes[i%2].url(""), token)
-				switch resp.StatusCode {
-				case http.StatusNoContent:
-					wins.Add(1)
-				case http.StatusOK:
-					streams.Add(1)
-				default:
-					t.Errorf("redemption %d: status %d", i, resp.StatusCode)
-				}
-				resp.Body.Close()
-			})
-		}
-		wg.Wait()
-		assert.Equal(t, int32(1), wins.Load(), "round %d: exactly one 204", round)
-		assert.Equal(t, int32(15), streams.Load(), "round %d: the others are ordinary streams", round)
+		wins, streams := redeemAll(t, token, 16, func(i int) *node { return c.nodes[i%2] })
+		assert.Equal(t, 1, wins, "round %d: exactly one 204", round)
+		assert.Equal(t, 15, streams, "round %d: the others are ordinary streams", round)
 	}
 	t.Logf("publishes retried: %d", pub.retries.Load())
 }
