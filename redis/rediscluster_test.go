@@ -85,7 +85,7 @@ func TestRedisCluster(t *testing.T) {
 	for _, r := range moving {
 		if _, _, _, replays := r.snapshot(); len(replays) > 1 {
 			resumed++
-			assert.Equal(t, []string{"", "complete"}, replays)
+			assert.Equal(t, []string{"complete"}, resumes(replays))
 		}
 	}
 	assert.Equal(t, 5, resumed, "node 0's clients resumed on node 1")
