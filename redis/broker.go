@@ -172,8 +172,11 @@ func (o BrokerOptions) withDefaults() BrokerOptions {
 // merged by position, and nothing at or before the position already sent is sent again.
 // Continuity is proven when the log still holds the id, or when the entry after it names
 // it; otherwise the resume is a gap (server.ResumeGap: the id was trimmed, the log was
-// lost, or the id is older than the log), and nothing is replayed. An id of another log,
-// or one no Server wrote, is server.ResumeUnknown.
+// lost, the id is older than the log, or it is after the log's newest entry although
+// Redis's clock could have issued it: the log lost it, as when Redis fails over to a
+// replica that had not received it), and nothing is replayed. An id of another log, or
+// one no Server wrote (after the newest entry and later than Redis's clock), is
+// server.ResumeUnknown.
 //
 // A session without a Last-Event-ID joins after the newest entry its node had dispatched
 // or appended, and that entry's id is its start position (server.Resume.Start), which the

@@ -80,38 +80,47 @@ func TestClusterCompletionAcrossNodes(t *testing.T) {
 
 	for round := range 5 {
 		token := completeOn(t, c.nodes[round%3])
-		var wins, streams atomic.Int32
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range 64 {
-			wg.Go(func() {
-				<-start
-				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-				defer cancel()
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.nodes[i%3].url(""), nil)
-				req.Header.Set(sse.HeaderLastEventID, token)
-				hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-				resp, err := hc.Do(req)
-				if err != nil {
-					t.Errorf("redemption %d: %v", i, err)
-					return
-				}
-				defer resp.Body.Close()
-				switch resp.StatusCode {
-				case http.StatusNoContent:
-					wins.Add(1)
-				case http.StatusOK:
-					streams.Add(1)
-				default:
-					t.Errorf("redemption %d: status %d", i, resp.StatusCode)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		assert.Equal(t, int32(1), wins.Load(), "round %d: 64 concurrent redemptions over 3 nodes: exactly one 204", round)
-		assert.Equal(t, int32(63), streams.Load(), "round %d: the others are ordinary streams", round)
+		wins, streams := redeemAll(t, token, 64, func(i int) *node { return c.nodes[i%3] })
+		assert.Equal(t, 1, wins, "round %d: 64 concurrent redemptions over 3 nodes: exactly one 204", round)
+		assert.Equal(t, 63, streams, "round %d: the others are ordinary streams", round)
 	}
+}
+
+// redeemAll sends n reconnects with token at once, the i-th to on(i), and counts the 204s
+// (redeemed) and the 200s (ordinary streams).
+func redeemAll(t *testing.T, token string, n int, on func(i int) *node) (wins, streams int) {
+	t.Helper()
+	var w, s atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		url := on(i).url("")
+		wg.Go(func() {
+			<-start
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			req.Header.Set(sse.HeaderLastEventID, token)
+			hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Errorf("redemption %d: %v", i, err)
+				return
+			}
+			defer resp.Body.Close()
+			switch resp.StatusCode {
+			case http.StatusNoContent:
+				w.Add(1)
+			case http.StatusOK:
+				s.Add(1)
+			default:
+				t.Errorf("redemption %d: status %d", i, resp.StatusCode)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return int(w.Load()), int(s.Load())
 }
 
 func TestClusterFanoutOneOrder(t *testing.T) {

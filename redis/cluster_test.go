@@ -30,6 +30,7 @@ import (
 type cluster struct {
 	t     testing.TB
 	redis *redistest.Server
+	addr  string // the address the nodes dial
 	bo    redis.BrokerOptions
 	so    server.Options // Broker, Store and Logger are set per node
 	nodes []*node
@@ -42,6 +43,11 @@ type clusterOptions struct {
 	persistence redistest.Persistence
 	broker      redis.BrokerOptions
 	server      server.Options
+	// redis, when set, is the Redis of the cluster (persistence is then ignored), and
+	// addr, when set, the address the nodes dial instead of its own: a relay in front of
+	// it, or one server of a Redis Cluster.
+	redis *redistest.Server
+	addr  string
 }
 
 // node is one server node.
@@ -63,7 +69,13 @@ var gapEvent = sse.Event{Type: "gap", Data: "resync"}
 
 func newCluster(t testing.TB, o clusterOptions) *cluster {
 	t.Helper()
-	c := &cluster{t: t, redis: redistest.Start(t, redistest.Options{Persistence: o.persistence})}
+	c := &cluster{t: t, redis: o.redis, addr: o.addr}
+	if c.redis == nil {
+		c.redis = redistest.Start(t, redistest.Options{Persistence: o.persistence})
+	}
+	if c.addr == "" {
+		c.addr = c.redis.Addr()
+	}
 	c.bo = o.broker
 	if c.bo.Name == "" {
 		c.bo.Name = "cluster"
@@ -139,7 +151,7 @@ func (n *node) start() {
 	}
 	var cl rueidis.Client
 	for range 200 { // Redis may be restarting: the client needs it to start
-		if cl, err = redis.Dial(n.c.redis.Addr()); err == nil || !errors.Is(err, redis.ErrUnavailable) {
+		if cl, err = redis.Dial(n.c.addr); err == nil || !errors.Is(err, redis.ErrUnavailable) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -310,12 +322,17 @@ func (p *proxy) forward(in net.Conn) {
 		return // no node: the client sees the connection close and retries
 	}
 	defer p.untrack(out)
+	pipe(in, out)
+}
+
+// pipe copies a to b and b to a until either ends, then closes both.
+func pipe(a, b net.Conn) {
 	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(out, in); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(in, out); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(b, a); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(a, b); done <- struct{}{} }()
 	<-done
-	in.Close()
-	out.Close()
+	a.Close()
+	b.Close()
 	<-done
 }
 

@@ -297,7 +297,17 @@ func (b *Broker) replay(ctx context.Context, from pos, match func([]string) bool
 		return replayed{}, brokerFailure(ctx, "resume", err)
 	}
 	if hasTop && from.after(top) {
-		return replayed{status: server.ResumeUnknown, top: top}, nil // never issued (every id is at most the last)
+		// After the newest entry: the log lost it (Redis failed over to a replica that
+		// had not received it, or restarted from an older copy), unless it is later than
+		// Redis's clock, which gives every id its time: then it was never issued.
+		now, err := redisTime(b.c.Do(cctx, b.c.B().Time().Build()))
+		if err != nil {
+			return replayed{}, brokerFailure(ctx, "resume", err)
+		}
+		if from.ms > now {
+			return replayed{status: server.ResumeUnknown, top: top}, nil
+		}
+		return replayed{status: server.ResumeGap, top: top}, nil
 	}
 	r := replayed{status: server.ResumeComplete, last: from, top: top}
 	full := int64(len(page)) == count
@@ -334,4 +344,21 @@ func (b *Broker) replay(ctx context.Context, from pos, match func([]string) bool
 		}
 		full = int64(len(page)) == count
 	}
+}
+
+// redisTime returns the time of a TIME reply in milliseconds.
+func redisTime(r rueidis.RedisResult) (uint64, error) {
+	t, err := r.AsStrSlice()
+	if err != nil {
+		return 0, err
+	}
+	if len(t) != 2 {
+		return 0, fmt.Errorf("TIME answered %q", t)
+	}
+	sec, ok1 := parseDecimal(t[0])
+	usec, ok2 := parseDecimal(t[1])
+	if !ok1 || !ok2 {
+		return 0, fmt.Errorf("TIME answered %q", t)
+	}
+	return sec*1000 + usec/1000, nil
 }

@@ -8,6 +8,10 @@
 // to a test. A test can kill the server with SIGKILL, restart it on the same port with the
 // same data directory, and freeze it (SIGSTOP) to play an unresponsive Redis.
 //
+// A server can start as a replica of another (Options.ReplicaOf) and be promoted to a
+// primary (Promote), to play a failover; StartCluster starts servers in cluster mode and
+// joins them into a Redis Cluster.
+//
 // The redis-server binary comes from Options.Binary or PATH. When it is missing, Start skips
 // the test with a message saying how to install it, except under CI=true (or CI=1), where it
 // fails the test: nothing may be skipped silently there.
@@ -68,8 +72,17 @@ type Options struct {
 	// Binary is the redis-server executable; empty means "redis-server" looked up in PATH.
 	Binary string
 	// StartTimeout bounds each start, from launching the process to its first answer;
-	// zero means 10 seconds.
+	// zero means 10 seconds. StartCluster also waits this long for the cluster to form.
 	StartTimeout time.Duration
+	// ReplicaOf, when set ("host:port"), starts the server as a replica of the Redis
+	// there (--replicaof; --masterauth Password when Password is set), read-only and
+	// asynchronously replicated, until Promote makes it a primary. Start returns once the
+	// replica answers, not once it has synchronised: poll Info("replication") for that.
+	ReplicaOf string
+	// Cluster starts the server with cluster mode on (--cluster-enabled yes), its
+	// cluster bus on a second free port of its own. Alone it serves no slot: StartCluster
+	// starts such servers and joins them into a cluster.
+	Cluster bool
 }
 
 // ErrNotInstalled means that no redis-server executable was found. Launch returns it
@@ -87,6 +100,7 @@ type Server struct {
 	dir  string
 	opts Options
 	port int
+	bus  int // the cluster bus port, with Options.Cluster
 
 	mu     sync.Mutex
 	proc   *process // the running process; nil after Kill or Close
@@ -130,6 +144,11 @@ func Launch(dir string, opts Options) (*Server, error) {
 	if opts.Persistence != NoPersistence && opts.Persistence != AOFAlways {
 		return nil, fmt.Errorf("redistest: unknown %v", opts.Persistence)
 	}
+	if opts.ReplicaOf != "" {
+		if _, _, err := net.SplitHostPort(opts.ReplicaOf); err != nil {
+			return nil, fmt.Errorf("redistest: ReplicaOf %q: %w", opts.ReplicaOf, err)
+		}
+	}
 	bin := opts.Binary
 	if bin == "" {
 		bin = "redis-server"
@@ -151,6 +170,11 @@ func Launch(dir string, opts Options) (*Server, error) {
 	for attempt := 0; ; attempt++ {
 		if s.port, err = freePort(); err != nil {
 			return nil, err
+		}
+		if opts.Cluster {
+			if s.bus, err = freePort(); err != nil {
+				return nil, err
+			}
 		}
 		s.mu.Lock()
 		err = s.startLocked()
@@ -242,6 +266,17 @@ func (s *Server) Info(section string) (map[string]string, error) {
 	return info(s.Addr(), s.opts.Password, section, 5*time.Second)
 }
 
+// Promote makes a replica a primary (REPLICAOF NO ONE), as a failover does: it stops
+// following its primary, keeps the data it had received, and takes writes. Promoting a
+// primary does nothing.
+func (s *Server) Promote() error {
+	_, err := command(s.Addr(), s.opts.Password, time.Now().Add(5*time.Second), "REPLICAOF", "NO", "ONE")
+	if err != nil {
+		return fmt.Errorf("redistest: promote %s: %w", s.Addr(), err)
+	}
+	return nil
+}
+
 func (s *Server) killLocked() error {
 	p := s.proc
 	if p == nil {
@@ -263,6 +298,9 @@ func (s *Server) args() []string {
 		"--daemonize", "no",
 		"--logfile", "", // the log goes to stdout, which redistest copies to redis.log
 		"--save", "",
+		// A replica's full synchronisation starts at once, not after the 5 s that
+		// redis-server waits by default for more replicas to share the transfer.
+		"--repl-diskless-sync-delay", "0",
 	}
 	switch s.opts.Persistence {
 	case NoPersistence:
@@ -272,6 +310,17 @@ func (s *Server) args() []string {
 	}
 	if s.opts.Password != "" {
 		a = append(a, "--requirepass", s.opts.Password)
+	}
+	if s.opts.ReplicaOf != "" {
+		host, port, _ := net.SplitHostPort(s.opts.ReplicaOf) // checked by Launch
+		a = append(a, "--replicaof", host, port)
+		if s.opts.Password != "" {
+			a = append(a, "--masterauth", s.opts.Password)
+		}
+	}
+	if s.opts.Cluster {
+		a = append(a, "--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(s.bus),
+			"--cluster-config-file", "nodes.conf")
 	}
 	return append(a, s.opts.Args...)
 }

@@ -160,3 +160,54 @@ func TestNotInstalled(t *testing.T) {
 		assert.True(t, skipped)
 	}
 }
+
+func TestReplicaAndPromote(t *testing.T) {
+	primary := redistest.Start(t, redistest.Options{})
+	replica := redistest.Start(t, redistest.Options{ReplicaOf: primary.Addr()})
+	p, r := client(t, primary), client(t, replica)
+	require.NoError(t, do(t, p, "SET", "k", "v").Error())
+	require.Eventually(t, func() bool {
+		v, err := do(t, r, "GET", "k").ToString()
+		return err == nil && v == "v"
+	}, 10*time.Second, 5*time.Millisecond, "the write reaches the replica")
+	info, err := replica.Info("replication")
+	require.NoError(t, err)
+	assert.Equal(t, "slave", info["role"])
+	err = do(t, r, "SET", "k", "w").Error()
+	require.ErrorContains(t, err, "READONLY", "a replica refuses writes")
+
+	require.NoError(t, replica.Promote())
+	info, err = replica.Info("replication")
+	require.NoError(t, err)
+	assert.Equal(t, "master", info["role"])
+	require.NoError(t, do(t, r, "SET", "k", "w").Error(), "a promoted replica takes writes")
+	require.NoError(t, do(t, p, "SET", "k2", "x").Error())
+	assert.True(t, rueidis.IsRedisNil(do(t, r, "GET", "k2").Error()), "and no longer follows its primary")
+	require.NoError(t, replica.Promote(), "promoting a primary does nothing")
+
+	_, err = redistest.Launch(t.TempDir(), redistest.Options{ReplicaOf: "no-port"})
+	require.ErrorContains(t, err, "ReplicaOf")
+}
+
+func TestStartCluster(t *testing.T) {
+	servers := redistest.StartCluster(t, 3, redistest.Options{})
+	require.Len(t, servers, 3)
+	// A client given one node finds the others and spreads keys over them by slot.
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{servers[1].Addr()}, DisableCache: true})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	for i := range 64 {
+		require.NoError(t, c.Do(t.Context(), c.B().Set().Key("k"+strconv.Itoa(i)).Value("v").Build()).Error())
+	}
+	for i, s := range servers {
+		info, err := s.Info("cluster")
+		require.NoError(t, err)
+		assert.Equal(t, "1", info["cluster_enabled"], "server %d", i)
+		keys, err := s.Info("keyspace")
+		require.NoError(t, err)
+		assert.Contains(t, keys["db0"], "keys=", "server %d holds some of the keys", i)
+	}
+	// A multi-key command across slots is refused: what a Redis Cluster allows.
+	err = c.Do(t.Context(), c.B().Arbitrary("MSET").Args("a", "1", "b", "2").Build()).Error()
+	require.ErrorContains(t, err, "CROSSSLOT")
+}

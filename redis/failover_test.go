@@ -1,0 +1,276 @@
+package redis_test
+
+import (
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/polysse/sse/redis"
+	"github.com/polysse/sse/redis/redistest"
+	"github.com/polysse/sse/server"
+	"github.com/redis/rueidis"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// relay forwards TCP connections to a target that can be changed, as a virtual IP or a DNS
+// name moves to the promoted replica in a failover; pointed nowhere, it cuts a link (a
+// replica's to its primary) like a partition.
+type relay struct {
+	ln     net.Listener
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	target string // "": connections are closed at once
+	gen    int    // counts point calls: a connection made before one is not tracked after it
+	conns  map[net.Conn]struct{}
+}
+
+// newRelay starts a relay to target on 127.0.0.1, closed when the test ends.
+func newRelay(t testing.TB, target string) *relay {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	r := &relay{ln: ln, target: target, conns: make(map[net.Conn]struct{})}
+	r.wg.Go(func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r.wg.Go(func() { r.forward(in) })
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		r.point("")
+		r.wg.Wait()
+	})
+	return r
+}
+
+func (r *relay) addr() string { return r.ln.Addr().String() }
+
+// point closes every connection the relay forwards and sends new ones to target (none
+// when target is "").
+func (r *relay) point(target string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.target = target
+	r.gen++
+	for c := range r.conns {
+		c.Close()
+	}
+	clear(r.conns)
+}
+
+// track adds c to the relay's connections unless point was called since gen.
+func (r *relay) track(c net.Conn, gen int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if gen != r.gen {
+		c.Close()
+		return false
+	}
+	r.conns[c] = struct{}{}
+	return true
+}
+
+func (r *relay) forward(in net.Conn) {
+	r.mu.Lock()
+	target, gen := r.target, r.gen
+	r.mu.Unlock()
+	if target == "" || !r.track(in, gen) {
+		in.Close()
+		return
+	}
+	defer in.Close()
+	out, err := net.DialTimeout("tcp", target, time.Second)
+	if err != nil || !r.track(out, gen) {
+		return
+	}
+	defer out.Close()
+	pipe(in, out)
+}
+
+// waitReplicated waits until replica is connected to its primary and has applied all of
+// the primary's replication stream (the offsets match).
+func waitReplicated(t testing.TB, primary, replica *redistest.Server) {
+	t.Helper()
+	var p, r map[string]string
+	require.Eventually(t, func() bool {
+		var err error
+		if p, err = primary.Info("replication"); err != nil {
+			return false
+		}
+		if r, err = replica.Info("replication"); err != nil {
+			return false
+		}
+		return r["master_link_status"] == "up" && p["master_repl_offset"] == r["slave_repl_offset"]
+	}, 10*time.Second, 5*time.Millisecond, "the replica catches up: primary %v, replica %v", p, r)
+}
+
+// resumes returns the SSE-Replay of the resumes in a recorder's replays: after its first
+// stream, without the answers that carried none (Redis was unreachable: retry later).
+func resumes(replays []string) []string {
+	var out []string
+	for _, r := range replays[min(1, len(replays)):] {
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// lastKey returns the id in the log's last key on srv, "" when there is none.
+func lastKey(t testing.TB, srv *redistest.Server, name string) string {
+	t.Helper()
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{srv.Addr()}, DisableCache: true})
+	require.NoError(t, err)
+	defer c.Close()
+	v, err := c.Do(t.Context(), c.B().Get().Key(redis.DefaultPrefix+":{"+name+"}:last").Build()).ToString()
+	if rueidis.IsRedisNil(err) {
+		return ""
+	}
+	require.NoError(t, err)
+	return v
+}
+
+// Redis fails over to its replica: the primary is killed, the replica promoted and the
+// nodes' address of Redis (a relay, as a virtual IP) moved to it; a server node is killed
+// at the same moment, so that its clients move to the others and resume there. When the
+// replica had caught up, every client resumes exactly (from the nodes' caches or from the
+// promoted replica). When it had missed the newest entries (its link cut while they were
+// published and delivered), every client that had them is told of a gap, nothing is lost
+// silently, and what is published after the failover reaches everyone.
+func TestClusterFailover(t *testing.T) {
+	tests := []struct {
+		name   string
+		missed bool // the replica misses the newest entries
+		cache  int  // BrokerOptions.CacheSize: -1 resumes from Redis only
+	}{
+		{"caught up", false, 0},
+		{"caught up/resume from Redis", false, -1},
+		{"missed the newest", true, 0},
+		{"missed the newest/resume from Redis", true, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			primary := redistest.Start(t, redistest.Options{})
+			link := newRelay(t, primary.Addr())
+			replica := redistest.Start(t, redistest.Options{ReplicaOf: link.addr()})
+			vip := newRelay(t, primary.Addr())
+			c := newCluster(t, clusterOptions{
+				nodes: 3, redis: primary, addr: vip.addr(),
+				broker: redis.BrokerOptions{CacheSize: tt.cache},
+				server: server.Options{QueueSize: 1024},
+			})
+			recs := clientsVia(t, c, 30) // round robin: 10 on each node
+			pub := newPublisher(c, "t")
+			const before, missed, n = 100, 50, 300
+			for i := range before {
+				require.NoError(t, pub.publish(t.Context(), i))
+			}
+			waitReplicated(t, primary, replica)
+			replicated := lastKey(t, replica, c.bo.Name)
+			sent := before
+			if tt.missed {
+				link.point("") // the replica hears nothing more; the primary acknowledges on
+				for i := before; i < before+missed; i++ {
+					require.NoError(t, pub.publish(t.Context(), i))
+				}
+				sent += missed
+			}
+			for _, r := range recs {
+				r.waitFor(t, 10*time.Second, "every event so far", func(r *recorder) bool { return r.reached(sent - 1) })
+			}
+			_, ids, _, _ := recs[0].snapshot()
+			newest := ids[len(ids)-1]
+			require.True(t, strings.HasSuffix(newest, ":"+lastKey(t, primary, c.bo.Name)), "sanity: clients have the newest entry")
+
+			require.NoError(t, primary.Kill())
+			require.NoError(t, replica.Promote())
+			vip.point(replica.Addr())
+			if got := lastKey(t, replica, c.bo.Name); tt.missed {
+				require.Equal(t, replicated, got, "the promoted replica lacks the newest entries")
+				require.False(t, strings.HasSuffix(newest, ":"+got), "clients have entries the new primary lacks")
+			} else {
+				require.True(t, strings.HasSuffix(newest, ":"+got), "the promoted replica has every entry: %s, %s", newest, got)
+			}
+
+			// Node 0's clients resume on the others (a resume that found Redis not yet
+			// reachable is answered with a retry hint and no SSE-Replay: they come back).
+			c.nodes[0].kill()
+			var movers []*recorder
+			require.Eventually(t, func() bool {
+				movers = movers[:0]
+				for _, r := range recs {
+					if _, _, _, replays := r.snapshot(); len(resumes(replays)) > 0 {
+						movers = append(movers, r)
+					}
+				}
+				return len(movers) == 10
+			}, 10*time.Second, 5*time.Millisecond, "node 0's clients resume on the others")
+			for i, r := range movers {
+				_, _, _, replays := r.snapshot()
+				switch {
+				case !tt.missed:
+					assert.Equal(t, []string{"complete"}, resumes(replays), "mover %d resumes exactly", i)
+				case tt.cache < 0:
+					assert.Equal(t, []string{"gap"}, resumes(replays), "mover %d resumes from the promoted replica, which lacks its id", i)
+				default:
+					// The node's cache still holds its id: the node learns of the loss
+					// from the first entry after the failover, and ends the session then.
+					assert.Equal(t, []string{"complete"}, resumes(replays), "mover %d resumes from the node's cache", i)
+				}
+			}
+
+			// One entry after the failover: the nodes that had read the lost entries find
+			// the chain broken and end their sessions, whose clients resume and are told
+			// of the gap. What is published once they all were reaches everyone.
+			next := sent
+			if tt.missed {
+				require.NoError(t, pub.publish(t.Context(), next))
+				next++
+				require.Eventually(t, func() bool {
+					for _, r := range recs {
+						if _, _, gaps, _ := r.snapshot(); len(gaps) == 0 {
+							return false
+						}
+					}
+					return true
+				}, 10*time.Second, 5*time.Millisecond, "every client is told of the gap")
+			}
+			told := next
+			for ; next < n; next++ {
+				require.NoError(t, pub.publish(t.Context(), next))
+			}
+			a := tallyAll(t, recs, pub, n)
+			assert.Zero(t, a.lost, "silent losses")
+			assert.Zero(t, a.duplicated, "duplicates")
+			var breaks uint64
+			for _, nd := range c.nodes[1:] {
+				_, b, _ := nd.server()
+				breaks += b.Stats().Breaks
+			}
+			if !tt.missed {
+				assert.Zero(t, a.gapSignals, "gap signals: the promoted replica had every entry")
+				assert.Zero(t, breaks, "chain breaks")
+				return
+			}
+			assert.Equal(t, len(recs), a.gaps, "every client had the lost entries and is told of the gap")
+			assert.Equal(t, len(recs), a.signalled, "each misses, inside its gap, only the entry that revealed the loss")
+			assert.Equal(t, uint64(2), breaks, "each live node's reader saw the chain break")
+			for i, r := range recs {
+				seqs, _, _, _ := r.snapshot()
+				k := slices.Index(seqs, told)
+				require.True(t, k >= 0 && len(seqs) >= k+n-told, "client %d got event %d, published after everyone was told", i, told)
+				for j, s := range seqs[k : n-told+k] {
+					require.Equal(t, told+j, s, "client %d: every event after the gap, once, in order", i)
+				}
+			}
+		})
+	}
+}
