@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"syscall/js"
+	"unsafe"
 
 	"github.com/polysse/sse/internal/eventsource"
 )
@@ -106,31 +107,75 @@ func jsResponse(r *eventsource.Response) js.Value {
 	return js.Undefined()
 }
 
-// fetchBody reads a response body through the helpers' read(), which resolves to the next
-// Uint8Array chunk or null at the end.
+// fetchBody reads a response body through the handle's read(ptr, cap, wake) (see
+// responseHandle in web/src/core.js): JavaScript writes the bytes straight into p's memory
+// and answers with a number, so that a chunk costs one call into JavaScript and, when
+// the chunk was not there yet, one call back (wake), and no JavaScript object reaches Go
+// (each costs a finalizer). Go's heap does not move objects, and p stays referenced while
+// JavaScript may write into it: until wake is called or forget withdraws the read.
 type fetchBody struct {
 	res    js.Value
 	ctx    eventsource.Context
 	stop   func()
-	chunk  []byte // bytes of the current chunk not yet returned
-	buf    []byte
-	err    error
+	wake   js.Func  // made at the first read, released by Close
+	ready  chan int // the result wake delivered
+	err    error    // sticky: io.EOF, the read error
 	closed bool
 }
 
+// Results of the handle's read other than a byte count.
+const (
+	readWait   = 0  // nothing yet: wake follows
+	readEnd    = -1 // the body ended
+	readFailed = -2 // the body failed: the handle's failure holds the error
+)
+
 func (b *fetchBody) Read(p []byte) (int, error) {
-	if len(b.chunk) == 0 && b.err == nil && !b.closed {
-		if n, ok := b.fill(p); ok {
-			return n, nil
-		}
-	}
-	if len(b.chunk) > 0 {
-		n := copy(p, b.chunk)
-		b.chunk = b.chunk[n:]
-		return n, nil
-	}
 	if b.closed {
 		return 0, errors.New("jsbridge: read from closed body")
+	}
+	if b.err == nil {
+		if err := b.ctx.Err(); err != nil {
+			return 0, err
+		}
+	}
+	if b.err != nil || len(p) == 0 {
+		return 0, b.err
+	}
+	if b.ready == nil {
+		b.ready = make(chan int, 1)
+		b.wake = js.FuncOf(func(_ js.Value, args []js.Value) any {
+			select { // never blocks: one wake per read that answered readWait
+			case b.ready <- arg(args, 0).Int():
+			default:
+			}
+			return nil
+		})
+	}
+	var n int
+	if err := try(func() { n = b.res.Call("read", addressOf(p), len(p), b.wake).Int() }); err != nil {
+		b.err = errors.Join(errBadResponse, err)
+		return 0, b.err
+	}
+	if n == readWait {
+		select {
+		case n = <-b.ready:
+		case <-b.ctx.Done():
+			_ = try(func() { b.res.Call("forget") })
+			return 0, b.ctx.Err()
+		}
+	}
+	switch {
+	case n > 0:
+		return min(n, len(p)), nil
+	case n == readEnd:
+		b.err = io.EOF
+	default:
+		var failure error
+		if err := try(func() { failure = newJSError(b.res.Get("failure")) }); err != nil {
+			failure = err
+		}
+		b.err = failure
 	}
 	if b.err != io.EOF {
 		if cerr := b.ctx.Err(); cerr != nil {
@@ -140,41 +185,17 @@ func (b *fetchBody) Read(p []byte) (int, error) {
 	return 0, b.err
 }
 
-// fill waits for the next chunk. One that fits p is copied straight into it (n, true);
-// a larger one is kept in b.chunk.
-func (b *fetchBody) fill(p []byte) (n int, ok bool) {
-	var next js.Value
-	if b.err = try(func() { next = b.res.Call("read") }); b.err != nil {
-		return 0, false
-	}
-	v, err := await(b.ctx, next)
-	if err != nil {
-		b.err = err
-		return 0, false
-	}
-	if v.IsNull() || v.IsUndefined() {
-		b.err = io.EOF
-		return 0, false
-	}
-	b.err = try(func() {
-		size := v.Get("byteLength").Int()
-		if size <= len(p) {
-			n, ok = js.CopyBytesToGo(p, v), true
-			return
-		}
-		if cap(b.buf) < size {
-			b.buf = make([]byte, size)
-		}
-		b.chunk = b.buf[:js.CopyBytesToGo(b.buf[:size], v)]
-	})
-	return n, ok && b.err == nil
-}
+// addressOf returns the address of p's first byte in the module's memory.
+func addressOf(p []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(p))) }
 
 func (b *fetchBody) Close() error {
 	if !b.closed {
 		b.closed = true
 		b.stop()
 		_ = try(func() { b.res.Call("cancel") })
+		if b.ready != nil {
+			b.wake.Release()
+		}
 	}
 	return nil
 }

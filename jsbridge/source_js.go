@@ -24,9 +24,9 @@ const (
 // options.transport is the fetchHelpers object of web/src/core.js (see fetchTransport).
 //
 // The sink is the JavaScript EventSource object; the binding calls its methods _open,
-// _batch, _error and _close (see web/src). Events travel in batches: the binding writes
-// them into one Uint8Array and calls _batch once per batch, which the sink decodes and
-// dispatches. A record is one flag byte, then, when the flags say so, the event type and
+// _batch, _error and _close (see web/src). Events travel in batches: the binding encodes
+// them into one buffer and calls _batch(ptr, len, count) once per batch, which the sink
+// decodes from the module's memory during the call, then dispatches. A record is one flag byte, then, when the flags say so, the event type and
 // the last event ID, then the data, each as a little-endian uint32 length followed by
 // UTF-8 bytes.
 func Register(api js.Value) {
@@ -38,8 +38,6 @@ type binding struct {
 	client *eventsource.Client
 	handle js.Func
 
-	u8     js.Value
-	u8Len  int
 	buf    []byte
 	count  int
 	typ    string
@@ -223,24 +221,18 @@ func appendField(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// flush hands the batch to the sink.
+// flush hands the batch to the sink: _batch(ptr, len, count) reads it from the module's
+// memory, during the call.
 func (b *binding) flush() {
 	if b.count == 0 {
 		return
 	}
-	if b.u8Len < len(b.buf) {
-		b.u8Len = max(len(b.buf), 2*b.u8Len, 64<<10)
-		b.u8 = js.Global().Get("Uint8Array").New(b.u8Len)
-	}
-	js.CopyBytesToJS(b.u8, b.buf)
 	n, count := len(b.buf), b.count
-	b.buf, b.count = b.buf[:0], 0
+	b.count = 0
+	b.call("_batch", addressOf(b.buf), n, count)
+	b.buf = b.buf[:0]
 	if cap(b.buf) > 4*maxBatch {
-		b.buf = nil
-	}
-	b.call("_batch", b.u8, n, count)
-	if b.u8Len > 4*maxBatch {
-		b.u8, b.u8Len = js.Undefined(), 0 // grown for one large event: let it go
+		b.buf = nil // grown for one large event: let it go
 	}
 }
 
@@ -274,5 +266,4 @@ func (b *binding) onClose(ci *eventsource.CloseInfo) {
 	}
 	b.call("_close", string(ci.Reason), ci.Fatal, ci.Status, ci.StatusText, ci.Local, ci.Data, msg)
 	b.handle.Release()
-	b.u8 = js.Undefined()
 }

@@ -299,14 +299,14 @@ function normalize(init) {
 // keeps the wasm module small. onStopped is called when the page stopped loading while a
 // request of the source was in flight (see stops); the failure is then permanent, as for
 // native EventSource.
-function fetchTransport(onStopped) {
+function fetchTransport(onStopped, mem) {
   return {
     // fetch starts one request and returns {abort, result}. result resolves to the
     // response with its headers as [name, value] pairs and read/cancel for the body, or
     // rejects with an Error whose message is meant for users and whose cors (a CORS
     // refusal) or permanent (it will not get better) flag is set.
     fetch(url, method, headers, body, withCredentials, fetchFn) {
-      return startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped);
+      return startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped, mem);
     },
   };
 }
@@ -328,7 +328,7 @@ function failedWith(what, cause, flags) {
   return Object.assign(new TypeError(`${what}: ${detail(cause)}`), flags);
 }
 
-function startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped) {
+function startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped, mem) {
   const ac = new AbortController();
   const since = stops.epoch;
   // stopped reports whether the page stopped loading since the request started; the
@@ -382,7 +382,7 @@ function startFetch(url, method, headers, body, withCredentials, fetchFn, onStop
     if (!(response instanceof Response) && (typeof response !== 'object' || response === null || typeof response.status !== 'number')) {
       throw Object.assign(new TypeError('the fetch function did not resolve to a Response'), { permanent: true });
     }
-    return responseHandle(response, ac.signal, stopped);
+    return responseHandle(response, ac.signal, stopped, mem);
   })();
   result.catch(() => {}); // Go awaits it; an abort after Go gave up must not go unhandled
   return { abort: () => ac.abort(), result };
@@ -481,30 +481,61 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
 // ahead of the parser: a stream that errors discards the chunks still queued in it. A read
 // that fails is reported as a lost connection, or, when stopped() says that the page
 // stopped loading, as a permanent failure; one after signal aborted is Go's own doing.
-function responseHandle(response, signal, stopped) {
+//
+// Go reads the body with read(ptr, cap, wake), which costs no object crossing the boundary:
+// the bytes go straight into Go's memory (mem, the module's WebAssembly.Memory) at ptr, at
+// most cap of them, and the result is a number: n > 0 bytes were written; -1 the body
+// ended; -2 it failed (failure holds the Error); 0 nothing is there yet, and wake(n) is
+// called with one of the other results once there is (the bytes written first). wake is
+// one Go function for the body's life. forget() withdraws a pending read: Go's memory at
+// ptr is not written after it.
+function responseHandle(response, signal, stopped, mem) {
   const ahead = 8;
   let reader = null;
   const queue = [];
+  let off = 0; // bytes of queue[0] already given to Go
   let ended = false;
   let failure = null;
   let pending = false;
-  let wake = null;
+  let want = null; // Go waits: { ptr, cap, wake }
+  // give copies queued bytes into Go's memory at ptr (a fresh view: memory may have grown).
+  const give = (ptr, cap) => {
+    const c = queue[0];
+    const n = Math.min(cap, c.length - off);
+    new Uint8Array(mem.buffer, ptr, n).set(off === 0 && n === c.length ? c : c.subarray(off, off + n));
+    off += n;
+    if (off === c.length) { queue.shift(); off = 0; }
+    return n;
+  };
+  const result = (ptr, cap) => {
+    if (queue.length) return give(ptr, cap);
+    if (failure) return -2;
+    if (ended) return -1;
+    return 0;
+  };
+  const settle = () => {
+    const w = want;
+    const n = result(w.ptr, w.cap);
+    if (n === 0) return;
+    want = null;
+    w.wake(n); // Go may call read() again from inside: the state is consistent here
+  };
   const pump = () => {
     if (pending || ended || failure || queue.length >= ahead) return;
     pending = true;
     reader.read().then(({ done, value }) => {
       pending = false;
       if (done) ended = true;
-      else if (isUint8Array(value)) queue.push(ownBytes(value));
+      else if (isUint8Array(value)) { if (value.length) queue.push(value); }
       else failure = Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true });
-      if (wake) wake();
+      if (want) settle();
       pump();
     }, (e) => {
       pending = false;
       if (signal.aborted) failure = e;
       else if (stopped()) failure = Object.assign(new TypeError(STOPPED), { permanent: true });
       else failure = failedWith('connection lost', e);
-      if (wake) wake();
+      if (want) settle();
     });
   };
   const headers = [];
@@ -515,34 +546,20 @@ function responseHandle(response, signal, stopped) {
     statusText: response.statusText,
     url: response.url,
     headers,
-    read() {
+    get failure() { return failure; },
+    read(ptr, cap, wake) {
       if (!reader) {
-        if (!response.body) return Promise.resolve(null);
+        if (!response.body) return -1;
         reader = response.body.getReader();
       }
+      const n = result(ptr, cap);
+      if (n === 0) want = { ptr, cap, wake };
       pump();
-      const next = () => {
-        if (queue.length) {
-          const chunk = queue.shift();
-          pump();
-          return chunk;
-        }
-        if (failure) throw failure;
-        if (ended) return null;
-        return undefined;
-      };
-      const now = next();
-      if (now !== undefined) return Promise.resolve(now);
-      return new Promise((resolve, reject) => {
-        wake = () => {
-          try {
-            const v = next();
-            if (v !== undefined) { wake = null; resolve(v); }
-          } catch (e) { wake = null; reject(e); }
-        };
-      });
+      return n;
     },
+    forget() { want = null; },
     cancel() {
+      want = null;
       ended = true;
       queue.length = 0;
       if (reader) reader.cancel().catch(() => {});
@@ -622,7 +639,7 @@ function readOnly(event, fields) {
   return event;
 }
 
-function createAPI(bridge, version) {
+function createAPI(bridge, version, mem) {
   const NativeEventSource = globalThis.EventSource;
   const SourceMessageEvent = makeMessageEvent();
 
@@ -652,7 +669,7 @@ function createAPI(bridge, version) {
       this.#url = parseURL(s).href;
       this.#opts = normalize(eventSourceInitDict);
       this.#withCredentials = this.#opts.withCredentials;
-      this.#opts.transport = fetchTransport(() => { this.#stopped = true; });
+      this.#opts.transport = fetchTransport(() => { this.#stopped = true; }, mem);
       watchStops();
       if (!this.#opts.openWhenHidden && typeof document !== 'undefined') {
         this.#onVisibility = () => this.#visibilityChanged();
@@ -687,23 +704,20 @@ function createAPI(bridge, version) {
           try { this.#origin = new URL(url).origin; } catch { this.#origin = new URL(this.#url).origin; }
           this.dispatchEvent(new Event('open'));
         },
-        _batch: (u8, len, count) => {
-          let p = 0;
-          const u32 = () => { const n = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24); p += 4; return n >>> 0; };
-          const whole = this.#decodeWhole(u8, len);
-          const text = whole === null
-            ? (n) => decoder.decode(u8.subarray(p, p + n))
-            : (n) => whole.slice(p, p + n);
-          for (let i = 0; i < count && p < len; i++) {
-            const flags = u8[p++];
-            if (flags & 1) { const n = u32(); this.#type = text(n); p += n; }
-            if (flags & 2) { const n = u32(); this.#lastId = text(n); p += n; }
-            const n = u32();
-            const data = n === 0 ? '' : text(n);
-            p += n;
-            if (!live()) return; // closed by a listener
-            this.dispatchEvent(new SourceMessageEvent(this.#type, data, this.#origin, this.#lastId));
+        // _batch(ptr, len, count): count events, encoded at ptr in Go's memory (see
+        // jsbridge): decoded first, then dispatched, since a listener may run Go code that
+        // grows the memory or reuses the batch.
+        _batch: (ptr, len, count) => {
+          if (!live()) return;
+          const n = this.#decodeBatch(new Uint8Array(mem.buffer, ptr, len), count);
+          const { types, ids, datas } = this.#batch;
+          for (let i = 0; i < n; i++) {
+            this.#type = types[i];
+            this.#lastId = ids[i];
+            if (!live()) break; // closed by a listener
+            this.dispatchEvent(new SourceMessageEvent(types[i], datas[i], this.#origin, ids[i]));
           }
+          datas.fill(undefined, 0, n); // no event data kept alive by the arrays
         },
         _error: (status, statusText, attempt, retryIn, closing, message) => {
           if (!live()) return;
@@ -744,25 +758,55 @@ function createAPI(bridge, version) {
       this.#handle = bridge.open(sink, this.#url, opts);
     }
 
-    // #decodeWhole decodes a batch in one go when each of its bytes decodes to one UTF-16
-    // code unit (ASCII, or a byte that is invalid UTF-8 on its own either way): its strings
-    // are then slices of the result, the same strings a decode per string gives, for much
-    // less (a decode per 64 B string costs about 10 times a slice). Then the length of the
-    // result equals the byte length: every multi-byte sequence decodes to fewer units than
-    // it has bytes. A batch that is not is decoded per string, and so are the next 32
-    // batches (a stream that carries non-ASCII text mostly keeps doing so). A slice keeps
-    // its batch's string alive, so batches above 64 KiB are decoded per string.
+    // #decodeBatch decodes the count records of a batch (u8) into this.#batch and returns
+    // how many there were. A record is a flag byte (1: a new event type follows, 2: a new
+    // last event ID follows), then those strings and the data, each as a little-endian
+    // uint32 length and UTF-8 bytes.
+    //
+    // A batch in which each byte decodes to one UTF-16 code unit (ASCII, or a byte that is
+    // invalid UTF-8 on its own either way) is decoded in one go: its strings are then slices
+    // of the result, the same strings a decode per string gives, for much less (a decode per
+    // 64 B string costs about 10 times a slice). Then the length of the result equals the
+    // byte length: every multi-byte sequence decodes to fewer units than it has bytes. A
+    // batch that is not is decoded per string, and so are the next 32 batches (a stream that
+    // carries non-ASCII text mostly keeps doing so). A slice keeps its batch's string alive,
+    // so batches above 64 KiB are decoded per string.
     #wholeSkip = 0;
-    #decodeWhole(u8, len) {
-      if (len > 65536) return null;
-      if (this.#wholeSkip > 0) {
+    #batch = { types: [], ids: [], datas: [] };
+    #decodeBatch(u8, count) {
+      const len = u8.length;
+      let whole = null;
+      if (len > 65536) {
+        // per string
+      } else if (this.#wholeSkip > 0) {
         this.#wholeSkip--;
-        return null;
+      } else {
+        whole = decoder.decode(u8);
+        if (whole.length !== len) {
+          whole = null;
+          this.#wholeSkip = 32;
+        }
       }
-      const s = decoder.decode(u8.subarray(0, len));
-      if (s.length === len) return s;
-      this.#wholeSkip = 32;
-      return null;
+      const { types, ids, datas } = this.#batch;
+      let type = this.#type;
+      let id = this.#lastId;
+      let p = 0;
+      const text = (n) => {
+        const s = n === 0 ? '' : whole !== null ? whole.slice(p, p + n) : decoder.decode(u8.subarray(p, p + n));
+        p += n;
+        return s;
+      };
+      const u32 = () => { const n = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24); p += 4; return n >>> 0; };
+      let i = 0;
+      for (; i < count && p < len; i++) {
+        const flags = u8[p++];
+        if (flags & 1) type = text(u32());
+        if (flags & 2) id = text(u32());
+        types[i] = type;
+        ids[i] = id;
+        datas[i] = text(u32());
+      }
+      return i;
     }
 
     #disconnect() {
@@ -877,7 +921,7 @@ async function runGo(Go, instantiate) {
     else delete globalThis.__polysseReady;
   }
   if (!bridge) throw new Error('polysse: the wasm module did not start');
-  return createAPI(bridge, bridge.version);
+  return createAPI(bridge, bridge.version, instance.exports.mem);
 }
 
 // withOwnGo runs load (which defines globalThis.Go) and returns the Go class it defined,
