@@ -3,6 +3,7 @@ package jsbridge
 import (
 	"errors"
 	"io"
+	"sync"
 	"syscall/js"
 	"unsafe"
 
@@ -107,95 +108,127 @@ func jsResponse(r *eventsource.Response) js.Value {
 	return js.Undefined()
 }
 
-// fetchBody reads a response body through the handle's read(ptr, cap, wake) (see
-// responseHandle in web/src/core.js): JavaScript writes the bytes straight into p's memory
-// and answers with a number, so that a chunk costs one call into JavaScript and, when
-// the chunk was not there yet, one call back (wake), and no JavaScript object reaches Go
-// (each costs a finalizer). Go's heap does not move objects, and p stays referenced while
-// JavaScript may write into it: until wake is called or forget withdraws the read.
+// fetchBody is the body of a fetch response. It does not read: it is an
+// eventsource.Pusher, to which JavaScript delivers each chunk as it arrives, by calling
+// the module's exported functions polysse_buffer and polysse_push (responseHandle in
+// web/src/core.js). The client then parses the chunk and dispatches its events inside
+// that call, on whatever goroutine runs it: a chunk costs no goroutine hand-off, no
+// JavaScript object reaching Go (each costs a finalizer) and no promise.
 type fetchBody struct {
-	res    js.Value
-	ctx    eventsource.Context
-	stop   func()
-	wake   js.Func  // made at the first read, released by Close
-	ready  chan int // the result wake delivered
-	err    error    // sticky: io.EOF, the read error
-	closed bool
+	res     js.Value
+	ctx     eventsource.Context
+	stop    func()
+	id      int32                    // in bodies, from Push to Close
+	buf     []byte                   // where JavaScript writes the next chunk
+	deliver func([]byte, error) bool // nil once the stream is over
+	closed  bool
 }
 
-// Results of the handle's read other than a byte count.
-const (
-	readWait   = 0  // nothing yet: wake follows
-	readEnd    = -1 // the body ended
-	readFailed = -2 // the body failed: the handle's failure holds the error
-)
+// errPushed is what Read returns: the client takes the body's bytes through Push.
+var errPushed = errors.New("jsbridge: the body delivers its bytes through Push")
 
-func (b *fetchBody) Read(p []byte) (int, error) {
-	if b.closed {
-		return 0, errors.New("jsbridge: read from closed body")
+func (b *fetchBody) Read([]byte) (int, error) { return 0, errPushed }
+
+// Push implements eventsource.Pusher: it registers the body and asks JavaScript to start
+// delivering.
+func (b *fetchBody) Push(deliver func([]byte, error) bool) {
+	b.deliver = deliver
+	bodies.mu.Lock()
+	bodies.next++
+	b.id = bodies.next
+	bodies.m[b.id] = b
+	bodies.mu.Unlock()
+	if err := try(func() { b.res.Call("start", b.id) }); err != nil {
+		b.end(errors.Join(errBadResponse, err))
 	}
-	if b.err == nil {
-		if err := b.ctx.Err(); err != nil {
-			return 0, err
-		}
-	}
-	if b.err != nil || len(p) == 0 {
-		return 0, b.err
-	}
-	if b.ready == nil {
-		b.ready = make(chan int, 1)
-		b.wake = js.FuncOf(func(_ js.Value, args []js.Value) any {
-			select { // never blocks: one wake per read that answered readWait
-			case b.ready <- arg(args, 0).Int():
-			default:
-			}
-			return nil
-		})
-	}
-	var n int
-	if err := try(func() { n = b.res.Call("read", addressOf(p), len(p), b.wake).Int() }); err != nil {
-		b.err = errors.Join(errBadResponse, err)
-		return 0, b.err
-	}
-	if n == readWait {
-		select {
-		case n = <-b.ready:
-		case <-b.ctx.Done():
-			_ = try(func() { b.res.Call("forget") })
-			return 0, b.ctx.Err()
-		}
-	}
-	switch {
-	case n > 0:
-		return min(n, len(p)), nil
-	case n == readEnd:
-		b.err = io.EOF
-	default:
-		var failure error
-		if err := try(func() { failure = newJSError(b.res.Get("failure")) }); err != nil {
-			failure = err
-		}
-		b.err = failure
-	}
-	if b.err != io.EOF {
-		if cerr := b.ctx.Err(); cerr != nil {
-			return 0, cerr
-		}
-	}
-	return 0, b.err
 }
 
-// addressOf returns the address of p's first byte in the module's memory.
-func addressOf(p []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(p))) }
+// end delivers err, the end of the stream, unless it is over.
+func (b *fetchBody) end(err error) {
+	if d := b.deliver; d != nil {
+		b.deliver = nil
+		d(nil, err)
+	}
+}
 
 func (b *fetchBody) Close() error {
 	if !b.closed {
 		b.closed = true
+		b.deliver = nil
 		b.stop()
 		_ = try(func() { b.res.Call("cancel") })
-		if b.ready != nil {
-			b.wake.Release()
-		}
+		bodies.mu.Lock()
+		delete(bodies.m, b.id)
+		bodies.mu.Unlock()
 	}
 	return nil
+}
+
+// bodies are the bodies that JavaScript delivers to, by id.
+var bodies = struct {
+	mu   sync.Mutex
+	m    map[int32]*fetchBody
+	next int32
+}{m: map[int32]*fetchBody{}}
+
+func bodyByID(id int32) *fetchBody {
+	bodies.mu.Lock()
+	defer bodies.mu.Unlock()
+	return bodies.m[id]
+}
+
+// The functions below are exported to JavaScript. JavaScript calls them only from its own
+// tasks and promise reactions, never from inside a call from Go, so that they never run
+// inside a client callback; they must not block.
+
+// bodyBuffer returns the address of a buffer of at least n bytes in which JavaScript
+// writes the next chunk of body id, or 0 when there is no such body (it closed).
+//
+//go:wasmexport polysse_buffer
+func bodyBuffer(id, n int32) uint32 {
+	b := bodyByID(id)
+	if b == nil || n < 0 {
+		return 0
+	}
+	if cap(b.buf) < int(n) || cap(b.buf) == 0 {
+		b.buf = make([]byte, max(int(n), 4<<10))
+	}
+	b.buf = b.buf[:cap(b.buf)]
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b.buf))))
+}
+
+// The results of polysse_push.
+const (
+	pushMore = 0 // go on
+	pushOver = 1 // the stream is over: deliver no more, and let Go's scheduler run
+)
+
+// bodyPush delivers to body id the n bytes JavaScript wrote in its buffer (n >= 0), its
+// end (-1), or its failure (-2, with the error in the handle's failure). When it reports
+// pushOver, the client's goroutine is ready to run: JavaScript then runs Go's scheduler.
+//
+//go:wasmexport polysse_push
+func bodyPush(id, n int32) int32 {
+	b := bodyByID(id)
+	if b == nil || b.deliver == nil {
+		return pushOver
+	}
+	switch {
+	case n >= 0 && int(n) <= len(b.buf):
+		if b.deliver(b.buf[:n], nil) {
+			return pushMore
+		}
+		b.deliver = nil
+	case n == -1:
+		b.end(io.EOF)
+	default:
+		var failure error = errBadResponse
+		if n == -2 {
+			if err := try(func() { failure = newJSError(b.res.Get("failure")) }); err != nil {
+				failure = err
+			}
+		}
+		b.end(failure)
+	}
+	return pushOver
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"syscall/js"
 	"time"
+	"unsafe"
 
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/wire"
@@ -229,7 +230,7 @@ func (b *binding) flush() {
 	}
 	n, count := len(b.buf), b.count
 	b.count = 0
-	b.call("_batch", addressOf(b.buf), n, count)
+	b.call("_batch", uintptr(unsafe.Pointer(unsafe.SliceData(b.buf))), n, count)
 	b.buf = b.buf[:0]
 	if cap(b.buf) > 4*maxBatch {
 		b.buf = nil // grown for one large event: let it go

@@ -103,5 +103,20 @@ func (f TransportFunc) RoundTrip(ctx Context, req *Request) (*Response, error) {
 	return f(ctx, req)
 }
 
+// Pusher is implemented by a Response.Body whose bytes arrive by callback rather than by
+// Read, such as the WebAssembly binding's fetch body: the client then calls Push once
+// instead of reading, and handles each chunk inside deliver, on the goroutine that calls
+// it, while Run waits for the stream to end. It saves a goroutine hand-off per chunk.
+//
+// Push must return at once. The body then calls deliver with each chunk of the body, in
+// order (the chunk may be reused once deliver returns), and once with a non-nil error at
+// the end (io.EOF for a clean end), unless deliver returned false first: the stream is
+// then over, and deliver must not be called again. Calls never overlap, and deliver must
+// not be called from inside one of the client's callbacks. As Read must, the body ends
+// the stream with an error promptly once the attempt's context is cancelled.
+type Pusher interface {
+	Push(deliver func(chunk []byte, err error) (more bool))
+}
+
 // ErrPermanent marks a transport error after which reconnecting is futile.
 var ErrPermanent = errors.New("sse: permanent transport failure")

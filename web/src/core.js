@@ -299,14 +299,14 @@ function normalize(init) {
 // keeps the wasm module small. onStopped is called when the page stopped loading while a
 // request of the source was in flight (see stops); the failure is then permanent, as for
 // native EventSource.
-function fetchTransport(onStopped, mem) {
+function fetchTransport(onStopped, rt) {
   return {
     // fetch starts one request and returns {abort, result}. result resolves to the
     // response with its headers as [name, value] pairs and read/cancel for the body, or
     // rejects with an Error whose message is meant for users and whose cors (a CORS
     // refusal) or permanent (it will not get better) flag is set.
     fetch(url, method, headers, body, withCredentials, fetchFn) {
-      return startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped, mem);
+      return startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped, rt);
     },
   };
 }
@@ -328,8 +328,9 @@ function failedWith(what, cause, flags) {
   return Object.assign(new TypeError(`${what}: ${detail(cause)}`), flags);
 }
 
-function startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped, mem) {
+function startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped, rt) {
   const ac = new AbortController();
+  let handle = null;
   const since = stops.epoch;
   // stopped reports whether the page stopped loading since the request started; the
   // request then failed because of it.
@@ -382,10 +383,17 @@ function startFetch(url, method, headers, body, withCredentials, fetchFn, onStop
     if (!(response instanceof Response) && (typeof response !== 'object' || response === null || typeof response.status !== 'number')) {
       throw Object.assign(new TypeError('the fetch function did not resolve to a Response'), { permanent: true });
     }
-    return responseHandle(response, ac.signal, stopped, mem);
+    handle = responseHandle(response, ac.signal, stopped, rt);
+    return handle;
   })();
   result.catch(() => {}); // Go awaits it; an abort after Go gave up must not go unhandled
-  return { abort: () => ac.abort(), result };
+  return {
+    abort: () => {
+      ac.abort();
+      if (handle) handle.aborted(ac.signal.reason);
+    },
+    result,
+  };
 }
 
 const STOPPED = 'the page stopped loading (window.stop() or the browser\'s stop button), which aborted the request';
@@ -476,66 +484,64 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
   }
 }
 
-// responseHandle wraps a Response for Go. The body is read from the first read() on (so
-// that classify may still clone the Response), keeping one read pending and a few chunks
-// ahead of the parser: a stream that errors discards the chunks still queued in it. A read
-// that fails is reported as a lost connection, or, when stopped() says that the page
-// stopped loading, as a permanent failure; one after signal aborted is Go's own doing.
-//
-// Go reads the body with read(ptr, cap, wake), which costs no object crossing the boundary:
-// the bytes go straight into Go's memory (mem, the module's WebAssembly.Memory) at ptr, at
-// most cap of them, and the result is a number: n > 0 bytes were written; -1 the body
-// ended; -2 it failed (failure holds the Error); 0 nothing is there yet, and wake(n) is
-// called with one of the other results once there is (the bytes written first). wake is
-// one Go function for the body's life. forget() withdraws a pending read: Go's memory at
-// ptr is not written after it.
-function responseHandle(response, signal, stopped, mem) {
-  const ahead = 8;
+// responseHandle wraps a Response for Go. The body is read from start() on (so that
+// classify may still clone the Response), with one read always pending, and each chunk is
+// pushed into Go as it arrives: written straight into Go's memory (rt.memory) at the
+// address rt.buffer gives, then handed over by rt.push, inside which Go parses it and
+// dispatches its events (see fetchBody in jsbridge). Nothing but numbers crosses the
+// boundary. A read that fails is reported as a lost connection, or, when stopped() says
+// that the page stopped loading, as a permanent failure; one after signal aborted is Go's
+// own doing. Go ends the stream by its answer to a push, or by cancel(); aborted() makes
+// sure that an aborted request ends it even if a custom fetch's body ignores the signal.
+function responseHandle(response, signal, stopped, rt) {
   let reader = null;
-  const queue = [];
-  let off = 0; // bytes of queue[0] already given to Go
-  let ended = false;
-  let failure = null;
+  let id = 0; // Go's id of the body, from start()
+  let ptr = 0; // Go's buffer for the next chunk, of cap bytes
+  let cap = 0;
+  let over = false; // Go has the end, or cancelled: push nothing more
   let pending = false;
-  let want = null; // Go waits: { ptr, cap, wake }
-  // give copies queued bytes into Go's memory at ptr (a fresh view: memory may have grown).
-  const give = (ptr, cap) => {
-    const c = queue[0];
-    const n = Math.min(cap, c.length - off);
-    new Uint8Array(mem.buffer, ptr, n).set(off === 0 && n === c.length ? c : c.subarray(off, off + n));
-    off += n;
-    if (off === c.length) { queue.shift(); off = 0; }
-    return n;
+  let failure = null;
+  const later = (f) => { Promise.resolve().then(f); };
+  // push hands Go n bytes written at ptr, or the end (-1) or a failure (-2). When the
+  // stream is over, the client's goroutine waits to go on: rt.resume runs Go's scheduler.
+  const push = (n) => {
+    if (over) return;
+    if (rt.push(id, n)) {
+      over = true;
+      rt.resume();
+    }
   };
-  const result = (ptr, cap) => {
-    if (queue.length) return give(ptr, cap);
-    if (failure) return -2;
-    if (ended) return -1;
-    return 0;
+  const deliver = (chunk) => {
+    if (chunk.length > cap) {
+      ptr = rt.buffer(id, chunk.length);
+      cap = ptr ? chunk.length : 0;
+      if (!ptr) { over = true; return; } // the body closed
+    }
+    new Uint8Array(rt.memory.buffer, ptr, chunk.length).set(chunk); // a fresh view: memory grows
+    push(chunk.length);
   };
-  const settle = () => {
-    const w = want;
-    const n = result(w.ptr, w.cap);
-    if (n === 0) return;
-    want = null;
-    w.wake(n); // Go may call read() again from inside: the state is consistent here
+  const fail = (e) => {
+    if (!failure) failure = e;
+    push(-2);
   };
   const pump = () => {
-    if (pending || ended || failure || queue.length >= ahead) return;
+    if (pending || over) return;
     pending = true;
     reader.read().then(({ done, value }) => {
       pending = false;
-      if (done) ended = true;
-      else if (isUint8Array(value)) { if (value.length) queue.push(value); }
-      else failure = Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true });
-      if (want) settle();
-      pump();
+      if (over) return;
+      if (done) push(-1);
+      else if (!isUint8Array(value)) fail(Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true }));
+      else {
+        if (value.length) deliver(value);
+        pump();
+      }
     }, (e) => {
       pending = false;
-      if (signal.aborted) failure = e;
-      else if (stopped()) failure = Object.assign(new TypeError(STOPPED), { permanent: true });
-      else failure = failedWith('connection lost', e);
-      if (want) settle();
+      if (over) return;
+      if (signal.aborted) fail(e);
+      else if (stopped()) fail(Object.assign(new TypeError(STOPPED), { permanent: true }));
+      else fail(failedWith('connection lost', e));
     });
   };
   const headers = [];
@@ -547,21 +553,23 @@ function responseHandle(response, signal, stopped, mem) {
     url: response.url,
     headers,
     get failure() { return failure; },
-    read(ptr, cap, wake) {
-      if (!reader) {
-        if (!response.body) return -1;
+    start(goID) {
+      id = goID;
+      if (over) return;
+      if (failure) later(() => push(-2)); // aborted before the stream started
+      else if (!response.body) later(() => push(-1));
+      else {
         reader = response.body.getReader();
+        pump();
       }
-      const n = result(ptr, cap);
-      if (n === 0) want = { ptr, cap, wake };
-      pump();
-      return n;
     },
-    forget() { want = null; },
+    aborted(e) {
+      if (over || failure) return;
+      failure = e;
+      if (id) later(() => push(-2));
+    },
     cancel() {
-      want = null;
-      ended = true;
-      queue.length = 0;
+      over = true;
       if (reader) reader.cancel().catch(() => {});
       else if (response.body) response.body.cancel().catch(() => {});
     },
@@ -639,7 +647,7 @@ function readOnly(event, fields) {
   return event;
 }
 
-function createAPI(bridge, version, mem) {
+function createAPI(bridge, version, rt) {
   const NativeEventSource = globalThis.EventSource;
   const SourceMessageEvent = makeMessageEvent();
 
@@ -669,7 +677,7 @@ function createAPI(bridge, version, mem) {
       this.#url = parseURL(s).href;
       this.#opts = normalize(eventSourceInitDict);
       this.#withCredentials = this.#opts.withCredentials;
-      this.#opts.transport = fetchTransport(() => { this.#stopped = true; }, mem);
+      this.#opts.transport = fetchTransport(() => { this.#stopped = true; }, rt);
       watchStops();
       if (!this.#opts.openWhenHidden && typeof document !== 'undefined') {
         this.#onVisibility = () => this.#visibilityChanged();
@@ -709,7 +717,7 @@ function createAPI(bridge, version, mem) {
         // grows the memory or reuses the batch.
         _batch: (ptr, len, count) => {
           if (!live()) return;
-          const n = this.#decodeBatch(new Uint8Array(mem.buffer, ptr, len), count);
+          const n = this.#decodeBatch(new Uint8Array(rt.memory.buffer, ptr, len), count);
           const { types, ids, datas } = this.#batch;
           for (let i = 0; i < n; i++) {
             this.#type = types[i];
@@ -921,7 +929,15 @@ async function runGo(Go, instantiate) {
     else delete globalThis.__polysseReady;
   }
   if (!bridge) throw new Error('polysse: the wasm module did not start');
-  return createAPI(bridge, bridge.version, instance.exports.mem);
+  const x = instance.exports;
+  // rt is what a response handle needs of the module to push chunks into it.
+  const rt = {
+    memory: x.mem,
+    buffer: (id, n) => (go.exited ? 0 : x.polysse_buffer(id, n) >>> 0),
+    push: (id, n) => go.exited || x.polysse_push(id, n) !== 0,
+    resume: () => { if (!go.exited) go._resume(); },
+  };
+  return createAPI(bridge, bridge.version, rt);
 }
 
 // withOwnGo runs load (which defines globalThis.Go) and returns the Go class it defined,
