@@ -48,7 +48,9 @@ func (c *Client) connect(run *scope, t Transport, p *wire.Parser, onEvent func(w
 	if !open || !a.announce(resp) {
 		return o
 	}
-	o.opened = time.Now()
+	// Once the stream opened, its 200 says nothing about how it ended: what follows (an
+	// error event, a close) reports no status.
+	o = outcome{opened: time.Now()}
 	o.close, o.err = a.stream(resp.Body)
 	return o
 }
@@ -264,6 +266,9 @@ func (a *attempt) step(rerr error) (done bool, close *CloseInfo, err error) {
 			rerr = cause // the watchdog's ErrHeartbeatTimeout, say, not the body's view of it
 		}
 		p.End()
+		if errors.Is(rerr, ErrPermanent) { // reading cannot get better: fail for good
+			return true, &CloseInfo{Reason: CloseNetwork, Fatal: true, Err: rerr}, nil
+		}
 		return true, nil, rerr
 	}
 	return false, nil, nil

@@ -87,9 +87,10 @@ type Response struct {
 // RoundTrip sends req and returns the response once its headers have arrived. The ctx a
 // Client passes also implements context.Context (Deadline and Value delegate to the
 // context given to Run). Cancelling ctx must abort the request and make reads from the
-// body return promptly with an error. An error that wraps ErrPermanent makes the client
-// fail the connection for good (a CORS failure, say) instead of reconnecting; any other
-// error counts as a network error, after which the client reconnects. Implementations
+// body return promptly with an error. An error that wraps ErrPermanent, from RoundTrip or
+// from reading the body, makes the client fail the connection for good (CloseNetwork: a
+// CORS failure, a page that stopped loading) instead of reconnecting; any other error
+// counts as a network error, after which the client reconnects. Implementations
 // must be safe for concurrent use.
 type Transport interface {
 	RoundTrip(ctx Context, req *Request) (*Response, error)
