@@ -28,10 +28,10 @@ type fetchTransport struct {
 
 var (
 	// errCORS is the cause of a cross-origin request that the browser refused.
-	errCORS = errors.New("jsbridge: cross-origin request refused (CORS)")
+	errCORS = errors.New("the server does not allow this cross-origin request (CORS)")
 	// errBadResponse is returned when a custom fetch resolves to something that is not a
 	// Response, or its body yields something other than Uint8Array chunks.
-	errBadResponse = errors.New("jsbridge: fetch did not resolve to a Response")
+	errBadResponse = errors.New("the fetch function did not resolve to a Response")
 )
 
 // RoundTrip implements eventsource.Transport.
@@ -40,7 +40,7 @@ func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 	if err := try(func() {
 		call = t.helpers.Call("fetch", req.URL, req.Method, headerArray(req.Header), bodyValue(req.Body), req.WithCredentials, t.fetch)
 	}); err != nil {
-		return nil, errors.Join(err, eventsource.ErrPermanent)
+		return nil, classify(err, eventsource.ErrPermanent)
 	}
 	stop := onDone(ctx, func() { _ = try(func() { call.Call("abort") }) })
 	res, err := await(ctx, call.Get("result"))
@@ -51,9 +51,9 @@ func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 		}
 		// await returns *jsError itself; errors.As would pull reflection into the module.
 		if je, ok := err.(*jsError); ok && je.cors {
-			return nil, errors.Join(errCORS, err, eventsource.ErrPermanent)
+			return nil, classify(err, errCORS, eventsource.ErrPermanent)
 		} else if ok && je.permanent {
-			return nil, errors.Join(err, eventsource.ErrPermanent)
+			return nil, classify(err, eventsource.ErrPermanent)
 		}
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 	if err != nil || r.StatusCode == 0 {
 		stop()
 		_ = try(func() { res.Call("cancel") })
-		return nil, errors.Join(errBadResponse, err, eventsource.ErrPermanent)
+		return nil, classify(errBadResponse, err, eventsource.ErrPermanent)
 	}
 	if r.URL == "" {
 		r.URL = req.URL
@@ -139,7 +139,7 @@ func (b *fetchBody) Push(deliver func([]byte, error) bool) {
 	bodies.m[b.id] = b
 	bodies.mu.Unlock()
 	if err := try(func() { b.res.Call("start", b.id) }); err != nil {
-		b.end(errors.Join(errBadResponse, err))
+		b.end(classify(errBadResponse, err))
 	}
 }
 
@@ -197,6 +197,15 @@ func bodyBuffer(id, n int32) uint32 {
 	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b.buf))))
 }
 
+// bodyError is the error of a body that failed: a failure the fetch helpers mark permanent
+// (the page stopped loading) closes the client, as a failed request does.
+func bodyError(e *jsError) error {
+	if e.permanent {
+		return classify(e, eventsource.ErrPermanent)
+	}
+	return e
+}
+
 // The results of polysse_push.
 const (
 	pushMore = 0 // go on
@@ -224,7 +233,7 @@ func bodyPush(id, n int32) int32 {
 	default:
 		var failure error = errBadResponse
 		if n == -2 {
-			if err := try(func() { failure = newJSError(b.res.Get("failure")) }); err != nil {
+			if err := try(func() { failure = bodyError(newJSError(b.res.Get("failure"))) }); err != nil {
 				failure = err
 			}
 		}

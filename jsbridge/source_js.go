@@ -1,6 +1,8 @@
 package jsbridge
 
 import (
+	"errors"
+	"io"
 	"math"
 	"syscall/js"
 	"time"
@@ -251,20 +253,33 @@ func (b *binding) onOpen(r *eventsource.Response) {
 
 func (b *binding) onError(e *eventsource.ErrorInfo) {
 	b.flush()
-	msg := ""
-	if e.Err != nil {
-		msg = e.Err.Error()
-	}
+	msg := userMessage(e.Err)
 	closing := b.client.ReadyState() == eventsource.StateClosed
 	b.call("_error", e.Status, e.StatusText, e.Attempt, float64(e.RetryIn)/float64(time.Millisecond), closing, msg)
 }
 
 func (b *binding) onClose(ci *eventsource.CloseInfo) {
 	b.flush()
-	msg := ""
-	if ci.Err != nil {
-		msg = ci.Err.Error()
-	}
+	msg := userMessage(ci.Err)
 	b.call("_close", string(ci.Reason), ci.Fatal, ci.Status, ci.StatusText, ci.Local, ci.Data, msg)
 	b.handle.Release()
+}
+
+// userMessage is the text of err for the message of the error and close events: the words
+// of users, not of Go. The client's own sentinels are worded here; the transport's errors
+// are worded already (see jsError).
+func userMessage(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the server ended the response in the middle of an event"
+	case errors.Is(err, io.EOF):
+		return "the server ended the response"
+	case errors.Is(err, eventsource.ErrHeartbeatTimeout):
+		return "no data from the server within the heartbeat timeout"
+	case errors.Is(err, wire.ErrEventTooLarge):
+		return "an event was larger than maxEventSize"
+	}
+	return err.Error()
 }

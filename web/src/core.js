@@ -296,17 +296,17 @@ function normalize(init) {
 
 // fetchTransport returns the JavaScript half of the Go fetch transport
 // (jsbridge's fetch transport) for one source: what is JavaScript's to do stays here, which
-// keeps the wasm module small. onStopped is called when the page stopped loading while a
-// request of the source was in flight (see stops); the failure is then permanent, as for
-// native EventSource.
-function fetchTransport(onStopped, rt) {
+// keeps the wasm module small. A request or body read that fails because the page stopped
+// loading while it was in flight (see stops) fails permanently, as native EventSource
+// does. rt is what a response handle needs of the module (see responseHandle).
+function fetchTransport(rt) {
   return {
     // fetch starts one request and returns {abort, result}. result resolves to the
     // response with its headers as [name, value] pairs and read/cancel for the body, or
     // rejects with an Error whose message is meant for users and whose cors (a CORS
     // refusal) or permanent (it will not get better) flag is set.
     fetch(url, method, headers, body, withCredentials, fetchFn) {
-      return startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped, rt);
+      return startFetch(url, method, headers, body, withCredentials, fetchFn, rt);
     },
   };
 }
@@ -328,17 +328,13 @@ function failedWith(what, cause, flags) {
   return Object.assign(new TypeError(`${what}: ${detail(cause)}`), flags);
 }
 
-function startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped, rt) {
+function startFetch(url, method, headers, body, withCredentials, fetchFn, rt) {
   const ac = new AbortController();
   let handle = null;
   const since = stops.epoch;
   // stopped reports whether the page stopped loading since the request started; the
   // request then failed because of it.
-  const stopped = () => {
-    if (!stopSince(since)) return false;
-    onStopped();
-    return true;
-  };
+  const stopped = () => stopSince(since);
   const send = (pairs) => {
     const f = typeof fetchFn === 'function' ? fetchFn : globalThis.fetch;
     if (typeof f !== 'function') throw Object.assign(new TypeError('fetch is not available here; pass a fetch function in the options'), { permanent: true });
@@ -576,35 +572,6 @@ function responseHandle(response, signal, stopped, rt) {
   };
 }
 
-// GO_MESSAGES maps the texts of the Go errors that reach the binding's error and close
-// callbacks to messages for users.
-const GO_MESSAGES = new Map([
-  ['EOF', 'the server ended the response'],
-  ['unexpected EOF', 'the server ended the response in the middle of an event'],
-  ['sse: heartbeat timeout', 'no data from the server within the heartbeat timeout'],
-  ['sse: event too large', 'an event was larger than maxEventSize'],
-  ['jsbridge: fetch did not resolve to a Response', 'the fetch function did not resolve to a Response'],
-  ['jsbridge: read from closed body', 'the response body was read after it was closed'],
-]);
-
-// userMessage turns the message the binding passes to _error and _close (the text of a Go
-// error) into one for users: no Go package prefixes, no names of JavaScript error classes,
-// no bare "EOF". The binding joins errors with line breaks (errors.Join); the sentinels
-// that only classify (permanent, CORS) are dropped when a line says more.
-function userMessage(msg) {
-  if (typeof msg !== 'string' || msg === '') return '';
-  const lines = msg.split('\n').filter((l) => l !== '' && l !== 'sse: permanent transport failure');
-  const out = [];
-  for (const l of lines) {
-    if (l === 'jsbridge: cross-origin request refused (CORS)' && lines.length > 1) continue;
-    const known = GO_MESSAGES.get(l);
-    if (known) { out.push(known); continue; }
-    // A JavaScript error the binding wrapped: "jsbridge: TypeError: message".
-    out.push(l.replace(/^jsbridge: (?:[A-Za-z]*(?:Error|Exception): )?/, ''));
-  }
-  return out.join('; ');
-}
-
 function reportError(e) {
   if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
   else console.error(e);
@@ -648,6 +615,13 @@ function readOnly(event, fields) {
 }
 
 function createAPI(bridge, version, rt) {
+  // running counts the Go clients that have not ended: only while there is one do the
+  // timers armed for Go keep Node alive (clock.js).
+  let clients = 0;
+  const running = (d) => {
+    clients += d;
+    rt.keepAlive(clients > 0);
+  };
   const NativeEventSource = globalThis.EventSource;
   const SourceMessageEvent = makeMessageEvent();
 
@@ -664,9 +638,6 @@ function createAPI(bridge, version, rt) {
     #closeFired = false;
     #handlers = new Map();
     #onVisibility = null;
-    #stopped = false; // the page stopped loading while a request of this source was in flight
-    #attemptOpened = false; // the current attempt opened its stream
-    #endedOpen = false; // the attempt of the last error event had opened its stream
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -677,7 +648,7 @@ function createAPI(bridge, version, rt) {
       this.#url = parseURL(s).href;
       this.#opts = normalize(eventSourceInitDict);
       this.#withCredentials = this.#opts.withCredentials;
-      this.#opts.transport = fetchTransport(() => { this.#stopped = true; }, rt);
+      this.#opts.transport = fetchTransport(rt);
       watchStops();
       if (!this.#opts.openWhenHidden && typeof document !== 'undefined') {
         this.#onVisibility = () => this.#visibilityChanged();
@@ -707,8 +678,6 @@ function createAPI(bridge, version, rt) {
         _open: (status, statusText, url) => {
           if (!live()) return;
           this.#readyState = OPEN;
-          this.#attemptOpened = true;
-          this.#endedOpen = false;
           try { this.#origin = new URL(url).origin; } catch { this.#origin = new URL(this.#url).origin; }
           this.dispatchEvent(new Event('open'));
         },
@@ -727,25 +696,10 @@ function createAPI(bridge, version, rt) {
           }
           datas.fill(undefined, 0, n); // no event data kept alive by the arrays
         },
+        // _error and _close: the status is 0 after a stream that had opened, and the
+        // message is worded for users (both by the binding).
         _error: (status, statusText, attempt, retryIn, closing, message) => {
           if (!live()) return;
-          // A stream that opened and then dropped or ended has no status to report: its
-          // 200 said nothing about the failure.
-          const opened = this.#attemptOpened;
-          this.#attemptOpened = false;
-          this.#endedOpen = opened;
-          if (opened) status = 0;
-          message = userMessage(message);
-          if (this.#stopped && !closing) {
-            // The page stopped loading while the stream was open. The binding treats the
-            // failed read as a dropped connection; fail the source, as native does.
-            this.#readyState = CLOSED;
-            this.dispatchEvent(readOnly(new Event('error'), { attempt, message: STOPPED }));
-            if (gen !== this.#gen) return; // restarted meanwhile (openWhenHidden)
-            this.#disconnect();
-            this.#fireClose('network', true, 0, '', false, undefined, STOPPED);
-            return;
-          }
           this.#readyState = closing ? CLOSED : CONNECTING;
           const fields = { attempt };
           if (status) { fields.status = status; fields.statusText = statusText; }
@@ -754,16 +708,17 @@ function createAPI(bridge, version, rt) {
           this.dispatchEvent(readOnly(new Event('error'), fields));
         },
         _close: (reason, fatal, status, statusText, isLocal, data, message) => {
+          running(-1); // this Go client has ended, and its timers with it
           if (gen !== this.#gen) return;
           this.#handle = null;
           if (this.#readyState !== CLOSED) this.#readyState = CLOSED;
           this.#removeVisibility();
-          if (this.#attemptOpened || this.#endedOpen) status = 0;
-          this.#fireClose(reason, fatal, status, statusText, isLocal, data === '' ? undefined : data, userMessage(message));
+          this.#fireClose(reason, fatal, status, statusText, isLocal, data === '' ? undefined : data, message);
         },
       };
       const opts = { ...this.#opts, lastEventId: this.#lastId };
       this.#handle = bridge.open(sink, this.#url, opts);
+      running(+1);
     }
 
     // #decodeBatch decodes the count records of a batch (u8) into this.#batch and returns
@@ -917,7 +872,7 @@ function createAPI(bridge, version, rt) {
 // runGo starts the module with the Go class from wasm_exec.js and resolves with the API.
 async function runGo(Go, instantiate) {
   const go = new Go();
-  useTestClock(go); // clock.js: Go's clock and timers follow a test's fake timers
+  const keepAlive = useTestClock(go); // clock.js: Go's clock and timers follow a test's fake timers
   const { instance } = await instantiate(go.importObject);
   let bridge;
   const prev = Object.getOwnPropertyDescriptor(globalThis, '__polysseReady');
@@ -936,6 +891,7 @@ async function runGo(Go, instantiate) {
     buffer: (id, n) => (go.exited ? 0 : x.polysse_buffer(id, n) >>> 0),
     push: (id, n) => go.exited || x.polysse_push(id, n) !== 0,
     resume: () => { if (!go.exited) go._resume(); },
+    keepAlive,
   };
   return createAPI(bridge, bridge.version, rt);
 }
