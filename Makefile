@@ -55,3 +55,11 @@ test-browser: ## Browser (Chromium) and Node tests of the JS side: web/test, nod
 .PHONY: test-redis
 test-redis: ## Tests of the redis module (race) against redis-server processes they start; installs redis-server if missing
 	@bash scripts/test.d/20-redis.sh
+
+.PHONY: chaos
+chaos: ## Long chaos run of the Redis broker: 1,000 clients × 10,000 events, node kills, Redis restarts (CLIENTS, EVENTS, RATE, PERSISTENCE, RACE=1)
+	@bash scripts/chaos.sh
+
+.PHONY: demo-redis
+demo-redis: ## The demo as three nodes on one private redis-server behind a round-robin proxy (ARGS="-addr 127.0.0.1:9090"); Ctrl-C stops all
+	@bash scripts/demo-redis.sh $(ARGS)

@@ -139,23 +139,47 @@ const (
 	VerdictFatal Verdict = 3
 )
 
-// DefaultReconnectionTime is the reconnection time before any retry field, as in browsers.
-const DefaultReconnectionTime = protocol.DefaultReconnectionTime
+// Defaults of the client.
+const (
+	// DefaultReconnectionTime is the reconnection time before any retry field, as in
+	// browsers.
+	DefaultReconnectionTime = protocol.DefaultReconnectionTime
+	// DefaultRetryMin is the shortest delay between two attempts unless RetryPolicy.Min
+	// says otherwise: a server that sends "retry: 0" and ends each response at once gets at
+	// most a hundred reconnections a second, fewer than a browser's EventSource makes
+	// against a local server (about 230 a second in Chromium), and a backoff grows from it.
+	DefaultRetryMin = protocol.DefaultRetryMin
+	// DefaultResetAfter is how long a connection must stay open for the failure count to
+	// start again from zero, unless RetryPolicy.ResetAfter says otherwise: a server that
+	// answers 200 and ends the response at once does not reset it, so it cannot defeat
+	// MaxAttempts or the backoff.
+	DefaultResetAfter = protocol.DefaultResetAfter
+	// DefaultMaxLastEventIDLen is the longest last event ID, in bytes, that a client
+	// stores unless ClientOptions.MaxLastEventIDLen says otherwise: the longest that a
+	// polysse server reads from the Last-Event-ID header (server.MaxLastEventIDLen).
+	DefaultMaxLastEventIDLen = protocol.MaxLastEventIDLen
+)
 
 // RetryPolicy is the reconnection backoff. The zero value behaves as EventSource does: a
 // constant reconnection time of 3 seconds, which the server's retry field replaces, and no
-// limit on attempts.
+// limit on attempts; but no delay is shorter than DefaultRetryMin, and the failure count
+// starts again only after a connection stayed open for DefaultResetAfter.
 //
 // The delay before reconnection attempt n (1 for the first after a failure) is
-// Initial × Multiplier^(n-1), capped at Max, then reduced by a random fraction of at most
-// Jitter.
+// B × Multiplier^(n-1), where B is the reconnection time (Initial, or the server's retry
+// field) raised to Min; it is capped at Max, reduced by a random fraction of at most
+// Jitter, and raised to Min again. No delay is shorter than Min, so no server can make the
+// client reconnect in a tight loop, and a backoff always grows from a base above zero.
 type RetryPolicy struct {
 	// Initial is the first delay; zero means DefaultReconnectionTime. A retry field from
 	// the server replaces it.
 	Initial time.Duration
 	// Max caps every delay, a server's retry field and a Retry-After header included; zero
-	// means one minute, or Initial when that is larger.
+	// means one minute, or Initial when that is larger. A Max below Min means Min.
 	Max time.Duration
+	// Min is the shortest delay, whatever Initial, the server's retry field or Jitter say;
+	// zero means DefaultRetryMin.
+	Min time.Duration
 	// Multiplier grows the delay per consecutive failure; values below 1 mean 1.
 	Multiplier float64
 	// Jitter, in [0, 1], is the largest fraction by which a delay is randomly shortened.
@@ -164,7 +188,9 @@ type RetryPolicy struct {
 	// closes with CloseRetryLimit; zero means no limit.
 	MaxAttempts int
 	// ResetAfter is how long a connection must stay open for the failure count to start
-	// again from zero; zero means as soon as a connection opens.
+	// again from zero: a connection that ends sooner counts as a failed attempt, for
+	// MaxAttempts and for the backoff. Zero means DefaultResetAfter; a negative value
+	// resets the count as soon as a connection opens.
 	ResetAfter time.Duration
 }
 
@@ -214,15 +240,28 @@ type ClientOptions struct {
 	// FatalEvent, if set, is an event type that closes the client with CloseFatal once it
 	// has been delivered (EventFatal for a polysse server).
 	FatalEvent string
-	// MaxEventSize bounds one event (see Parser.MaxEventSize); exceeding it closes the
-	// client with CloseEventTooLarge.
+	// MaxEventSize bounds one event's data, and any line, in bytes; zero means
+	// DefaultMaxEventSize (8 MiB). A larger event closes the client with
+	// CloseEventTooLarge and ErrEventTooLarge, after the events before it were delivered;
+	// the client does not reconnect, since the server would send the same event again.
 	MaxEventSize int
+	// MaxLastEventIDLen bounds the last event ID, in bytes of UTF-8: an id field longer
+	// than that is ignored, as the specification ignores one containing NUL, so the last
+	// event ID keeps its previous value (which the event then carries, and the next attempt
+	// sends). Zero means DefaultMaxLastEventIDLen (1024); a negative value means no bound.
+	// The LastEventID option is sent as given.
+	MaxLastEventIDLen int
 
 	// OnOpen is called when a connection opens, with ReadyState StateOpen. The response's
 	// body belongs to the client: do not read it.
 	OnOpen func(*http.Response)
 	// OnEvent is called for every event, unless the events are taken with Events.
 	OnEvent func(Event)
+	// OnComment, if set, is called with the text of each comment line of the stream (after
+	// the colon, one leading space removed), in order with the events, with Run and with
+	// Events alike: heartbeats and other keep-alive comments, say. Without it comment
+	// lines are skipped at no cost.
+	OnComment func(text string)
 	// OnError is called when an attempt fails, with ReadyState StateConnecting when the
 	// client will retry and StateClosed when it gives up.
 	OnError func(*ErrorInfo)
@@ -236,9 +275,10 @@ type ClientOptions struct {
 //
 // A Client is created with NewClient and runs once, with Run or Events. Callbacks are
 // called one at a time, on the goroutine that runs it. ReadyState, LastEventID, Close,
-// Done and CloseInfo are safe for concurrent use, and Close may be called from a
-// callback: no event or callback but OnClose follows it. A callback that panics closes
-// the client (OnClose runs, Done closes) before the panic continues up the Run call.
+// Restart, Done and CloseInfo are safe for concurrent use, and Close and Restart may be
+// called from a callback: after Close no event or callback but OnClose follows, after
+// Restart no event of the dropped connection. A callback that panics closes the client
+// (OnClose runs, Done closes) before the panic continues up the Run call.
 type Client struct {
 	c    *eventsource.Client
 	info *CloseInfo // written by the OnClose adapter, read after done closes
@@ -252,18 +292,20 @@ func NewClient(url string, opts *ClientOptions) *Client {
 	}
 	c := &Client{}
 	o := &eventsource.ClientOptions{
-		Method:           opts.Method,
-		Header:           eventsource.Header(opts.Header),
-		Body:             opts.Body,
-		Transport:        httptransport.New(opts.HTTPClient, opts.PrepareRequest),
-		LastEventID:      opts.LastEventID,
-		LastEventIDQuery: opts.LastEventIDQuery,
-		Retry:            eventsource.RetryPolicy(opts.Retry),
-		HeartbeatTimeout: opts.HeartbeatTimeout,
-		HeartbeatAuto:    opts.HeartbeatAuto,
-		CompleteEvent:    opts.CompleteEvent,
-		FatalEvent:       opts.FatalEvent,
-		MaxEventSize:     opts.MaxEventSize,
+		Method:            opts.Method,
+		Header:            eventsource.Header(opts.Header),
+		Body:              opts.Body,
+		Transport:         httptransport.New(opts.HTTPClient, opts.PrepareRequest),
+		LastEventID:       opts.LastEventID,
+		LastEventIDQuery:  opts.LastEventIDQuery,
+		Retry:             eventsource.RetryPolicy(opts.Retry),
+		HeartbeatTimeout:  opts.HeartbeatTimeout,
+		HeartbeatAuto:     opts.HeartbeatAuto,
+		CompleteEvent:     opts.CompleteEvent,
+		FatalEvent:        opts.FatalEvent,
+		MaxEventSize:      opts.MaxEventSize,
+		MaxLastEventIDLen: opts.MaxLastEventIDLen,
+		OnComment:         opts.OnComment,
 		OnClose: func(ci *eventsource.CloseInfo) {
 			c.info = &CloseInfo{
 				Reason: CloseReason(ci.Reason), Fatal: ci.Fatal, Local: ci.Local,
@@ -328,6 +370,24 @@ func (c *Client) err(err error) error {
 // run; Close does not wait for it (that would deadlock a Close from inside a callback).
 // Done is closed once nothing more will be called.
 func (c *Client) Close() { c.c.Close() }
+
+// Restart drops the current connection and connects again at once: it aborts the attempt
+// in progress (a request, or an open stream), or ends the wait before the next attempt,
+// e.g. when the application knows that the network came back or that its credentials
+// changed (PrepareRequest runs again). It may be called at any time, from any goroutine,
+// a callback included, any number of times; on a client that has not started or has
+// closed it does nothing.
+//
+// A restart is not a failure: no OnError, no delay, and the failure count does not grow
+// (it starts again from zero when the dropped connection had stayed open for
+// RetryPolicy.ResetAfter, as after any connection). ReadyState becomes StateConnecting at
+// once, unless the client closed meanwhile; OnOpen follows when the new connection opens.
+// No event of the dropped connection is delivered after Restart returns but one already
+// being dispatched on another goroutine (Restart does not wait for it); an incomplete
+// event is discarded, as at the end of a stream. The new attempt sends the last event ID
+// of the events delivered (LastEventID), and the reconnection time learnt from a retry
+// field is kept.
+func (c *Client) Restart() { c.c.Restart() }
 
 // Done returns a channel that is closed when the client has closed and OnClose returned.
 func (c *Client) Done() <-chan struct{} { return c.c.Done() }

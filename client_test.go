@@ -5,18 +5,15 @@ package sse_test
 // the public types. These tests cover what this package adds: every option reaches the
 // state machine or the request, the hooks see net/http's types, the context is a real
 // context.Context, and the info and error types convert. Each runs in a testing/synctest
-// bubble with an in-memory http.RoundTripper, so that time is fake and a goroutine left
-// behind fails the test.
+// bubble against the fake SSE server (package ssetest) over its in-memory transport, so
+// that time is fake and a goroutine left behind fails the test.
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -26,89 +23,40 @@ import (
 
 	"github.com/polysse/sse"
 	"github.com/polysse/sse/internal/eventsource"
+	"github.com/polysse/sse/ssetest"
 )
 
-// roundTripFunc adapts a function to http.RoundTripper.
-type roundTripFunc func(*http.Request) (*http.Response, error)
+// reply is one scripted response: an answer of the fake SSE server (package ssetest).
+type reply = ssetest.Answer
 
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// heldBody returns its text, then blocks until ctx ends (a stream the server keeps open).
-type heldBody struct {
-	r   *strings.Reader
-	ctx context.Context
-}
-
-func (b *heldBody) Read(p []byte) (int, error) {
-	if b.r.Len() > 0 {
-		return b.r.Read(p)
-	}
-	<-b.ctx.Done()
-	return 0, b.ctx.Err()
-}
-
-func (b *heldBody) Close() error { return nil }
-
-// reply is one scripted response.
-type reply struct {
-	status int // 0 means 200
-	header []string
-	body   string
-	held   bool // keep the stream open after body
-}
-
+// stream is a 200 text/event-stream response with body, ending after it.
 func stream(body string) reply {
-	return reply{header: []string{"Content-Type", "text/event-stream"}, body: body}
-}
-func held(body string) reply { r := stream(body); r.held = true; return r }
-
-// fake is an in-memory server: it answers request i with replies[i] (the last repeats)
-// and records the requests.
-type fake struct {
-	replies []reply
-	mu      sync.Mutex
-	reqs    []*http.Request
+	return ssetest.Respond(200, ssetest.Header("Content-Type", "text/event-stream"), ssetest.RawBytes([]byte(body)), ssetest.End())
 }
 
-func (f *fake) client() *http.Client { return &http.Client{Transport: roundTripFunc(f.roundTrip)} }
-
-func (f *fake) roundTrip(req *http.Request) (*http.Response, error) {
-	f.mu.Lock()
-	n := len(f.reqs)
-	f.reqs = append(f.reqs, req)
-	f.mu.Unlock()
-	rep := f.replies[min(n, len(f.replies)-1)]
-	status := rep.status
-	if status == 0 {
-		status = 200
-	}
-	h := http.Header{}
-	for i := 0; i+1 < len(rep.header); i += 2 {
-		h.Set(rep.header[i], rep.header[i+1])
-	}
-	var body io.ReadCloser = io.NopCloser(strings.NewReader(rep.body))
-	if rep.held {
-		body = &heldBody{r: strings.NewReader(rep.body), ctx: req.Context()}
-	}
-	return &http.Response{
-		StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
-		Header: h, Body: body, Request: req,
-	}, nil
+// held is stream that stays open after body, with extra header pairs.
+func held(body string, header ...string) reply {
+	h := ssetest.Header(append([]string{"Content-Type", "text/event-stream"}, header...)...)
+	return ssetest.Respond(200, h, ssetest.RawBytes([]byte(body)), ssetest.Hold())
 }
 
-func (f *fake) requests() []*http.Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]*http.Request(nil), f.reqs...)
+// status is a response with status and header pairs and no body.
+func status(code int, header ...string) reply {
+	return ssetest.Respond(code, ssetest.Header(header...))
 }
 
-// inBubble runs f in a synctest bubble with a fake server answering with replies.
-func inBubble(t *testing.T, replies []reply, f func(t *testing.T, srv *fake)) {
-	synctest.Test(t, func(t *testing.T) { f(t, &fake{replies: replies}) })
+// inBubble runs f in a synctest bubble with a fake server answering every request with
+// replies, in order (the last repeats), in memory.
+func inBubble(t *testing.T, replies []reply, f func(t *testing.T, srv *ssetest.Fake)) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := ssetest.New(t)
+		srv.Handle("/", replies...)
+		f(t, srv)
+	})
 }
 
 func TestClientOptionsReachTheRequest(t *testing.T) {
-	inBubble(t, []reply{stream("id: 7\ndata: x\n\n"), {status: 204}}, func(t *testing.T, srv *fake) {
+	inBubble(t, []reply{stream("id: 7\ndata: x\n\n"), status(204)}, func(t *testing.T, srv *ssetest.Fake) {
 		type key struct{}
 		ctx := context.WithValue(t.Context(), key{}, "value")
 		var prepared []string
@@ -116,7 +64,7 @@ func TestClientOptionsReachTheRequest(t *testing.T) {
 			Method:           "POST",
 			Header:           http.Header{"X-Static": {"s"}, "x-lower": {"l"}},
 			Body:             []byte(`{"q":1}`),
-			HTTPClient:       srv.client(),
+			HTTPClient:       srv.Client(),
 			LastEventID:      "seed",
 			LastEventIDQuery: "lei",
 			Retry:            sse.RetryPolicy{Initial: time.Second},
@@ -129,34 +77,30 @@ func TestClientOptionsReachTheRequest(t *testing.T) {
 		})
 		require.NoError(t, c.Run(ctx))
 		assert.Equal(t, []string{"seed", "7"}, prepared, "PrepareRequest runs per attempt, on the final request")
-		reqs := srv.requests()
+		reqs := srv.Journal("")
 		require.Len(t, reqs, 2)
 		for i, want := range []struct{ query, id, auth string }{{"lei=seed&a=1", "seed", "Bearer 1"}, {"a=1&lei=7", "7", "Bearer 2"}} {
 			r := reqs[i]
 			assert.Equal(t, "POST", r.Method)
-			q, err := url.ParseQuery(r.URL.RawQuery)
-			require.NoError(t, err)
-			assert.Equal(t, []string{want.id}, q["lei"], "request %d: the parameter replaces the stale one", i)
+			assert.Equal(t, []string{want.id}, r.Query["lei"], "request %d: the parameter replaces the stale one", i)
 			assert.Equal(t, want.id, r.Header.Get("Last-Event-ID"))
 			assert.Equal(t, want.auth, r.Header.Get("Authorization"))
 			assert.Equal(t, "s", r.Header.Get("X-Static"))
 			assert.Equal(t, "l", r.Header.Get("X-Lower"))
 			assert.Equal(t, "text/event-stream", r.Header.Get("Accept"))
-			body, err := io.ReadAll(r.Body)
-			require.NoError(t, err)
-			assert.Equal(t, `{"q":1}`, string(body))
+			assert.Equal(t, `{"q":1}`, string(r.Body))
 		}
 	})
 }
 
 func TestClientPrepareRequest(t *testing.T) {
 	t.Run("an error fails the attempt, which is retried", func(t *testing.T) {
-		inBubble(t, []reply{held("data: x\n\n")}, func(t *testing.T, srv *fake) {
+		inBubble(t, []reply{held("data: x\n\n")}, func(t *testing.T, srv *ssetest.Fake) {
 			boom := errors.New("token refresh failed")
 			calls := 0
 			var errs []error
 			c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
-				HTTPClient: srv.client(),
+				HTTPClient: srv.Client(),
 				Retry:      sse.RetryPolicy{Initial: time.Second},
 				PrepareRequest: func(*http.Request) error {
 					if calls++; calls == 1 {
@@ -176,14 +120,14 @@ func TestClientPrepareRequest(t *testing.T) {
 			require.NoError(t, <-c2)
 			require.Len(t, errs, 1)
 			assert.ErrorIs(t, errs[0], boom)
-			assert.Len(t, srv.requests(), 1)
+			assert.Len(t, srv.Journal(""), 1)
 		})
 	})
 	t.Run("Close ends a PrepareRequest that waits on the context", func(t *testing.T) {
-		inBubble(t, []reply{held("")}, func(t *testing.T, srv *fake) {
+		inBubble(t, []reply{held("")}, func(t *testing.T, srv *ssetest.Fake) {
 			var ctxErr error
 			c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
-				HTTPClient: srv.client(),
+				HTTPClient: srv.Client(),
 				PrepareRequest: func(req *http.Request) error {
 					<-req.Context().Done()
 					ctxErr = req.Context().Err()
@@ -196,7 +140,7 @@ func TestClientPrepareRequest(t *testing.T) {
 			c.Close()
 			require.NoError(t, <-done)
 			assert.Equal(t, context.Canceled, ctxErr, "a standard context: Err is context.Canceled")
-			assert.Empty(t, srv.requests())
+			assert.Empty(t, srv.Journal(""))
 			assert.Equal(t, sse.CloseLocal, c.CloseInfo().Reason)
 		})
 	})
@@ -204,15 +148,15 @@ func TestClientPrepareRequest(t *testing.T) {
 
 func TestClientHooksSeeNetHTTPTypes(t *testing.T) {
 	replies := []reply{
-		{status: 503, header: []string{"Retry-After", "5"}},
+		status(503, "Retry-After", "5"),
 		held("data: x\n\n"),
 	}
-	inBubble(t, replies, func(t *testing.T, srv *fake) {
+	inBubble(t, replies, func(t *testing.T, srv *ssetest.Fake) {
 		var classified []int
 		var opened *http.Response
 		start := time.Now()
 		c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
-			HTTPClient: srv.client(),
+			HTTPClient: srv.Client(),
 			Retry:      sse.RetryPolicy{Initial: time.Second},
 			Classify: func(r *http.Response) sse.Verdict {
 				classified = append(classified, r.StatusCode)
@@ -233,7 +177,7 @@ func TestClientHooksSeeNetHTTPTypes(t *testing.T) {
 		assert.Equal(t, 200, opened.StatusCode)
 		assert.Equal(t, "text/event-stream", opened.Header.Get("Content-Type"))
 		assert.Equal(t, "http://sse.test/s", opened.Request.URL.String())
-		reqs := srv.requests()
+		reqs := srv.Journal("")
 		require.Len(t, reqs, 2)
 		assert.Equal(t, 5*time.Second, time.Since(start), "Retry-After honoured")
 		assert.Equal(t, sse.CloseLocal, c.CloseInfo().Reason, "break closes the client")
@@ -254,18 +198,18 @@ func TestClientClose(t *testing.T) {
 	}{
 		{"complete event", sse.ClientOptions{CompleteEvent: sse.EventComplete}, held("event: complete\ndata: {}\n\n"), sse.CloseComplete, false, "{}", nil},
 		{"fatal event", sse.ClientOptions{FatalEvent: sse.EventFatal}, held("event: fatal\ndata: boom\n\n"), sse.CloseFatal, true, "boom", nil},
-		{"SSE-Outcome fatal", sse.ClientOptions{}, reply{status: 204, header: []string{sse.HeaderOutcome, string(sse.OutcomeFatal)}}, sse.CloseFatal, true, "", nil},
-		{"204", sse.ClientOptions{}, reply{status: 204}, sse.CloseNoContent, false, "", nil},
-		{"401", sse.ClientOptions{}, reply{status: 401}, sse.CloseHTTPStatus, true, "", nil},
-		{"text/plain", sse.ClientOptions{}, reply{header: []string{"Content-Type", "text/plain"}}, sse.CloseContentType, true, "", nil},
+		{"SSE-Outcome fatal", sse.ClientOptions{}, status(204, sse.HeaderOutcome, string(sse.OutcomeFatal)), sse.CloseFatal, true, "", nil},
+		{"204", sse.ClientOptions{}, status(204), sse.CloseNoContent, false, "", nil},
+		{"401", sse.ClientOptions{}, status(401), sse.CloseHTTPStatus, true, "", nil},
+		{"text/plain", sse.ClientOptions{}, status(200, "Content-Type", "text/plain"), sse.CloseContentType, true, "", nil},
 		{"MaxEventSize", sse.ClientOptions{MaxEventSize: 8}, held("data: 0123456789\n\n"), sse.CloseEventTooLarge, true, "", sse.ErrEventTooLarge},
-		{"retry limit", sse.ClientOptions{Retry: sse.RetryPolicy{MaxAttempts: 1}, Classify: retryAll}, reply{status: 503}, sse.CloseRetryLimit, true, "", nil},
+		{"retry limit", sse.ClientOptions{Retry: sse.RetryPolicy{MaxAttempts: 1}, Classify: retryAll}, status(503), sse.CloseRetryLimit, true, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			inBubble(t, []reply{tc.reply}, func(t *testing.T, srv *fake) {
+			inBubble(t, []reply{tc.reply}, func(t *testing.T, srv *ssetest.Fake) {
 				var closed *sse.CloseInfo
 				opts := tc.opts
-				opts.HTTPClient = srv.client()
+				opts.HTTPClient = srv.Client()
 				opts.OnClose = func(ci *sse.CloseInfo) { closed = ci }
 				c := sse.NewClient("http://sse.test/s", &opts)
 				assert.Nil(t, c.CloseInfo(), "before closing")
@@ -293,8 +237,8 @@ func TestClientClose(t *testing.T) {
 }
 
 func TestClientCloseErrorMessage(t *testing.T) {
-	inBubble(t, []reply{{status: 401}}, func(t *testing.T, srv *fake) {
-		err := sse.NewClient("http://sse.test/s", &sse.ClientOptions{HTTPClient: srv.client()}).Run(t.Context())
+	inBubble(t, []reply{status(401)}, func(t *testing.T, srv *ssetest.Fake) {
+		err := sse.NewClient("http://sse.test/s", &sse.ClientOptions{HTTPClient: srv.Client()}).Run(t.Context())
 		assert.EqualError(t, err, "sse: closed: http-status (status 401 Unauthorized)")
 		ce := err.(*sse.CloseError)
 		assert.Equal(t, sse.CloseInfo{Reason: sse.CloseHTTPStatus, Fatal: true, Status: 401, StatusText: "Unauthorized"}, *ce.CloseInfo)
@@ -303,22 +247,22 @@ func TestClientCloseErrorMessage(t *testing.T) {
 }
 
 func TestClientUnsendableRequest(t *testing.T) {
-	inBubble(t, []reply{{}}, func(t *testing.T, srv *fake) {
-		err := sse.NewClient("http://[::1", &sse.ClientOptions{HTTPClient: srv.client()}).Run(t.Context())
+	inBubble(t, []reply{stream("")}, func(t *testing.T, srv *ssetest.Fake) {
+		err := sse.NewClient("http://[::1", &sse.ClientOptions{HTTPClient: srv.Client()}).Run(t.Context())
 		var ce *sse.CloseError
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, sse.CloseNetwork, ce.Reason)
 		var urlErr *url.Error
 		assert.ErrorAs(t, err, &urlErr, "the net/url error is kept")
-		assert.Empty(t, srv.requests())
+		assert.Empty(t, srv.Journal(""))
 	})
 }
 
 func TestClientEventsFailure(t *testing.T) {
-	inBubble(t, []reply{stream("data: 1\n\n"), {status: 500}}, func(t *testing.T, srv *fake) {
+	inBubble(t, []reply{stream("data: 1\n\n"), status(500)}, func(t *testing.T, srv *ssetest.Fake) {
 		var evs []string
 		var last error
-		c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{HTTPClient: srv.client(), Retry: sse.RetryPolicy{Initial: time.Millisecond}})
+		c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{HTTPClient: srv.Client(), Retry: sse.RetryPolicy{Initial: time.Millisecond}})
 		for ev, err := range c.Events(t.Context()) {
 			if err != nil {
 				assert.Zero(t, ev)
@@ -344,10 +288,10 @@ func TestClientEventsFailure(t *testing.T) {
 
 func TestClientTiming(t *testing.T) {
 	t.Run("RetryPolicy reaches the backoff", func(t *testing.T) {
-		inBubble(t, []reply{{status: 503}}, func(t *testing.T, srv *fake) {
+		inBubble(t, []reply{status(503)}, func(t *testing.T, srv *ssetest.Fake) {
 			var retryIns []time.Duration
 			c := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
-				HTTPClient: srv.client(),
+				HTTPClient: srv.Client(),
 				Classify:   retryAll,
 				Retry:      sse.RetryPolicy{Initial: time.Second, Multiplier: 3, Max: 5 * time.Second, MaxAttempts: 3},
 				OnError: func(ei *sse.ErrorInfo) {
@@ -376,12 +320,12 @@ func TestClientTiming(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				r := held("")
 				if tc.hdr != "" {
-					r.header = append(r.header, sse.HeaderHeartbeatInterval, tc.hdr)
+					r = held("", sse.HeaderHeartbeatInterval, tc.hdr)
 				}
-				inBubble(t, []reply{r}, func(t *testing.T, srv *fake) {
+				inBubble(t, []reply{r}, func(t *testing.T, srv *ssetest.Fake) {
 					errs := make(chan error, 1)
 					opts := tc.opts
-					opts.HTTPClient = srv.client()
+					opts.HTTPClient = srv.Client()
 					opts.Retry = sse.RetryPolicy{Initial: time.Hour}
 					opts.OnError = func(ei *sse.ErrorInfo) { errs <- ei.Err }
 					c := sse.NewClient("http://sse.test/s", &opts)
@@ -400,16 +344,16 @@ func TestClientTiming(t *testing.T) {
 
 func TestClientRedirect(t *testing.T) {
 	replies := []reply{
-		{status: 307, header: []string{"Location", "/final?x=1"}},
+		status(307, "Location", "/final?x=1"),
 		stream("id: 1\ndata: a\n\n"),
-		{status: 204},
+		status(204),
 	}
-	inBubble(t, replies, func(t *testing.T, srv *fake) {
-		c := sse.NewClient("http://sse.test/start", &sse.ClientOptions{HTTPClient: srv.client(), Retry: sse.RetryPolicy{Initial: time.Millisecond}})
+	inBubble(t, replies, func(t *testing.T, srv *ssetest.Fake) {
+		c := sse.NewClient("http://sse.test/start", &sse.ClientOptions{HTTPClient: srv.Client(), Retry: sse.RetryPolicy{Initial: time.Millisecond}})
 		require.NoError(t, c.Run(t.Context()))
 		var urls []string
-		for _, r := range srv.requests() {
-			urls = append(urls, r.URL.String())
+		for _, r := range srv.Journal("") {
+			urls = append(urls, r.URL)
 		}
 		assert.Equal(t, []string{"http://sse.test/start", "http://sse.test/final?x=1", "http://sse.test/final?x=1"}, urls,
 			"net/http follows the redirect; the reconnect goes where it led")

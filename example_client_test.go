@@ -134,3 +134,73 @@ func ExampleClientOptions() {
 	// server: Bearer token-3
 	// failed: http-status 403
 }
+
+// Drop the connection and reconnect at once, here when credentials change: the new
+// attempt runs PrepareRequest again and resumes from the last event ID. A restart is not
+// a failure: OnError is not called.
+func ExampleClient_Restart() {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		fmt.Printf("server: request %d, %s, Last-Event-ID %q\n", n, r.Header.Get("Authorization"), r.Header.Get("Last-Event-ID"))
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "id: %d\ndata: hello %d\n\n", n, n)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // hold the stream open
+	}))
+	defer srv.Close()
+
+	var token atomic.Value
+	token.Store("old")
+	var c *sse.Client
+	c = sse.NewClient(srv.URL, &sse.ClientOptions{
+		PrepareRequest: func(req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+token.Load().(string))
+			return nil
+		},
+		OnEvent: func(ev sse.Event) {
+			fmt.Println("event:", ev.Data)
+			switch ev.ID {
+			case "1":
+				token.Store("new")
+				c.Restart() // from a callback, or from any goroutine
+			case "2":
+				c.Close()
+			}
+		},
+		OnError: func(*sse.ErrorInfo) { fmt.Println("error") },
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fmt.Println("Run:", c.Run(ctx))
+	// Output:
+	// server: request 1, Bearer old, Last-Event-ID ""
+	// event: hello 1
+	// server: request 2, Bearer new, Last-Event-ID "1"
+	// event: hello 2
+	// Run: <nil>
+}
+
+// Receive the stream's comments, such as a server's heartbeats, in order with the events.
+func ExampleClientOptions_comments() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, ": welcome\n\ndata: one\n\n:\n\nevent: complete\ndata: {}\n\n")
+	}))
+	defer srv.Close()
+
+	c := sse.NewClient(srv.URL, &sse.ClientOptions{
+		CompleteEvent: "complete",
+		OnComment:     func(text string) { fmt.Printf("comment %q\n", text) },
+		OnEvent:       func(ev sse.Event) { fmt.Println("event", ev.Type, ev.Data) },
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fmt.Println("Run:", c.Run(ctx))
+	// Output:
+	// comment "welcome"
+	// event message one
+	// comment ""
+	// event complete {}
+	// Run: <nil>
+}

@@ -23,13 +23,15 @@ const (
 )
 
 // Register installs the binding on api, the object the JavaScript loader receives:
-// api.open(sink, url, options) starts a client and returns a handle with a close method.
-// options.transport is the fetchHelpers object of web/src/core.js (see fetchTransport).
+// api.open(sink, url, options) starts a client and returns a handle with close and
+// restart methods (restart(id) resumes from id). options.transport is the fetchHelpers
+// object of web/src/core.js (see fetchTransport).
 //
 // The sink is the JavaScript EventSource object; the binding calls its methods _open,
-// _batch, _error and _close (see web/src). Events travel in batches: the binding encodes
-// them into one buffer and calls _batch(ptr, len, count) once per batch, which the sink
-// decodes from the module's memory during the call, then dispatches. A record is one flag byte, then, when the flags say so, the event type and
+// _batch, _comment (with options.comments), _error and _close (see web/src). Events travel
+// in batches: the binding encodes them into one buffer and calls _batch(ptr, len, count)
+// once per batch, which the sink decodes from the module's memory during the call, then
+// dispatches. A record is one flag byte, then, when the flags say so, the event type and
 // the last event ID, then the data, each as a little-endian uint32 length followed by
 // UTF-8 bytes.
 func Register(api js.Value) {
@@ -40,6 +42,8 @@ type binding struct {
 	sink   js.Value
 	client *eventsource.Client
 	handle js.Func
+
+	restart js.Func // handle.restart
 
 	buf    []byte
 	count  int
@@ -59,8 +63,18 @@ func open(_ js.Value, args []js.Value) any {
 		b.client.Close() // never blocks
 		return nil
 	})
+	b.restart = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		// restart(id): the page dropped the events after the one whose last event ID is id.
+		if id := arg(args, 0); id.Type() == js.TypeString {
+			b.client.RestartFrom(id.String()) // never blocks
+		} else {
+			b.client.Restart()
+		}
+		return nil
+	})
 	handle := js.Global().Get("Object").New()
 	handle.Set("close", b.handle)
+	handle.Set("restart", b.restart)
 	go b.run()
 	return handle
 }
@@ -99,6 +113,10 @@ func (b *binding) options(opts js.Value) *eventsource.ClientOptions {
 		OnError:          b.onError,
 		OnClose:          b.onClose,
 	}
+	o.MaxLastEventIDLen = intOf(opts.Get("maxLastEventIdLength"))
+	if opts.Get("comments").Truthy() {
+		o.OnComment = b.onComment
+	}
 	if body := opts.Get("body"); body.Type() == js.TypeObject {
 		o.Body = make([]byte, body.Get("byteLength").Int())
 		js.CopyBytesToGo(o.Body, body)
@@ -109,6 +127,7 @@ func (b *binding) options(opts js.Value) *eventsource.ClientOptions {
 			Max:         ms(r.Get("max")),
 			Multiplier:  num(r.Get("multiplier")),
 			Jitter:      num(r.Get("jitter")),
+			Min:         ms(r.Get("min")),
 			MaxAttempts: intOf(r.Get("maxAttempts")),
 			ResetAfter:  ms(r.Get("resetAfter")),
 		}
@@ -251,6 +270,12 @@ func (b *binding) onOpen(r *eventsource.Response) {
 	b.call("_open", r.StatusCode, r.StatusText, r.URL)
 }
 
+// onComment hands a comment line to the sink, after the events before it.
+func (b *binding) onComment(text string) {
+	b.flush()
+	b.call("_comment", text, b.client.LastEventID())
+}
+
 func (b *binding) onError(e *eventsource.ErrorInfo) {
 	b.flush()
 	msg := userMessage(e.Err)
@@ -263,6 +288,7 @@ func (b *binding) onClose(ci *eventsource.CloseInfo) {
 	msg := userMessage(ci.Err)
 	b.call("_close", string(ci.Reason), ci.Fatal, ci.Status, ci.StatusText, ci.Local, ci.Data, msg)
 	b.handle.Release()
+	b.restart.Release()
 }
 
 // userMessage is the text of err for the message of the error and close events: the words

@@ -40,13 +40,21 @@
 // asynchronous replicas, a token recorded just before a crash or failover can be lost: the
 // client is then served again as an ordinary reconnect.
 //
-// # Coming next
+// # Fan-out and resume across nodes
 //
-// A server Broker on Redis, so that fan-out and resume work across nodes: one ordered log
-// per Server in a Redis stream, read by every node; an event's id is its position in that
-// log, so a Last-Event-ID resumes on any node with nothing lost or repeated, and a break in
-// continuity (trimmed history, a Redis restart without persistence) is signalled to the
-// client as a gap, never skipped silently.
+// Broker is a server.Broker on Redis: one ordered log per Server, a Redis stream that every
+// node reads, so that every node delivers every event in the same order and a client
+// resumes on any node from the id of the last event it got (the id is the event's position
+// in the log), with nothing lost or repeated. Continuity is checked on every entry; when
+// it cannot be proven (history trimmed past the client, Redis lost its data), the client
+// is told of a gap, never left with a silent hole. See Broker for the design, the
+// behaviour when Redis is down and the bounds, and WithIdempotencyKey for publishes that
+// are retried.
+//
+//	srv := server.New(server.Options{
+//		Broker: redis.NewBroker(client, redis.BrokerOptions{Name: "orders"}),
+//		Store:  redis.NewStore(client, redis.StoreOptions{}),
+//	})
 //
 // # Tests
 //

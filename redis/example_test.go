@@ -1,9 +1,11 @@
 package redis_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -42,4 +44,50 @@ func ExampleStore() {
 	// Output:
 	// first reconnect: "complete" true <nil>
 	// second reconnect: "" false <nil>
+}
+
+// printer is a subscriber (in a server, a session) that prints the events it gets.
+type printer struct{ got chan string }
+
+func (p printer) Deliver(frame []byte) bool {
+	ev, _ := sse.NewReader(bytes.NewReader(frame), 0, "").Next()
+	p.got <- ev.Data
+	return true
+}
+
+func (p printer) End(error) {}
+
+// Two nodes of one Server share a log: an event published on node A reaches the
+// subscribers of node B, and a retried publish with the same idempotency key lands once.
+// (In an application, each node gives its Broker to server.New as Options.Broker.)
+func ExampleBroker() {
+	client, err := redis.Dial(os.Getenv("REDIS_ADDR"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+	opts := redis.BrokerOptions{Prefix: "example", Name: "orders"}
+	nodeA, nodeB := redis.NewBroker(client, opts), redis.NewBroker(client, opts)
+	defer nodeA.Close()
+	defer nodeB.Close()
+
+	sub := printer{got: make(chan string, 8)}
+	subscription, _, err := nodeB.Subscribe(context.Background(), sub, []string{"orders"}, "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer subscription.Unsubscribe()
+
+	ctx := redis.WithIdempotencyKey(context.Background(), "order-42-shipped")
+	first, _ := nodeA.Publish(ctx, []string{"orders"}, sse.Event{Data: "order 42 shipped"})
+	retry, _ := nodeA.Publish(ctx, []string{"orders"}, sse.Event{Data: "order 42 shipped"})
+	fmt.Println("node B got:", <-sub.got)
+	fmt.Println("the retry has the same id:", first == retry)
+	fmt.Println("ids name the log:", strings.HasPrefix(first, nodeB.Tag()))
+	// Output:
+	// node B got: order 42 shipped
+	// the retry has the same id: true
+	// ids name the log: true
 }

@@ -11,7 +11,8 @@
 #    toolchain's, its version the Go module's (internal/protocol), and every path its
 #    package.json names (main, types, exports) must be in it;
 # 4. the tarball is installed into an empty folder and loaded in Node (init(), then an
-#    EventSource that is opened and closed), as a user's `npm install` would.
+#    EventSource that is opened and closed), as a user's `npm install` would; polysse/fake
+#    answers an EventSource there, and the polysse-fake command serves a stream.
 #
 # Any failure ends the script with an error. `--verify-dist` only checks that web/dist
 # holds every file of the package (web/package.json runs it before any `npm pack`, so a
@@ -25,10 +26,16 @@ expected=(
   package.json
   dist/LICENSE.go-runtime
   dist/NOTICE
+  dist/fake-remote.d.ts
+  dist/fake-remote.mjs
+  dist/fake.d.ts
+  dist/fake.mjs
   dist/global.d.ts
   dist/polysse.d.ts
   dist/polysse.js
   dist/polysse.mjs
+  dist/polysse-fake.mjs
+  dist/polysse-fake.wasm
   dist/polysse.wasm
   dist/wasm_exec.js
 )
@@ -94,7 +101,11 @@ cmp -s "$p/LICENSE" LICENSE || die "LICENSE in the package is not the repository
 cmp -s "$p/dist/LICENSE.go-runtime" "$(go env GOROOT)/LICENSE" || die "dist/LICENSE.go-runtime is not the Go toolchain's LICENSE"
 grep -q 'wasm_exec.js' "$p/dist/NOTICE" && grep -q 'LICENSE.go-runtime' "$p/dist/NOTICE" ||
   die "dist/NOTICE does not name wasm_exec.js and LICENSE.go-runtime"
-for f in polysse.js polysse.mjs wasm_exec.js; do
+[[ "$(head -c 4 "$p/dist/polysse-fake.wasm" | od -An -tx1 | tr -d ' \n')" == 0061736d ]] ||
+  die "dist/polysse-fake.wasm in the package is not a WebAssembly module"
+cmp -s "$p/dist/polysse-fake.wasm" web/dist/polysse-fake.wasm || die "dist/polysse-fake.wasm in the package is not the one just built"
+grep -q 'polysse-fake.wasm' "$p/dist/NOTICE" || die "dist/NOTICE does not name polysse-fake.wasm"
+for f in polysse.js polysse.mjs wasm_exec.js fake.mjs fake-remote.mjs polysse-fake.mjs; do
   node --check "$p/dist/$f" || die "dist/$f does not parse"
 done
 # Every path package.json points at is in the package.
@@ -102,7 +113,7 @@ node - "$p" <<'JS' || die "package.json names a file the package lacks"
 const fs = require('fs'), path = require('path');
 const dir = process.argv[2];
 const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-const targets = [pkg.main, pkg.types];
+const targets = [pkg.main, pkg.types, ...Object.values(pkg.bin || {})];
 const walk = (v) => { if (typeof v === 'string') targets.push(v); else if (v) Object.values(v).forEach(walk); };
 walk(pkg.exports);
 let bad = 0;
@@ -130,6 +141,47 @@ JS
 loaded="$(cd "$app" && timeout 60 node check.mjs)" || die "the installed package does not load in Node"
 [[ "$loaded" == "$version" ]] || die "the installed package reports version '$loaded', want $version"
 ok "the installed package loads in Node (version $loaded)"
+
+cat >"$app/check-fake.mjs" <<'JS'
+import { createFake, sse } from 'polysse/fake';
+import { connectFake } from 'polysse/fake/remote';
+const fake = await createFake({ routes: [sse.route('GET /feed', sse.stream(sse.event({ data: 'hi' }), sse.complete()))] });
+await fake.install();
+const es = new EventSource('/feed');
+const data = await new Promise((resolve, reject) => {
+  es.onmessage = (e) => resolve(e.data);
+  es.onerror = () => reject(new Error('error before the message'));
+});
+es.close();
+await fake.close();
+if (data !== 'hi') throw new Error(`got ${data}`);
+if (typeof connectFake !== 'function') throw new Error('polysse/fake/remote has no connectFake');
+console.log('fake ok');
+JS
+fake_out="$(cd "$app" && timeout 60 node check-fake.mjs)" || die "polysse/fake does not work from the installed package"
+[[ "$fake_out" == "fake ok" ]] || die "polysse/fake check printed '$fake_out'"
+ok "polysse/fake answers an EventSource from the installed package"
+printf '{ "version": 1, "routes": [ { "route": "GET /hello", "answers": [ { "stream": [ { "event": { "data": "hello" } }, "end" ] } ] } ] }\n' >"$app/routes.json"
+cat >"$app/check-bin.mjs" <<'JS'
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+const child = spawn('npx', ['--no-install', 'polysse-fake', '--port', '0', '--routes', 'routes.json'], { stdio: ['pipe', 'pipe', 'inherit'] });
+let out = '';
+child.stdout.setEncoding('utf8');
+for await (const chunk of child.stdout) {
+  out += chunk;
+  if (out.includes('\n')) break;
+}
+const { url } = JSON.parse(out.split('\n')[0]);
+const text = await (await fetch(`${url}/hello`)).text();
+child.stdin.end(); // the command stops when its standard input closes
+const [code] = await once(child, 'exit');
+if (!text.includes('data: hello') || code !== 0) throw new Error(`got ${JSON.stringify(text)}, exit ${code}`);
+console.log('bin ok');
+JS
+bin_out="$(cd "$app" && timeout 60 node check-bin.mjs)" || die "the polysse-fake command does not work from the installed package"
+[[ "$bin_out" == "bin ok" ]] || die "polysse-fake check printed '$bin_out'"
+ok "npx polysse-fake serves a routes file from the installed package"
 
 size="$(wc -c <"$tgz" | tr -d ' ')"
 unpacked="$(du -sb "$p" | cut -f1)"

@@ -67,7 +67,7 @@ func TestRawIsAChunkOfItsOwn(t *testing.T) {
 	<-done
 	var got []string
 	for _, f := range rec.Flushes() {
-		got = append(got, f.data)
+		got = append(got, f.Data)
 	}
 	require.Equal(t, []string{": ok\n", "data: a\n\n", "raw: not a field\n", "data: b\n\n"}, got)
 	require.NoError(t, srv.Shutdown(t.Context()))

@@ -2,12 +2,9 @@ package server_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,69 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/server"
 )
 
-// stalledWriter is the ResponseWriter of a client that stopped reading: it takes the
-// first flush (the headers and the preamble), and then every Write blocks, as on a socket
-// whose buffers are full, until its write deadline passes (then it fails with
-// os.ErrDeadlineExceeded, as a net.Conn does) or the client goes away (ctx is done).
-type stalledWriter struct {
-	header http.Header
-	ctx    context.Context
-
-	mu       sync.Mutex
-	flushed  bool
-	deadline time.Time
-	changed  chan struct{} // closed when the deadline changes
-}
-
-func newStalledWriter(ctx context.Context) *stalledWriter {
-	return &stalledWriter{header: http.Header{}, ctx: ctx, changed: make(chan struct{})}
-}
-
-func (w *stalledWriter) Header() http.Header { return w.header }
-func (w *stalledWriter) WriteHeader(int)     {}
-
-func (w *stalledWriter) Flush() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.flushed = true
-}
-
-func (w *stalledWriter) SetWriteDeadline(t time.Time) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.deadline = t
-	close(w.changed)
-	w.changed = make(chan struct{})
-	return nil
-}
-
-func (w *stalledWriter) Write(b []byte) (int, error) {
-	for {
-		w.mu.Lock()
-		flushed, deadline, changed := w.flushed, w.deadline, w.changed
-		w.mu.Unlock()
-		if !flushed {
-			return len(b), nil
-		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return 0, os.ErrDeadlineExceeded
-		}
-		var timeout <-chan time.Time
-		if !deadline.IsZero() {
-			timer := time.NewTimer(time.Until(deadline))
-			defer timer.Stop()
-			timeout = timer.C
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-		case <-w.ctx.Done():
-			return 0, errors.New("connection closed")
-		}
-	}
+// newStalledWriter returns the ResponseWriter of a client that stopped reading (see
+// testsupport.NewStalledRecorder).
+func newStalledWriter(ctx context.Context) *testsupport.Recorder {
+	return testsupport.NewStalledRecorder(ctx)
 }
 
 // TestStalledClientDoesNotCostAFastOneItsEvents publishes 8,000 events of 1 KB at 16,000

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/protocol"
 )
 
 // Defaults of the Options fields.
@@ -27,7 +28,7 @@ const (
 	DefaultMaxRequestBody = 1 << 20
 	// MaxLastEventIDLen is the longest Last-Event-ID the server accepts; a longer one is
 	// ignored, as if the client had sent none.
-	MaxLastEventIDLen = 1024
+	MaxLastEventIDLen = protocol.MaxLastEventIDLen
 )
 
 // OverflowPolicy says what happens to a subscriber whose queue is full when an event is

@@ -53,6 +53,7 @@ type Server struct {
 
 	warned     sync.Map     // misconfigurations already logged, by cause
 	warnedSize atomic.Int32 // entries in warned
+	outage     outageLog    // failures of the broker and the store, logged at a bounded rate
 	closeOnce  sync.Once
 	brokerErr  error // of Broker.Close
 
@@ -194,7 +195,7 @@ func (srv *Server) subscribe(s *Session, topics []string) ([][]byte, ResumeStatu
 	sub, res, err := srv.opts.Broker.Subscribe(ctx, (*subscriber)(s), topics, s.lastID)
 	if err != nil {
 		if ctx.Err() == nil {
-			srv.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "server: subscribing failed; the client is asked to come back later",
+			srv.outage.log(srv.opts.Logger, "server: subscribing failed; the client is asked to come back later",
 				slog.String("session", s.ID()), slog.String("error", err.Error()))
 		}
 		s.end(ReasonClosed, fmt.Errorf("server: subscribing: %w", err), false)
@@ -214,7 +215,7 @@ func (srv *Server) subscribe(s *Session, topics []string) ([][]byte, ResumeStatu
 func (srv *Server) redeem(w http.ResponseWriter, r *http.Request, id string) bool {
 	outcome, ok, err := srv.opts.Store.Redeem(r.Context(), id)
 	if err != nil {
-		srv.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn,
+		srv.outage.log(srv.opts.Logger,
 			"server: redeeming a completion token failed; the client is asked to come back later",
 			slog.String("error", err.Error()))
 		srv.answerLater(w)
@@ -336,6 +337,36 @@ func (srv *Server) warnOnce(lvl slog.Level, cause, msg string, attrs ...slog.Att
 	}
 	srv.warnedSize.Add(1)
 	srv.opts.Logger.LogAttrs(context.Background(), lvl, msg, attrs...)
+}
+
+// outageInterval is the least time between two log lines of an outageLog.
+const outageInterval = 10 * time.Second
+
+// outageLog logs the failures of a broker or a store that is down at a bounded rate: while
+// it is down every reconnecting client fails, and one line per request would flood the
+// log. The first failure is logged at once; the next one outageInterval later at the
+// earliest, with the number of failures left unlogged meanwhile.
+type outageLog struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func (o *outageLog) log(logger *slog.Logger, msg string, attrs ...slog.Attr) {
+	now := time.Now()
+	o.mu.Lock()
+	if !o.last.IsZero() && now.Sub(o.last) < outageInterval {
+		o.suppressed++
+		o.mu.Unlock()
+		return
+	}
+	n := o.suppressed
+	o.last, o.suppressed = now, 0
+	o.mu.Unlock()
+	if n > 0 {
+		attrs = append(attrs, slog.Int("failures_not_logged", n))
+	}
+	logger.LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
 }
 
 var errFull = errors.New("server: too many sessions")

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/server"
 )
 
@@ -70,15 +71,9 @@ func smallSendBuffers(hs *http.Server) {
 func checkLeaks(t *testing.T) {
 	t.Helper()
 	t.Cleanup(func() {
-		var stacks string
-		for range 200 { // up to 2 s for goroutines that are already ending
-			stacks = leakedStacks()
-			if stacks == "" {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
+		if stacks := testsupport.WaitLeaks(nil, 2*time.Second, isServerStack); stacks != "" {
+			t.Errorf("leaked goroutines:\n%s", stacks)
 		}
-		t.Errorf("leaked goroutines:\n%s", stacks)
 	})
 }
 

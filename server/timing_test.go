@@ -27,7 +27,7 @@ type at struct {
 func flushesSince(rec *recorder, start time.Time) []at {
 	var out []at
 	for _, f := range rec.Flushes() {
-		out = append(out, at{f.at.Sub(start), f.data})
+		out = append(out, at{f.At.Sub(start), f.Data})
 	}
 	return out
 }

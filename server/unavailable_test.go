@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -164,4 +166,33 @@ type endingBroker struct {
 func (b *endingBroker) Subscribe(ctx context.Context, sub server.Subscriber, topics []string, lastID string) (server.Subscription, server.Resume, error) {
 	*b.subs = append(*b.subs, sub)
 	return b.Broker.Subscribe(ctx, sub, topics, lastID)
+}
+
+// While the broker is down every reconnecting client fails to subscribe: the log gets one
+// line for the first failure, then at most one per ten seconds, which counts the failures
+// it did not log.
+func TestOutageIsLoggedAtABoundedRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log, logs := testLogger()
+		broker := &downBroker{Broker: server.NewHub(8, 0, 0, true), down: true}
+		srv := server.New(server.Options{
+			Logger: log, Broker: broker, HeartbeatInterval: -1,
+			Topics: func(*http.Request) []string { return []string{"t"} },
+		})
+		request := func() {
+			_, cancel, done := serveAsync(srv, "/", nil)
+			<-done
+			cancel()
+		}
+		lines := func() int { return strings.Count(logs.String(), "subscribing failed") }
+		for range 50 {
+			request()
+		}
+		require.Equal(t, 1, lines(), "50 failures at once: one line")
+		time.Sleep(10 * time.Second)
+		request()
+		require.Equal(t, 2, lines(), "ten seconds later: a second line")
+		require.Contains(t, logs.String(), "failures_not_logged=49")
+		require.NoError(t, srv.Shutdown(t.Context()))
+	})
 }

@@ -8,18 +8,34 @@ export type CloseReason =
 
 export type HeadersLike = HeadersInit;
 
+/**
+ * Reconnection backoff. The delay before reconnection attempt n (1 for the first after a
+ * failure) is B × multiplier^(n-1), where B is the reconnection time (`initial`, or the
+ * server's `retry:` field) raised to `min`; it is capped at `max`, shortened by up to
+ * `jitter`, and raised to `min` again. So no server can make the source reconnect in a
+ * tight loop: after `retry: 0` and an empty response, at most 100 times a second by
+ * default (Chromium's own EventSource makes about 230 a second against a local server),
+ * and a backoff grows from `min`.
+ */
 export interface RetryOptions {
   /** First reconnection delay in ms (default 3000); the server's `retry:` field replaces it. */
   initial?: number;
-  /** Largest delay in ms (default 60000, or `initial` when larger). */
+  /** Largest delay in ms (default 60000, or `initial` when larger; never below `min`). */
   max?: number;
+  /** Shortest delay in ms, whatever `initial`, the server's `retry:` field or `jitter` say (default 10; 0 means the default). */
+  min?: number;
   /** Growth per consecutive failure (default 1: constant delay, as native). */
   multiplier?: number;
   /** Largest random fraction (0..1) by which a delay is shortened (default 0). */
   jitter?: number;
   /** Consecutive failed reconnection attempts before closing with 'retry-limit' (default unlimited). */
   maxAttempts?: number;
-  /** How long (ms) a connection must stay open for the failure count to reset (default 0). */
+  /**
+   * How long (ms) a connection must stay open for the failure count to start again from
+   * zero (default 5000): a stream that ends sooner counts as a failed attempt, for
+   * `maxAttempts` and the backoff, so a server that answers 200 and ends at once cannot
+   * defeat them. 0 resets the count as soon as a connection opens.
+   */
   resetAfter?: number;
 }
 
@@ -51,8 +67,27 @@ export interface PolysseInitExtensions {
   lastEventIdQueryParameter?: string;
   /** Default true; false disconnects while the page is hidden and reconnects when visible. */
   openWhenHidden?: boolean;
-  /** Largest accepted event in bytes (default 8 MiB); larger closes with 'event-too-large'. */
+  /**
+   * Largest accepted event (its data, or any line) in bytes (default 8 MiB, 0 means the
+   * default). A larger one closes the source with reason 'event-too-large', after the
+   * events before it; it does not reconnect (the server would send the same event again).
+   */
   maxEventSize?: number;
+  /**
+   * Longest last event ID stored, in bytes of UTF-8 (default 1024, the longest a polysse
+   * server reads; 0 means the default). A longer `id:` field is ignored, as one containing
+   * NUL is: `lastEventId` keeps its previous value, which the event carries and the next
+   * attempt sends.
+   */
+  maxLastEventIdLength?: number;
+  /**
+   * Dispatch the stream's comment lines (heartbeats, say) as `comment` events, in order
+   * with the others: MessageEvents whose `data` is the text after the colon (one leading
+   * space removed) and whose `lastEventId` is the last event ID at that line. Default
+   * false: comments are skipped at no cost. A server's `event: comment` events arrive
+   * under the same type.
+   */
+  comments?: boolean;
 }
 
 /** The second argument of polysse's EventSource constructor. */
@@ -87,6 +122,8 @@ export interface PolysseCloseEvent extends Event {
 export interface PolysseEventSourceEventMap {
   open: Event;
   message: MessageEvent<string>;
+  /** With the `comments` option: a comment line of the stream, its text in `data`. */
+  comment: MessageEvent<string>;
   error: PolysseErrorEvent;
   close: PolysseCloseEvent;
 }
@@ -109,6 +146,14 @@ export declare class PolysseEventSource extends EventTarget {
   onerror: ((this: EventSource, ev: PolysseErrorEvent) => any) | null;
   onclose: ((this: EventSource, ev: PolysseCloseEvent) => any) | null;
   close(): void;
+  /**
+   * Drops the connection (or ends the wait before the next attempt) and connects again at
+   * once, with the last event ID. Not a failure: no `error` event, the failure count does
+   * not grow. `readyState` is CONNECTING when it returns; `open` fires when the new
+   * connection opens; no event of the dropped connection follows. Does nothing once
+   * CLOSED.
+   */
+  restart(): void;
   addEventListener<K extends keyof PolysseEventSourceEventMap>(type: K, listener: (this: PolysseEventSource, ev: PolysseEventSourceEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: (this: PolysseEventSource, event: MessageEvent<string>) => any, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;

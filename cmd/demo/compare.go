@@ -4,16 +4,15 @@ package main
 
 import (
 	_ "embed"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	sse "github.com/polysse/sse"
-	"github.com/polysse/sse/server"
+	"github.com/polysse/sse/internal/fake"
+	"github.com/polysse/sse/internal/fake/script"
 )
 
 //go:embed compare.html
@@ -36,86 +35,60 @@ func (d *demo) addCompare(webDir string) {
 		http.StripPrefix("/polysse", staticFiles{dir: webDir}).ServeHTTP(w, r)
 	})
 
-	// A stream of numbered events, without end.
-	d.handle("GET /events/stream", server.Options{
-		ReconnectionTime: 2 * time.Second,
-		Stream: func(s *server.Session) {
-			for i := 1; ; i++ {
-				if s.Push(sse.Event{ID: strconv.Itoa(i), Data: fmt.Sprintf("event %d", i)}) != nil || !sleep(s, 700*time.Millisecond) {
-					return
-				}
-			}
-		},
-	})
+	// The streams only the page uses are routes of the fake SSE server's engine (the
+	// scripted server polysse's tests use too): scripts, and a handler for the drop.
+	e, err := fake.New(fake.Options{MaxHold: time.Minute})
+	if err == nil {
+		var f *script.File
+		if f, err = script.ParseFile([]byte(compareRoutes)); err == nil {
+			err = e.Load(f)
+		}
+	}
+	if err == nil {
+		err = e.Route(fake.Route{Route: script.Route{Pattern: "GET /events/drop", Options: &script.Options{
+			ReconnectionTime: ptr(script.NumOf(1000))}}, Handler: serveDrop})
+	}
+	if err != nil {
+		panic("demo: the compare routes: " + err.Error()) // constants: TestCompareRoutes catches it
+	}
+	d.compare = e
+	for _, p := range []string{"GET /events/stream", "GET /events/unavailable", "GET /events/stall", "GET /events/drop"} {
+		d.mux.Handle(p, e)
+	}
+}
 
-	// 503 with Retry-After for the first two attempts of each ?run=, then a stream: native
-	// EventSource gives up at the first 503; polysse retries it when classify says so.
-	var unavailable attempts
-	streamAfter := server.New(server.Options{
-		Stream: func(s *server.Session) {
-			_ = s.PushData("the server is back")
-			<-s.Done()
-		},
-	})
-	d.servers = append(d.servers, streamAfter)
-	d.mux.HandleFunc("GET /events/unavailable", func(w http.ResponseWriter, r *http.Request) {
-		if unavailable.next(r.URL.Query().Get("run")) <= 2 {
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, "busy, try again", http.StatusServiceUnavailable)
+// compareRoutes are the streams of the compare page:
+//
+//   - /events/stream: numbered events, without end;
+//   - /events/unavailable: 503 with Retry-After for the first two attempts of each ?run=,
+//     then a stream: native EventSource gives up at the first 503; polysse retries it
+//     when classify says so;
+//   - /events/stall: stalled heartbeats: it announces a 1 s heartbeat, sends two events,
+//     then falls silent with the connection open. Native waits forever; polysse, with
+//     heartbeatTimeout: 'auto', reconnects after 1.33 s of silence.
+const compareRoutes = `{"version": 1, "routes": [
+  {"route": "GET /events/stream", "options": {"reconnectionTime": 2000},
+   "answers": [{"stream": [{"repeat": null, "steps": [{"event": {"id": "{i}", "data": "event {i}"}}, {"wait": 700}]}]}]},
+  {"route": "GET /events/unavailable", "attemptKey": "{query.run}", "answers": [
+    {"times": 2, "respond": {"status": 503, "headers": {"Retry-After": "1"}, "body": "busy, try again\n"}},
+    {"stream": [{"event": {"data": "the server is back"}}]}]},
+  {"route": "GET /events/stall", "answers": [{"respond": {"status": 200,
+    "headers": {"Content-Type": "text/event-stream", "SSE-Heartbeat-Interval": "1000"},
+    "body": [{"raw": "data: event 1, then silence\n\n"}, {"raw": "data: event 2, then silence\n\n"}, "hold"]}}]}
+]}`
+
+func ptr[T any](v T) *T { return &v }
+
+// serveDrop answers /events/drop: three events whose ids continue from the request's
+// Last-Event-ID, 300 ms apart, then the connection is cut without ending the response.
+// Both EventSources reconnect with Last-Event-ID and resume.
+func serveDrop(c *fake.Context) {
+	from, _ := strconv.Atoi(c.LastEventID)
+	conn := c.Stream()
+	for i := from + 1; i <= from+3; i++ {
+		if conn.Send(sse.Event{ID: strconv.Itoa(i), Data: "event " + strconv.Itoa(i)}) != nil || conn.Sleep(300*time.Millisecond) != nil {
 			return
 		}
-		streamAfter.ServeHTTP(w, r)
-	})
-
-	// A dropped connection: three events, then the connection is cut without ending the
-	// response. Both EventSources reconnect with Last-Event-ID and resume.
-	d.mux.HandleFunc("GET /events/drop", func(w http.ResponseWriter, r *http.Request) {
-		from, _ := strconv.Atoi(r.Header.Get("Last-Event-ID"))
-		w.Header().Set("Content-Type", "text/event-stream")
-		enc := sse.NewEncoder(w)
-		_ = enc.Encode(&sse.Event{Retry: time.Second})
-		for i := from + 1; i <= from+3; i++ {
-			_ = enc.Encode(&sse.Event{ID: strconv.Itoa(i), Data: fmt.Sprintf("event %d", i)})
-			http.NewResponseController(w).Flush()
-			time.Sleep(300 * time.Millisecond)
-		}
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			_ = conn.Close() // HTTP/1.1: cut the connection mid-response
-		} else {
-			panic(http.ErrAbortHandler) // HTTP/2: reset the stream
-		}
-	})
-
-	// Stalled heartbeats: the server announces a 1 s heartbeat, sends two events, then
-	// falls silent with the connection open. Native waits forever; polysse, with
-	// heartbeatTimeout: 'auto', reconnects after 1.33 s of silence.
-	d.mux.HandleFunc("GET /events/stall", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Header().Set(sse.HeaderHeartbeatInterval, "1000")
-		enc := sse.NewEncoder(w)
-		for i := 1; i <= 2; i++ {
-			_ = enc.Encode(&sse.Event{Data: fmt.Sprintf("event %d, then silence", i)})
-			http.NewResponseController(w).Flush()
-		}
-		select {
-		case <-r.Context().Done():
-		case <-time.After(time.Minute):
-		}
-	})
-}
-
-// attempts counts the attempts of each run of the 503 scenario.
-type attempts struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (a *attempts) next(run string) int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.n == nil || len(a.n) >= 1000 { // bounded: old runs are forgotten
-		a.n = make(map[string]int)
 	}
-	a.n[run]++
-	return a.n[run]
+	_ = conn.Drop()
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/fake"
 	"github.com/polysse/sse/server"
 )
 
@@ -31,6 +32,7 @@ type demo struct {
 	mux     *http.ServeMux
 	servers []*server.Server
 	clock   *server.Server
+	compare *fake.Engine // the compare page's streams (compare.go)
 }
 
 // handle mounts a new server.Server on pattern.

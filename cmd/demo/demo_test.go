@@ -30,6 +30,7 @@ func TestDemo(t *testing.T) {
 		for _, srv := range d.servers {
 			require.NoError(t, srv.Shutdown(context.Background()))
 		}
+		require.NoError(t, d.compare.Close(context.Background()))
 	})
 
 	t.Run("page", func(t *testing.T) {
@@ -165,6 +166,7 @@ func TestCompareRoutes(t *testing.T) {
 		for _, srv := range d.servers {
 			_ = srv.Shutdown(context.Background())
 		}
+		_ = d.compare.Close(context.Background())
 	})
 	get := func(t *testing.T, path string) *http.Response {
 		t.Helper()

@@ -66,6 +66,7 @@ func main() {
 	for _, srv := range d.servers {
 		hs.RegisterOnShutdown(func() { _ = srv.Shutdown(context.Background()) })
 	}
+	hs.RegisterOnShutdown(func() { _ = d.compare.Close(context.Background()) })
 	shutdownDone := make(chan struct{})
 	go func() {
 		defer close(shutdownDone)

@@ -18,15 +18,16 @@ type outcome struct {
 	status int
 	text   string
 	err    error
-	opened time.Time     // when the connection opened, zero if it did not
-	after  time.Duration // the Retry-After of a response classified VerdictRetry
+	// healthy: the connection opened and stayed open for RetryPolicy.ResetAfter
+	healthy bool
+	after   time.Duration // the Retry-After of a response classified VerdictRetry
 }
 
 // connect makes one attempt and reads its stream until it ends. Each step has its own
 // function: build the request, send it under the heartbeat watchdog, follow a redirect,
 // judge the response, announce the connection, read and dispatch the stream.
-func (c *Client) connect(run *scope, t Transport, p *wire.Parser, onEvent func(wire.Event)) outcome {
-	a := &attempt{c: c, run: run, ctx: newScope(run), p: p, onEvent: onEvent}
+func (c *Client) connect(run, round *scope, t Transport, p *wire.Parser, onEvent func(wire.Event)) outcome {
+	a := &attempt{c: c, run: run, round: round, ctx: newScope(round), p: p, onEvent: onEvent}
 	defer a.ctx.cancel(ErrClosed)
 	req, err := c.request(a.ctx)
 	if err != nil {
@@ -50,8 +51,10 @@ func (c *Client) connect(run *scope, t Transport, p *wire.Parser, onEvent func(w
 	}
 	// Once the stream opened, its 200 says nothing about how it ended: what follows (an
 	// error event, a close) reports no status.
-	o = outcome{opened: time.Now()}
+	o = outcome{}
+	opened := time.Now()
 	o.close, o.err = a.stream(resp.Body)
+	o.healthy = time.Since(opened) >= c.opts.Retry.resetAfter()
 	return o
 }
 
@@ -180,7 +183,8 @@ func retryAfter(v string) time.Duration {
 type attempt struct {
 	c       *Client
 	run     *scope // the run: done when the client closes
-	ctx     *scope // this attempt: cancelled when it ends, or by the watchdog
+	round   *scope // the round (a child of run): done also when Restart drops the attempt
+	ctx     *scope // this attempt (a child of round): cancelled when it ends, or by the watchdog
 	wd      *watchdog
 	p       *wire.Parser
 	onEvent func(wire.Event)
@@ -209,6 +213,10 @@ func (a *attempt) send(t Transport, req *Request) (*Response, outcome) {
 func (a *attempt) announce(resp *Response) bool {
 	c := a.c
 	if !c.state.CompareAndSwap(int32(StateConnecting), int32(StateOpen)) || a.run.Err() != nil {
+		return false
+	}
+	if a.round.Err() != nil { // Restart came first: this connection never opened
+		c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting))
 		return false
 	}
 	a.wd.pause() // time spent in callbacks is not server silence
@@ -251,6 +259,12 @@ func (a *attempt) step(rerr error) (done bool, close *CloseInfo, err error) {
 	close, delivered := a.dispatch()
 	if close != nil || c.stopped(a.run) {
 		return true, close, nil
+	}
+	if c.stopped(a.round) { // restarted
+		if f := c.opts.OnDrain; f != nil && delivered {
+			f() // what a batching consumer holds came before the restart
+		}
+		return true, nil, errRestart
 	}
 	if f := c.opts.OnDrain; f != nil && delivered {
 		f()
@@ -317,14 +331,15 @@ func (a *attempt) streamPushed(pb Pusher) (close *CloseInfo, err error) {
 	return e.close, e.err
 }
 
-// dispatch delivers the events that the input read so far completes, keeping the
-// client's last event ID current, until the client closes or a complete or fatal event
-// closes it (close set). delivered reports whether any event was delivered.
+// dispatch delivers the events (and, with OnComment, the comments) that the input read
+// so far completes, keeping the client's last event ID current, until the client closes
+// or restarts or a complete or fatal event closes it (close set). delivered reports
+// whether any event was delivered.
 func (a *attempt) dispatch() (close *CloseInfo, delivered bool) {
 	c, p := a.c, a.p
 	defer func() { c.setLastID(p.LastEventID()) }() // an id-only dispatch changes it too
 	last := c.LastEventID()
-	for !c.stopped(a.run) {
+	for !c.stopped(a.round) { // the round ends with the run, or by Restart
 		ev, ok := p.Next()
 		if !ok {
 			break
@@ -332,6 +347,10 @@ func (a *attempt) dispatch() (close *CloseInfo, delivered bool) {
 		if ev.ID != last { // the parser hands out the same string while the ID is unchanged
 			last = ev.ID
 			c.setLastID(last)
+		}
+		if ev.Type == "" { // a comment line (Parser.Comments, set for OnComment)
+			c.opts.OnComment(ev.Comment)
+			continue
 		}
 		if a.onEvent != nil {
 			a.onEvent(ev)

@@ -160,17 +160,23 @@ const (
 
 // RetryPolicy is the reconnection backoff. The zero value behaves as EventSource does: a
 // constant reconnection time of 3 seconds, which the server's retry field replaces, and no
-// limit on attempts.
+// limit on attempts; but no delay is shorter than DefaultRetryMin, and the failure count
+// starts again only after a connection stayed open for DefaultResetAfter.
 //
 // The delay before reconnection attempt n (1 for the first after a failure) is
-// Initial × Multiplier^(n-1), capped at Max, then reduced by a random fraction of at most
-// Jitter.
+// B × Multiplier^(n-1), where B is the reconnection time (Initial, or the server's retry
+// field) raised to Min; it is capped at Max, reduced by a random fraction of at most
+// Jitter, and raised to Min again. No delay is shorter than Min, so no server can make the
+// client reconnect in a tight loop, and a backoff always grows from a base above zero.
 type RetryPolicy struct {
 	// Initial is the first delay; zero means 3s. A retry field from the server replaces it.
 	Initial time.Duration
 	// Max caps every delay, a server's retry field included; zero means one minute, or
-	// Initial when that is larger.
+	// Initial when that is larger. A Max below Min means Min.
 	Max time.Duration
+	// Min is the shortest delay, whatever Initial, the server's retry field or Jitter say;
+	// zero means DefaultRetryMin.
+	Min time.Duration
 	// Multiplier grows the delay per consecutive failure; values below 1 mean 1.
 	Multiplier float64
 	// Jitter, in [0, 1], is the largest fraction by which a delay is randomly shortened.
@@ -179,16 +185,35 @@ type RetryPolicy struct {
 	// closes with CloseRetryLimit; zero means no limit.
 	MaxAttempts int
 	// ResetAfter is how long a connection must stay open for the failure count to start
-	// again from zero; zero means as soon as a connection opens.
+	// again from zero: a connection that ends sooner counts as a failed attempt, for
+	// MaxAttempts and for the backoff. Zero means DefaultResetAfter; a negative value
+	// resets the count as soon as a connection opens.
 	ResetAfter time.Duration
 }
 
-// limit is the largest delay: Max, or one minute (Initial when larger) when Max is zero.
+// DefaultRetryMin is the shortest reconnection delay unless RetryPolicy.Min says
+// otherwise.
+const DefaultRetryMin = protocol.DefaultRetryMin
+
+// DefaultResetAfter is how long a connection must stay open for the failure count to
+// start again from zero, unless RetryPolicy.ResetAfter says otherwise.
+const DefaultResetAfter = protocol.DefaultResetAfter
+
+// floor is the shortest delay: Min, or DefaultRetryMin when Min is zero.
+func (rp *RetryPolicy) floor() time.Duration {
+	if rp.Min > 0 {
+		return rp.Min
+	}
+	return DefaultRetryMin
+}
+
+// limit is the largest delay: Max, or one minute (Initial when larger) when Max is zero;
+// never below the floor.
 func (rp *RetryPolicy) limit(initial time.Duration) time.Duration {
 	if rp.Max > 0 {
-		return rp.Max
+		return max(rp.Max, rp.floor())
 	}
-	return max(time.Minute, initial)
+	return max(time.Minute, initial, rp.floor())
 }
 
 // capped returns d capped by the largest delay.
@@ -196,9 +221,20 @@ func (rp *RetryPolicy) capped(d, initial time.Duration) time.Duration {
 	return min(d, rp.limit(initial))
 }
 
+// resetAfter is how long a connection must stay open for the failure count to reset.
+func (rp *RetryPolicy) resetAfter() time.Duration {
+	switch {
+	case rp.ResetAfter > 0:
+		return rp.ResetAfter
+	case rp.ResetAfter < 0:
+		return 0
+	}
+	return DefaultResetAfter
+}
+
 func (rp *RetryPolicy) delay(initial time.Duration, n int) time.Duration {
-	limit := rp.limit(initial)
-	d := float64(min(initial, limit))
+	floor, limit := rp.floor(), rp.limit(initial)
+	d := float64(min(max(initial, floor), limit))
 	for i := 1; i < n && rp.Multiplier > 1 && d < float64(limit); i++ {
 		d *= rp.Multiplier
 	}
@@ -206,7 +242,7 @@ func (rp *RetryPolicy) delay(initial time.Duration, n int) time.Duration {
 	if j := min(rp.Jitter, 1); j > 0 {
 		d -= d * j * rand.Float64()
 	}
-	return time.Duration(d)
+	return max(time.Duration(d), floor)
 }
 
 // ClientOptions configures a Client. Transport is required; the other zero values give
@@ -252,8 +288,17 @@ type ClientOptions struct {
 	// FatalEvent, if set, is an event type that closes the client with CloseFatal
 	// once it has been delivered.
 	FatalEvent string
-	// MaxEventSize bounds one event (see wire.Parser.MaxEventSize).
+	// MaxEventSize bounds one event's data, and any line, in bytes; zero means
+	// wire.DefaultMaxEventSize (8 MiB). A larger event closes the client with
+	// CloseEventTooLarge and wire.ErrEventTooLarge, after the events before it.
 	MaxEventSize int
+	// MaxLastEventIDLen bounds the last event ID, in bytes of UTF-8: an id field longer
+	// than that is ignored, as the specification ignores one containing NUL, so the last
+	// event ID keeps its previous value (which the event then carries, and the next attempt
+	// sends). Zero means protocol.MaxLastEventIDLen (1024 bytes, the longest a polysse
+	// server reads); a negative value means no bound. The LastEventID option is sent as
+	// given.
+	MaxLastEventIDLen int
 	// BorrowData, if true, delivers events whose Data is valid only during the OnEvent
 	// call, or until the Events loop asks for the next event (see wire.Parser.BorrowData):
 	// it saves an allocation and a copy per event for a consumer that copies the data out
@@ -265,6 +310,11 @@ type ClientOptions struct {
 	OnOpen func(*Response)
 	// OnEvent is called for every event, unless the events are taken with Events.
 	OnEvent func(wire.Event)
+	// OnComment, if set, is called with the text of each comment line of the stream (after
+	// the colon, one leading space removed), in order with the events: heartbeats and
+	// other keep-alive comments, say; LastEventID is then the last event ID at that line.
+	// Without it comment lines are skipped at no cost.
+	OnComment func(text string)
 	// OnError is called when an attempt fails, with ReadyState StateConnecting when the
 	// client will retry and StateClosed when it gives up.
 	OnError func(*ErrorInfo)
@@ -283,20 +333,25 @@ type ClientOptions struct {
 // response classification, heartbeat watchdog, completion.
 //
 // A Client is created with NewClient and runs once, with Run or Events. Callbacks are
-// called one at a time, on the goroutine that runs it. ReadyState, LastEventID, Close and
-// CloseInfo are safe for concurrent use, and Close may be called from a callback: no event
-// or callback but OnClose follows it. A callback that panics closes the client (OnClose
+// called one at a time, on the goroutine that runs it. ReadyState, LastEventID, Close,
+// Restart and CloseInfo are safe for concurrent use, and Close and Restart may be called
+// from a callback: after Close no event or callback but OnClose follows, after Restart no
+// event of the dropped connection. A callback that panics closes the client (OnClose
 // runs, Done closes) before the panic continues up the Run call.
 type Client struct {
 	// State has one owner, the goroutine that runs the client (Run or Events): it alone
 	// makes attempts, reads url and opts, and moves state between CONNECTING and OPEN,
 	// by compare-and-swap so that it never leaves CLOSED. Any goroutine may close the
 	// client (closeWith): under mu it records info, stores CLOSED and takes the scope to
-	// cancel, which ends whatever the owner waits for. mu also guards started and lastID.
+	// cancel, which ends whatever the owner waits for. Any goroutine may restart it
+	// (Restart): under mu it takes the scope of the current round (an attempt and the wait
+	// after it) to cancel, which ends the attempt or the wait, and it moves OPEN to
+	// CONNECTING by compare-and-swap. mu also guards started, lastID, round and resume;
+	// the owner sets round (and applies resume) under it at the start of each round.
 	//
 	// Locks: mu and each scope's own lock are leaves. No lock is held while another is
-	// taken (closeWith releases mu before it cancels the scope; a scope releases its lock
-	// before it cancels its children), so there is no lock order to keep.
+	// taken (closeWith and Restart release mu before they cancel a scope; a scope releases
+	// its lock before it cancels its children), so there is no lock order to keep.
 	url  string // where the next attempt goes: the given URL, then the last final URL
 	opts ClientOptions
 
@@ -306,6 +361,8 @@ type Client struct {
 	scope   *scope // the running client's scope; Close cancels it
 	info    *CloseInfo
 	lastID  string
+	round   *scope  // the current round: an attempt and the wait after it; Restart cancels it
+	resume  *string // the last event ID that RestartFrom asks the next round to send
 	done    chan struct{}
 }
 
@@ -448,19 +505,13 @@ func (c *Client) run(parent Context, onEvent func(wire.Event)) error {
 		c.finish()
 	}()
 	c.loop(ctx, onEvent)
-	if info := c.closedInfo(); info.Fatal {
-		return &CloseError{info}
+	// The loop ended because the client closed, or because ctx is done: then this closes
+	// it. Either way c.info is set, under mu, which closeWith took, and stays as it is.
+	c.closeWith(&CloseInfo{Reason: CloseLocal, Local: true})
+	if c.info.Fatal {
+		return &CloseError{c.info}
 	}
 	return nil
-}
-
-func (c *Client) closedInfo() *CloseInfo {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.info == nil {
-		return &CloseInfo{Reason: CloseLocal, Local: true}
-	}
-	return c.info
 }
 
 // loop makes attempts until the client closes: after each, it closes the client, or
@@ -471,13 +522,31 @@ func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
 		c.fail(&CloseInfo{Reason: CloseNetwork, Fatal: true, Err: ErrNoTransport}, 0)
 		return
 	}
-	p := &wire.Parser{MaxEventSize: c.opts.MaxEventSize, BorrowData: c.opts.BorrowData}
+	p := &wire.Parser{
+		MaxEventSize: c.opts.MaxEventSize,
+		BorrowData:   c.opts.BorrowData,
+		Comments:     c.opts.OnComment != nil,
+		MaxIDLen:     c.opts.MaxLastEventIDLen,
+	}
+	switch {
+	case p.MaxIDLen == 0:
+		p.MaxIDLen = protocol.MaxLastEventIDLen
+	case p.MaxIDLen < 0:
+		p.MaxIDLen = 0 // no bound
+	}
 	b := backoff{policy: &c.opts.Retry, initial: c.opts.Retry.Initial}
 	if b.initial <= 0 {
 		b.initial = protocol.DefaultReconnectionTime
 	}
 	for !c.stopped(ctx) {
-		o := c.connect(ctx, transport, p, onEvent)
+		round := newScope(ctx)
+		c.mu.Lock()
+		c.round = round
+		if c.resume != nil {
+			c.lastID, c.resume = *c.resume, nil
+		}
+		c.mu.Unlock()
+		o := c.connect(ctx, round, transport, p, onEvent)
 		if d, ok := p.Retry(); ok {
 			b.initial = d
 		}
@@ -488,14 +557,23 @@ func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
 			c.fail(o.close, b.failures+1)
 			return
 		}
+		if round.Err() == errRestart {
+			// Asked for, not a failure (whatever the aborted attempt came to): no error
+			// event, no delay.
+			b.reset(o)
+			c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting))
+			continue
+		}
 		delay, ok := b.next(o)
 		if !ok {
 			c.fail(&CloseInfo{Reason: CloseRetryLimit, Fatal: true, Status: o.status, StatusText: o.text, Err: o.err}, b.failures)
 			return
 		}
-		if !c.reestablish(ctx, o, b.failures, delay) || !sleep(ctx, delay) {
+		if !c.reestablish(ctx, o, b.failures, delay) {
 			return
 		}
+		sleep(round, delay) // a Restart ends it early
+		round.cancel(ErrClosed)
 	}
 }
 
@@ -509,14 +587,20 @@ type backoff struct {
 // next counts the failed attempt o and returns the delay before the next one, or false
 // when the policy's MaxAttempts is exhausted.
 func (b *backoff) next(o outcome) (time.Duration, bool) {
-	if !o.opened.IsZero() && time.Since(o.opened) >= b.policy.ResetAfter {
-		b.failures = 0
-	}
+	b.reset(o)
 	b.failures++
 	if m := b.policy.MaxAttempts; m > 0 && b.failures > m {
 		return 0, false
 	}
 	return max(b.policy.delay(b.initial, b.failures), b.policy.capped(o.after, b.initial)), true
+}
+
+// reset starts the failure count again from zero when the connection of attempt o stayed
+// open for the policy's ResetAfter.
+func (b *backoff) reset(o outcome) {
+	if o.healthy {
+		b.failures = 0
+	}
 }
 
 // reestablish announces a reconnection: OPEN becomes CONNECTING and the error event
@@ -531,19 +615,60 @@ func (c *Client) reestablish(ctx *scope, o outcome, attempt int, delay time.Dura
 	return !c.stopped(ctx)
 }
 
-// sleep waits for d, or until ctx is done (then it reports false).
-func sleep(ctx *scope, d time.Duration) bool {
+// sleep waits for d, or until ctx is done.
+func sleep(ctx *scope, d time.Duration) {
 	// time.AfterFunc rather than a Timer: a chan time.Time would keep time.Time's
 	// formatting code alive in the js/wasm build.
 	wake := make(chan struct{})
 	t := time.AfterFunc(d, func() { close(wake) })
 	select {
 	case <-wake:
-		return true
 	case <-ctx.Done():
 		t.Stop()
-		return false
 	}
+}
+
+// errRestart is the cause with which Restart cancels an attempt.
+var errRestart = errors.New("sse: restarted")
+
+// Restart drops the current connection and connects again at once: it aborts the attempt
+// in progress (a request, or an open stream), or ends the wait before the next attempt.
+// It may be called at any time, from any goroutine, a callback included, any number of
+// times; on a client that has not started or has closed it does nothing.
+//
+// A restart is not a failure: no error event fires and the failure count does not grow
+// (it starts again from zero when the dropped connection had stayed open for
+// RetryPolicy.ResetAfter, as after any connection). ReadyState becomes StateConnecting at
+// once, unless the client closed meanwhile; OnOpen follows when the new connection opens.
+// No event of the dropped connection is delivered after Restart returns but one already
+// being dispatched on another goroutine (Restart does not wait for it); an incomplete
+// event is discarded, as at the end of a stream. The new attempt sends the last event ID
+// of the events delivered, and the reconnection time learnt from a retry field is kept.
+func (c *Client) Restart() { c.restart(nil) }
+
+// RestartFrom is Restart, after which the next attempt sends lastEventID as the last
+// event ID. It is for a consumer that delivers events after OnEvent returned (the wasm
+// binding dispatches them in batches) and drops those that a restart overtook: the
+// server then sends them again.
+func (c *Client) RestartFrom(lastEventID string) { c.restart(&lastEventID) }
+
+func (c *Client) restart(resume *string) {
+	c.mu.Lock()
+	round := c.round
+	if c.info != nil {
+		round = nil
+	}
+	if round != nil && resume != nil {
+		c.resume = resume
+	}
+	c.mu.Unlock()
+	if round == nil {
+		return // not started, or closed
+	}
+	c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting))
+	// The round in progress, or one that is just ending: then the next attempt is starting
+	// already, after this call.
+	round.cancel(errRestart)
 }
 
 // fail closes the client with info and, for a close the server caused, fires the error

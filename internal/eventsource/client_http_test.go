@@ -7,11 +7,8 @@ package eventsource_test
 // refused, URLs net/http cannot send. See client_table_test.go for the shared tests.
 
 import (
-	"cmp"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -21,87 +18,23 @@ import (
 
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/httptransport"
+	"github.com/polysse/sse/ssetest"
 )
 
 func init() {
 	clientTestEnvs = append(clientTestEnvs, clientTestEnv{name: "http", serve: clientTestServeHTTP})
 }
 
-// clientTestServeHTTP runs f with an httptest server answering with replies and the
-// net/http transport of its client.
+// clientTestServeHTTP runs f with the fake serving replies on a real socket and the
+// net/http transport of a client that opens a connection per request (so that no request
+// is retried silently on a reused connection that the fake drops).
 func clientTestServeHTTP(t *testing.T, replies []clientTestReply, f func(t *testing.T, s *clientTestServer)) {
 	checkLeaks(t)
-	s := clientTestNewServer(replies, false)
-	srv := httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-	})
+	s := clientTestNewServer(t, replies, false)
+	srv := ssetest.NewServer(t, s.fake)
 	s.URL = srv.URL
-	s.Transport = httptransport.New(srv.Client(), nil)
+	s.Transport = httptransport.New(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}, nil)
 	f(t, s)
-}
-
-func (s *clientTestServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	rep := s.record(clientTestRequest{
-		Method: r.Method,
-		URL:    r.URL.RequestURI(),
-		Header: r.Header.Clone(),
-		Body:   string(body),
-		At:     time.Now(),
-	})
-	rc := http.NewResponseController(w)
-	if rep.wait > 0 {
-		select {
-		case <-time.After(rep.wait):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	switch {
-	case rep.stall:
-		<-r.Context().Done()
-		return
-	case rep.fail:
-		// Answer with garbage and close the connection: a network error for the client.
-		// (Closing without a byte would make net/http silently retry the request when the
-		// connection was a reused keep-alive one.)
-		conn, _, err := rc.Hijack()
-		if err != nil {
-			panic(err)
-		}
-		_, _ = io.WriteString(conn, "garbage\r\n\r\n")
-		conn.Close()
-		return
-	}
-	for i := 0; i+1 < len(rep.header); i += 2 {
-		if v := rep.header[i+1]; v != "" {
-			w.Header().Set(rep.header[i], v)
-		} else {
-			w.Header()[http.CanonicalHeaderKey(rep.header[i])] = nil // no sniffing either
-		}
-	}
-	w.WriteHeader(cmp.Or(rep.status, 200))
-	_ = rc.Flush()
-	for _, b := range rep.body {
-		switch b := b.(type) {
-		case string:
-			if _, err := io.WriteString(w, b); err != nil {
-				return
-			}
-			_ = rc.Flush()
-		case time.Duration:
-			select {
-			case <-time.After(b):
-			case <-r.Context().Done():
-				return
-			}
-		}
-	}
-	if rep.hold {
-		<-r.Context().Done()
-	}
 }
 
 // TestClientRedirect: a redirect to a 200 stream works (net/http follows it) and
@@ -158,10 +91,10 @@ func TestClientConnectionRefused(t *testing.T) {
 
 	c, rec := clientTestNewClient("http://"+addr+"/stream", eventsource.ClientOptions{
 		Transport: httptransport.New(&http.Client{Transport: &http.Transport{}}, nil),
-		Retry:     eventsource.RetryPolicy{Initial: time.Millisecond, Multiplier: 2, MaxAttempts: 2},
+		Retry:     eventsource.RetryPolicy{Initial: time.Millisecond, Min: time.Millisecond, Multiplier: 2, MaxAttempts: 2},
 		OnError:   func(ei *eventsource.ErrorInfo) { assert.Error(t, ei.Err) },
 	})
-	s := clientTestNewServer(nil, false)
+	s := clientTestNewServer(t, nil, false)
 	err = clientTestRun(t, s, c)
 	assert.Equal(t, []string{
 		`error CONNECTING attempt=1 status=0() retryIn=1ms err=other`,
@@ -181,7 +114,7 @@ func TestClientConnectionRefused(t *testing.T) {
 // close reason network (the transport's error wraps ErrPermanent).
 func TestClientUnsendableURL(t *testing.T) {
 	checkLeaks(t)
-	s := clientTestNewServer(nil, false)
+	s := clientTestNewServer(t, nil, false)
 	c, rec := clientTestNewClient("http://[::1", eventsource.ClientOptions{Transport: httptransport.New(nil, nil)})
 	err := clientTestRun(t, s, c)
 	assert.Equal(t, []string{

@@ -1,7 +1,7 @@
 package eventsource_test
 
-// Timing of the client, exact, in the fake time of testing/synctest bubbles, with the
-// in-memory transport of client_table_test.go (pipe bodies, so that the client's reads
+// Timing of the client, exact, in the fake time of testing/synctest bubbles, against the
+// fake SSE server in memory (the "mem" environment of client_table_test.go: its reads
 // block durably inside the bubble; real sockets would not). These run on every platform,
 // js/wasm included.
 
@@ -158,10 +158,10 @@ func TestClientSynctestRetryField(t *testing.T) {
 			clientTestSeconds(0, 1.25),
 		},
 		{
-			"zero is valid",
+			"zero is valid, raised to DefaultRetryMin",
 			eventsource.RetryPolicy{Initial: 10 * time.Second},
 			[]clientTestReply{clientTestStream("retry: 0\n\n"), clientTestHeld()},
-			clientTestSeconds(0, 0),
+			clientTestSeconds(0, 0.01),
 		},
 		{
 			"invalid values are ignored",
@@ -244,29 +244,29 @@ func TestClientSynctestHeartbeat(t *testing.T) {
 		{"from the request on", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
 			clientTestStall, 10 * time.Second, false},
 		{"restarted when the response arrives", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
-			clientTestReply{wait: 6 * time.Second, header: []string{"Content-Type", "text/event-stream"}, hold: true},
+			clientTestReplyWith([]string{"Content-Type", "text/event-stream"}, true).Delay(6 * time.Second),
 			16 * time.Second, true},
 		{"bytes keep it alive", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
 			clientTestHeld(9*time.Second, ":\n", 9*time.Second, ":\n", 9*time.Second, ":\n", 9*time.Second, ":\n"),
 			46 * time.Second, true},
 		{"HeartbeatAuto: interval plus a third", eventsource.ClientOptions{HeartbeatAuto: true},
-			clientTestReply{header: interval("3000"), hold: true}, 4 * time.Second, true},
+			clientTestReplyWith(interval("3000"), true), 4 * time.Second, true},
 		{"HeartbeatAuto rounds down to the millisecond", eventsource.ClientOptions{HeartbeatAuto: true},
-			clientTestReply{header: interval("1000"), hold: true}, 1333 * time.Millisecond, true},
+			clientTestReplyWith(interval("1000"), true), 1333 * time.Millisecond, true},
 		{"HeartbeatAuto takes precedence over HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 10 * time.Second},
-			clientTestReply{header: interval("3000"), hold: true}, 4 * time.Second, true},
+			clientTestReplyWith(interval("3000"), true), 4 * time.Second, true},
 		{"HeartbeatAuto, longer than HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 2 * time.Second},
-			clientTestReply{header: interval("15000"), hold: true}, 20 * time.Second, true},
+			clientTestReplyWith(interval("15000"), true), 20 * time.Second, true},
 		{"HeartbeatAuto without the header uses HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * time.Second},
 			clientTestHeld(), 5 * time.Second, true},
 		{"HeartbeatAuto with an invalid header uses HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * time.Second},
-			clientTestReply{header: interval("3s"), hold: true}, 5 * time.Second, true},
+			clientTestReplyWith(interval("3s"), true), 5 * time.Second, true},
 		{"HeartbeatAuto without the header and no HeartbeatTimeout: no watchdog", eventsource.ClientOptions{HeartbeatAuto: true},
 			clientTestHeld(), 0, true},
 		{"HeartbeatAuto does not time the request", eventsource.ClientOptions{HeartbeatAuto: true},
 			clientTestStall, 0, false},
 		{"no heartbeat options: no watchdog", eventsource.ClientOptions{},
-			clientTestReply{header: interval("3000"), hold: true}, 0, true},
+			clientTestReplyWith(interval("3000"), true), 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestServeMem(t, []clientTestReply{tc.reply, clientTestHeld()}, func(t *testing.T, s *clientTestServer) {
@@ -394,7 +394,7 @@ func TestClientSynctestCloseIsImmediate(t *testing.T) {
 // network and ErrNoTransport.
 func TestClientNoTransport(t *testing.T) {
 	checkLeaks(t)
-	s := clientTestNewServer(nil, false)
+	s := clientTestNewServer(t, nil, false)
 	c, rec := clientTestNewClient("http://example.invalid/stream", eventsource.ClientOptions{})
 	err := clientTestRun(t, s, c)
 	clientTestCheckErr(t, err, eventsource.CloseNetwork)
@@ -418,7 +418,7 @@ func TestClientPermanentTransportError(t *testing.T) {
 			return nil, cors
 		}),
 	})
-	err := clientTestRun(t, clientTestNewServer(nil, false), c)
+	err := clientTestRun(t, clientTestNewServer(t, nil, false), c)
 	clientTestCheckErr(t, err, eventsource.CloseNetwork)
 	assert.ErrorIs(t, err, eventsource.ErrPermanent)
 	var ce *eventsource.CloseError

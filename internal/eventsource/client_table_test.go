@@ -2,13 +2,14 @@ package eventsource_test
 
 // The client's behaviour tests, written once and run against every test environment:
 //
-//   - "mem": an in-memory eventsource.Transport (io.Pipe bodies) inside a testing/synctest bubble,
-//     so backoff and heartbeat delays pass in fake time; it runs on every platform,
-//     js/wasm included, where the client is the same shared code;
-//   - "http": real httptest servers and the net/http transport (client_test.go, not js).
+//   - "mem": the fake SSE server (ssetest) in memory, inside a testing/synctest bubble, so
+//     backoff and heartbeat delays pass in fake time; it runs on every platform, js/wasm
+//     included, where the client is the same shared code;
+//   - "http": the same fake on a real socket (ssetest.NewServer) and the net/http
+//     transport (client_http_test.go, not js).
 //
-// A test server answers connection attempt i with the scripted reply i (the last reply
-// repeats). The client's callbacks are recorded as one log of strings, so a test states
+// The test server answers connection attempt i with the scripted reply i (the last reply
+// repeats), and its journal is the list of requests the tests check. The client's callbacks are recorded as one log of strings, so a test states
 // the exact order of open, event, error and close callbacks and the ReadyState seen
 // inside each.
 
@@ -18,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -30,58 +32,77 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polysse/sse/internal/eventsource"
+	"github.com/polysse/sse/internal/httptransport"
 	"github.com/polysse/sse/internal/wire"
+	"github.com/polysse/sse/ssetest"
 )
 
-// clientTestReply is the scripted answer of a test server to one connection attempt.
-type clientTestReply struct {
-	status int           // 0 means 200
-	header []string      // response header name/value pairs; an empty value means "absent"
-	body   []any         // written in order: a string is a chunk (flushed), a time.Duration a pause
-	hold   bool          // after the body, keep the response open until the client goes away
-	fail   bool          // no response: a network error
-	stall  bool          // no response until the client goes away (blocked before the headers)
-	wait   time.Duration // a delay before the response headers
+// clientTestReply is the scripted answer of the test server to one connection attempt:
+// an answer of the fake SSE server (package ssetest), which serves both environments.
+type clientTestReply = ssetest.Answer
+
+// clientTestBody turns body elements into the steps of a plain response: a string is a
+// chunk (flushed on its own), a time.Duration a pause.
+func clientTestBody(body []any) []ssetest.Step {
+	steps := make([]ssetest.Step, 0, len(body)+1)
+	for _, b := range body {
+		switch b := b.(type) {
+		case string:
+			steps = append(steps, ssetest.RawBytes([]byte(b)))
+		case time.Duration:
+			steps = append(steps, ssetest.Wait(b))
+		default:
+			panic(fmt.Sprintf("clientTest: body element %T", b))
+		}
+	}
+	return steps
 }
 
 // clientTestStream is a 200 text/event-stream reply with body, ending after it.
 func clientTestStream(body ...any) clientTestReply {
-	return clientTestReply{header: []string{"Content-Type", "text/event-stream"}, body: body}
+	return ssetest.Respond(200, ssetest.Header("Content-Type", "text/event-stream"), append(clientTestBody(body), ssetest.End())...)
 }
 
 // clientTestHeld is a 200 text/event-stream reply with body that stays open after it.
 func clientTestHeld(body ...any) clientTestReply {
-	r := clientTestStream(body...)
-	r.hold = true
-	return r
+	return ssetest.Respond(200, ssetest.Header("Content-Type", "text/event-stream"), append(clientTestBody(body), ssetest.Hold())...)
 }
 
-// clientTestStatus is a reply with status and header pairs and no body.
+// clientTestReplyWith is a 200 reply with header pairs and body, held open after it when
+// hold is set.
+func clientTestReplyWith(header []string, hold bool, body ...any) clientTestReply {
+	ending := ssetest.End()
+	if hold {
+		ending = ssetest.Hold()
+	}
+	return ssetest.Respond(200, ssetest.Header(header...), append(clientTestBody(body), ending)...)
+}
+
+// clientTestStatus is a reply with status and header pairs (an empty value: the header
+// is absent, and not sniffed either) and no body.
 func clientTestStatus(status int, header ...string) clientTestReply {
-	return clientTestReply{status: status, header: header}
+	return ssetest.Respond(status, ssetest.Header(header...))
 }
 
 var (
-	clientTestFail  = clientTestReply{fail: true}
-	clientTestStall = clientTestReply{stall: true}
+	// clientTestFail is no response: a network error.
+	clientTestFail = ssetest.NetworkError()
+	// clientTestStall is no response until the client goes away.
+	clientTestStall = ssetest.Hang()
 )
 
-// clientTestStatusTexts are the reason phrases the in-memory server sends (net/http's).
-var clientTestStatusTexts = map[int]string{
-	200: "OK", 204: "No Content", 302: "Found", 307: "Temporary Redirect", 401: "Unauthorized",
-	429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
-}
-
-// clientTestRequest is a request as a test server received it.
+// clientTestRequest is a request as the test server received it (from its journal).
 type clientTestRequest struct {
 	Method string
-	URL    string // path and query (and, in memory, the fragment), without scheme and host
+	URL    string // path and query, without scheme and host
 	Header map[string][]string
 	Body   string
 	At     time.Time
 }
 
-// clientTestServer is a scripted test server and the transport that reaches it.
+// clientTestServer is the fake SSE server of a test, answering every request (any
+// method, any path) with the scripted replies in order (the last one repeats), and the
+// transport that reaches it.
 type clientTestServer struct {
 	URL       string // base URL
 	Transport eventsource.Transport
@@ -91,38 +112,46 @@ type clientTestServer struct {
 	timeout time.Duration
 	// arrived receives a value as each request arrives.
 	arrived chan struct{}
-	replies []clientTestReply
-
-	mu   sync.Mutex
-	reqs []clientTestRequest
+	// matched counts the requests that arrived; the journal records each a little later.
+	matched atomic.Int64
+	fake    *ssetest.Fake
+	t       testing.TB
 }
 
-func clientTestNewServer(replies []clientTestReply, fake bool) *clientTestServer {
-	s := &clientTestServer{Fake: fake, replies: replies, arrived: make(chan struct{}, 1000), timeout: 10 * time.Second}
+// clientTestNewServer returns a server answering with replies, for the test t.
+func clientTestNewServer(t *testing.T, replies []clientTestReply, fake bool) *clientTestServer {
+	s := &clientTestServer{Fake: fake, arrived: make(chan struct{}, 1000), timeout: 10 * time.Second, fake: ssetest.New(t), t: t}
 	if fake {
 		s.timeout = 24 * time.Hour
+	}
+	if len(replies) > 0 {
+		s.fake.Route(ssetest.Route{Pattern: "/", Answers: replies, Match: func(*http.Request) bool {
+			s.matched.Add(1)
+			select {
+			case s.arrived <- struct{}{}:
+			default:
+			}
+			return true
+		}})
 	}
 	return s
 }
 
-// record stores a request and returns the reply to it.
-func (s *clientTestServer) record(r clientTestRequest) clientTestReply {
-	s.mu.Lock()
-	n := len(s.reqs)
-	s.reqs = append(s.reqs, r)
-	s.mu.Unlock()
-	select {
-	case s.arrived <- struct{}{}:
-	default:
-	}
-	return s.replies[min(n, len(s.replies)-1)]
-}
-
-// requests returns the requests received so far.
+// requests returns the requests received so far, once the journal holds every request
+// that arrived (over real sockets the journal may record one after the client gave up).
 func (s *clientTestServer) requests() []clientTestRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.reqs)
+	var out []clientTestRequest
+	for _, r := range s.fake.Requests(s.t, "", int(s.matched.Load())) {
+		u := r.URL
+		if i := strings.Index(u, "://"); i >= 0 {
+			u = u[i+3:]
+			if j := strings.IndexByte(u, '/'); j >= 0 {
+				u = u[j:]
+			}
+		}
+		out = append(out, clientTestRequest{Method: r.Method, URL: u, Header: r.Header, Body: string(r.Body), At: r.Start})
+	}
+	return out
 }
 
 // settle waits, in fake time, until every goroutine of the test is durably blocked: the
@@ -133,76 +162,6 @@ func (s *clientTestServer) settle() {
 	}
 }
 
-var errClientTestRefused = errors.New("clientTest: connection refused")
-
-// roundTripMem is the in-memory transport: it answers with the scripted replies, with a
-// body that is an io.Pipe fed by a goroutine; cancelling ctx ends the body with ctx's error.
-func (s *clientTestServer) roundTripMem(ctx eventsource.Context, req *eventsource.Request) (*eventsource.Response, error) {
-	rep := s.record(clientTestRequest{
-		Method: req.Method,
-		URL:    strings.TrimPrefix(req.URL, s.URL),
-		Header: req.Header.Clone(),
-		Body:   string(req.Body),
-		At:     time.Now(),
-	})
-	if rep.wait > 0 {
-		select {
-		case <-time.After(rep.wait):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	switch {
-	case rep.stall:
-		<-ctx.Done()
-		return nil, ctx.Err()
-	case rep.fail:
-		return nil, errClientTestRefused
-	}
-	status := cmp.Or(rep.status, 200)
-	h := eventsource.Header{}
-	for i := 0; i+1 < len(rep.header); i += 2 {
-		if v := rep.header[i+1]; v != "" {
-			h.Set(rep.header[i], v)
-		}
-	}
-	pr, pw := io.Pipe()
-	go func() {
-		// A Write returns once the client read it or closed the body; every wait also
-		// ends when ctx does, failing the client's read with ctx's error.
-		for _, b := range rep.body {
-			switch b := b.(type) {
-			case string:
-				if _, err := io.WriteString(pw, b); err != nil {
-					return
-				}
-			case time.Duration:
-				select {
-				case <-time.After(b):
-				case <-ctx.Done():
-					pw.CloseWithError(ctx.Err())
-					return
-				}
-			default:
-				panic(fmt.Sprintf("clientTest: body element %T", b))
-			}
-		}
-		if rep.hold {
-			<-ctx.Done()
-			pw.CloseWithError(ctx.Err())
-			return
-		}
-		pw.Close()
-	}()
-	return &eventsource.Response{
-		StatusCode: status,
-		StatusText: clientTestStatusTexts[status],
-		Header:     h,
-		URL:        req.URL,
-		Body:       pr,
-	}, nil
-}
-
 // clientTestEnv is an environment the client tests run in.
 type clientTestEnv struct {
 	name string
@@ -210,16 +169,17 @@ type clientTestEnv struct {
 	serve func(t *testing.T, replies []clientTestReply, f func(t *testing.T, s *clientTestServer))
 }
 
-// clientTestEnvs lists the environments; client_test.go adds "http" outside js.
+// clientTestEnvs lists the environments; client_http_test.go adds "http" outside js.
 var clientTestEnvs = []clientTestEnv{{name: "mem", serve: clientTestServeMem}}
 
-// clientTestServeMem runs f in a synctest bubble with an in-memory server.
+// clientTestServeMem runs f in a synctest bubble with the fake served in memory (its
+// *http.Client, adapted by internal/httptransport).
 func clientTestServeMem(t *testing.T, replies []clientTestReply, f func(t *testing.T, s *clientTestServer)) {
 	checkLeaks(t)
 	synctest.Test(t, func(t *testing.T) {
-		s := clientTestNewServer(replies, true)
+		s := clientTestNewServer(t, replies, true)
 		s.URL = "http://mem.test"
-		s.Transport = eventsource.TransportFunc(s.roundTripMem)
+		s.Transport = httptransport.New(s.fake.Client(), nil)
 		f(t, s)
 	})
 }
@@ -650,7 +610,7 @@ func clientTestTable() []clientTestCase {
 		},
 		{
 			name:    "Classify VerdictFatal fails a text/plain 200 with content-type",
-			replies: []clientTestReply{{header: []string{"Content-Type", "text/plain"}, body: []any{"data: x\n\n"}, hold: true}},
+			replies: []clientTestReply{clientTestReplyWith([]string{"Content-Type", "text/plain"}, true, "data: x\n\n")},
 			opts: func() eventsource.ClientOptions {
 				return eventsource.ClientOptions{Classify: func(*eventsource.Response) eventsource.Verdict { return eventsource.VerdictFatal }}
 			},
@@ -663,7 +623,7 @@ func clientTestTable() []clientTestCase {
 		},
 		{
 			name:    "Classify VerdictDefault leaves a 401 to the specification's rule",
-			replies: []clientTestReply{{status: 401}},
+			replies: []clientTestReply{clientTestStatus(401)},
 			opts: func() eventsource.ClientOptions {
 				return eventsource.ClientOptions{Classify: func(r *eventsource.Response) eventsource.Verdict {
 					if r.StatusCode == 503 {
@@ -681,7 +641,7 @@ func clientTestTable() []clientTestCase {
 		},
 		{
 			name:    "Classify VerdictOpen opens a text/plain 200",
-			replies: []clientTestReply{{header: []string{"Content-Type", "text/plain"}, body: []any{"data: x\n\n"}, hold: true}},
+			replies: []clientTestReply{clientTestReplyWith([]string{"Content-Type", "text/plain"}, true, "data: x\n\n")},
 			opts: func() eventsource.ClientOptions {
 				return eventsource.ClientOptions{Classify: func(*eventsource.Response) eventsource.Verdict { return eventsource.VerdictOpen }}
 			},
@@ -710,7 +670,7 @@ func clientTestTable() []clientTestCase {
 		},
 		{
 			name:    "text/plain fails with content-type",
-			replies: []clientTestReply{{header: []string{"Content-Type", "text/plain"}, body: []any{"data: x\n\n"}}},
+			replies: []clientTestReply{clientTestReplyWith([]string{"Content-Type", "text/plain"}, false, "data: x\n\n")},
 			want: []string{
 				`error CLOSED attempt=1 status=200(OK) retryIn=0s err=nil`,
 				`close content-type fatal=true local=false status=200(OK) data="" err=nil CLOSED`,
@@ -720,7 +680,7 @@ func clientTestTable() []clientTestCase {
 		},
 		{
 			name:    "missing Content-Type fails with content-type",
-			replies: []clientTestReply{{header: []string{"Content-Type", ""}, body: []any{"data: x\n\n"}}},
+			replies: []clientTestReply{clientTestReplyWith([]string{"Content-Type", ""}, false, "data: x\n\n")},
 			want: []string{
 				`error CLOSED attempt=1 status=200(OK) retryIn=0s err=nil`,
 				`close content-type fatal=true local=false status=200(OK) data="" err=nil CLOSED`,
@@ -730,14 +690,14 @@ func clientTestTable() []clientTestCase {
 		},
 		{
 			name:     "text/event-stream with parameters opens",
-			replies:  []clientTestReply{{header: []string{"Content-Type", "text/event-stream; charset=utf-8"}, body: []any{"data: x\n\n"}, hold: true}},
+			replies:  []clientTestReply{clientTestReplyWith([]string{"Content-Type", "text/event-stream; charset=utf-8"}, true, "data: x\n\n")},
 			closeAt:  []string{"event"},
 			want:     []string{`open OPEN`, `event message id="" data="x" OPEN`, clientTestCloseLocal},
 			requests: 1,
 		},
 		{
 			name:     "Content-Type is case-insensitive",
-			replies:  []clientTestReply{{header: []string{"Content-Type", "TEXT/Event-Stream"}, body: []any{"data: x\n\n"}, hold: true}},
+			replies:  []clientTestReply{clientTestReplyWith([]string{"Content-Type", "TEXT/Event-Stream"}, true, "data: x\n\n")},
 			closeAt:  []string{"event"},
 			want:     []string{`open OPEN`, `event message id="" data="x" OPEN`, clientTestCloseLocal},
 			requests: 1,
@@ -832,7 +792,7 @@ func clientTestTable() []clientTestCase {
 		{
 			name: "HeartbeatAuto uses SSE-Heartbeat-Interval",
 			replies: []clientTestReply{
-				{header: []string{"Content-Type", "text/event-stream", "SSE-Heartbeat-Interval", "30"}, hold: true},
+				clientTestReplyWith([]string{"Content-Type", "text/event-stream", "SSE-Heartbeat-Interval", "30"}, true),
 				clientTestStatus(204),
 			},
 			opts: func() eventsource.ClientOptions { return eventsource.ClientOptions{HeartbeatAuto: true} },
@@ -924,13 +884,13 @@ func clientTestTable() []clientTestCase {
 			err:      eventsource.CloseRetryLimit,
 		},
 		{
-			name: "ResetAfter zero: every opened connection resets the failure count",
+			name: "ResetAfter negative: every opened connection resets the failure count",
 			replies: []clientTestReply{
 				clientTestStream("data: 1\n\n"), clientTestStream("data: 2\n\n"), clientTestStream("data: 3\n\n"),
 				clientTestStatus(204),
 			},
 			opts: func() eventsource.ClientOptions {
-				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1}}
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1, ResetAfter: -1}}
 			},
 			want: []string{
 				`open OPEN`, `event message id="" data="1" OPEN`, clientTestEOFRetry1ms,
@@ -1177,6 +1137,15 @@ func clientTestRunCase(t *testing.T, s *clientTestServer, tc clientTestCase) {
 	if opts.Retry.Initial == 0 {
 		opts.Retry.Initial = time.Millisecond
 	}
+	// The rows state exact sequences with the policy at its edges: no floor under their
+	// small delays, and the failure count reset by every connection that opens. The
+	// defaults (DefaultRetryMin, DefaultResetAfter) are tested in backoff_test.go.
+	if opts.Retry.Min == 0 {
+		opts.Retry.Min = time.Nanosecond
+	}
+	if opts.Retry.ResetAfter == 0 {
+		opts.Retry.ResetAfter = -1
+	}
 	opts.Transport = s.Transport
 	c, rec := clientTestNewClient(s.URL+cmp.Or(tc.path, "/stream"), opts, tc.closeAt...)
 	require.Equal(t, eventsource.StateConnecting, c.ReadyState(), "ReadyState before Run")
@@ -1420,7 +1389,7 @@ func TestClientEvents(t *testing.T) {
 			clientTestEachEnv(t, tc.replies, func(t *testing.T, s *clientTestServer) {
 				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 					Transport:     s.Transport,
-					Retry:         eventsource.RetryPolicy{Initial: time.Millisecond},
+					Retry:         eventsource.RetryPolicy{Initial: time.Millisecond, Min: time.Millisecond},
 					CompleteEvent: "complete",
 				})
 				ctx, cancel := context.WithTimeout(t.Context(), s.timeout)
@@ -1456,7 +1425,7 @@ func TestClientReadyState(t *testing.T) {
 	clientTestEachEnv(t, replies, func(t *testing.T, s *clientTestServer) {
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
-			Retry:     eventsource.RetryPolicy{Initial: time.Millisecond},
+			Retry:     eventsource.RetryPolicy{Initial: time.Millisecond, Min: time.Millisecond},
 		})
 		assert.Equal(t, eventsource.StateConnecting, c.ReadyState(), "before Run")
 		done := clientTestStart(t.Context(), c)
@@ -1502,9 +1471,9 @@ func TestClientConcurrentClose(t *testing.T) {
 	checkLeaks(t)
 	body := strings.Repeat("data: x\n\n", 1000)
 	for i := range 100 {
-		s := clientTestNewServer([]clientTestReply{clientTestHeld(body)}, false)
+		s := clientTestNewServer(t, []clientTestReply{clientTestHeld(body)}, false)
 		s.URL = "http://mem.test"
-		s.Transport = eventsource.TransportFunc(s.roundTripMem)
+		s.Transport = httptransport.New(s.fake.Client(), nil)
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, rec.seen("event"), "the first event")

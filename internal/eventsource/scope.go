@@ -42,6 +42,13 @@ func newScope(parent Context) *scope {
 	switch p := parent.(type) {
 	case nil:
 	case *scope:
+		// unlink is set before s is registered: a concurrent cancel of p may cancel s as
+		// soon as p.mu is released.
+		s.unlink = func() {
+			p.mu.Lock()
+			delete(p.children, s)
+			p.mu.Unlock()
+		}
 		p.mu.Lock()
 		if p.err != nil {
 			p.mu.Unlock()
@@ -53,11 +60,6 @@ func newScope(parent Context) *scope {
 		}
 		p.children[s] = struct{}{}
 		p.mu.Unlock()
-		s.unlink = func() {
-			p.mu.Lock()
-			delete(p.children, s)
-			p.mu.Unlock()
-		}
 	default:
 		if err := p.Err(); err != nil {
 			s.cancel(err)

@@ -61,6 +61,18 @@ const (
 	DefaultMaxEventSize = 8 << 20
 	// DefaultTokenTTL is how long a completion token stays redeemable by default.
 	DefaultTokenTTL = 5 * time.Minute
+	// MaxLastEventIDLen is the longest last event ID, in bytes, that polysse's server
+	// accepts in a Last-Event-ID header (it ignores a longer one) and that its clients
+	// store by default (they ignore a longer id field), so that a client never sends back
+	// an id the server would not read.
+	MaxLastEventIDLen = 1024
+	// DefaultRetryMin is the shortest reconnection delay of the clients unless configured
+	// otherwise: a retry field of 0 cannot make them reconnect more often than a hundred
+	// times a second, fewer than a browser's EventSource does against a local server.
+	DefaultRetryMin = 10 * time.Millisecond
+	// DefaultResetAfter is how long a connection must stay open, by default, for the
+	// clients' count of consecutive failures to start again from zero.
+	DefaultResetAfter = 5 * time.Second
 )
 
 // TokenLen is the length of a completion token: a UUID in its canonical text form.

@@ -287,7 +287,7 @@ func TestUnknownAndNames(t *testing.T) {
 		t.Errorf("other path: status %d", resp.StatusCode)
 	}
 	names := Names()
-	if len(names) != len(scenarios) {
+	if len(names) != len(scenarioDocs) {
 		t.Fatalf("Names: %v", names)
 	}
 	for _, n := range names {
@@ -297,23 +297,34 @@ func TestUnknownAndNames(t *testing.T) {
 	}
 }
 
-func TestLogBounds(t *testing.T) {
-	var l Log
-	r := httptest.NewRequest(http.MethodGet, "/sse/x?sid=a", nil)
-	for range MaxRequestsPerRun + 5 {
-		l.add("a", "x", false, r, nil)
+func TestLogText(t *testing.T) {
+	_, ts := newServer(t)
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/sse/events?sid=bin&finish=1", strings.NewReader("\xffa"))
+	req.Header.Set("X-Bin", "\xfe")
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := len(l.Requests("a")); n != MaxRequestsPerRun {
-		t.Errorf("requests kept: %d", n)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	reqs := settledLog(t, ts, "bin", 1)
+	if len(reqs) != 1 || reqs[0].Body != "hex:ff61" || reqs[0].Header["X-Bin"] != "hex:fe" || reqs[0].Method != "POST" {
+		t.Errorf("log: %+v", reqs)
 	}
-	for i := range MaxRuns + 1 {
-		l.add("run"+strconv.Itoa(i), "x", false, r, nil)
+}
+
+// Every scenario route is valid, and a route's options are shared as documented.
+func TestRoutes(t *testing.T) {
+	rs, err := routes()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(l.Requests("a")) != 0 {
-		t.Error("the oldest run was not forgotten")
-	}
-	e, _ := l.add("bin", "x", false, r, []byte{0xff, 'a'})
-	if e.Body != "hex:ff61" {
-		t.Errorf("body %q", e.Body)
+	for _, r := range rs {
+		if r.Options == nil || r.Options.CORS == nil || r.Options.Headers["Connection"] == nil {
+			t.Errorf("route %s lacks the common options", r.RouteName())
+		}
+		if name := strings.TrimPrefix(r.Pattern, "/sse/"); name != "{name}" && Describe(name) == "" {
+			t.Errorf("route %s: scenario %q has no description", r.RouteName(), name)
+		}
 	}
 }

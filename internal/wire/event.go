@@ -17,9 +17,9 @@ import "time"
 //
 // Type is the event type a client dispatches ("message" when the stream sent none), ID
 // is the source's last event ID after the event (it persists across events), and Data is
-// the joined data lines. Retry and Comment are always empty here: retry fields and
-// comments are not part of an event (see Parser.Retry); they exist for the encoder of the
-// public type.
+// the joined data lines. Retry is always zero here: a retry field is not part of an event
+// (see Parser.Retry); it exists for the encoder of the public type. Comment is empty but
+// for the comment lines that a Parser with Comments set returns (their Type is empty).
 type Event struct {
 	// ID is the last event ID after this event.
 	ID string
@@ -29,6 +29,6 @@ type Event struct {
 	Data string
 	// Retry is always zero for a parsed event.
 	Retry time.Duration
-	// Comment is always empty for a parsed event.
+	// Comment is the text of a comment line (see Parser.Comments); empty for an event.
 	Comment string
 }

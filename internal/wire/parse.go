@@ -53,6 +53,19 @@ type Parser struct {
 	// with strings.Clone) to keep it. ID and Type are always new strings.
 	BorrowData bool
 
+	// Comments, if true, makes Next return each comment line too, in stream order, as an
+	// Event whose Type is empty, whose Comment is the line's text after the colon (one
+	// leading space removed, as from a field value) and whose ID is the last event ID at
+	// that point; Data is empty. Off, comment lines are skipped as the specification says
+	// and cost nothing more.
+	Comments bool
+
+	// MaxIDLen, if positive, bounds the last event ID: an id field whose value is longer
+	// than MaxIDLen bytes (as UTF-8, after invalid bytes are replaced) is ignored, as the
+	// specification ignores one containing NUL, so the last event ID keeps its previous
+	// value. Zero means no bound beyond MaxEventSize, which bounds every line.
+	MaxIDLen int
+
 	buf     []byte // input; buf[start:] is not yet consumed
 	start   int
 	scanned int // buf[start:start+scanned] is known to hold no CR or LF
@@ -168,7 +181,7 @@ func (p *Parser) compact() {
 
 // Next returns the next event completed by the input so far, and true; or false when the
 // input holds no further complete event (feed more) or the parser stopped (see Err).
-// Retry fields and comments are consumed on the way.
+// Retry fields are consumed on the way, and so are comments unless Comments is set.
 func (p *Parser) Next() (Event, bool) {
 	for p.err == nil {
 		line, ok := p.line()
@@ -181,9 +194,22 @@ func (p *Parser) Next() (Event, bool) {
 			}
 			continue
 		}
+		if p.Comments && line[0] == ':' {
+			return p.comment(line), true
+		}
 		p.field(line)
 	}
 	return Event{}, false
+}
+
+// comment returns the comment line line as an Event (see Parser.Comments).
+func (p *Parser) comment(line []byte) Event {
+	text := line[1:]
+	if len(text) > 0 && text[0] == ' ' {
+		text = text[1:]
+	}
+	p.scratch = appendValid(p.scratch[:0], text) // a borrowed Data in it is stale by now
+	return Event{ID: p.lastID, Comment: string(p.scratch)}
 }
 
 // End marks the end of the stream: any incomplete line or event is discarded, id
@@ -384,11 +410,21 @@ func (p *Parser) keepLine() {
 	}
 }
 
-// setID sets the event's ID buffer, unless value holds a NUL.
+// setID processes an id field: the value becomes the last event ID buffer unless it
+// contains NUL or is longer than MaxIDLen, in which case the field is ignored.
 func (p *Parser) setID(value []byte) {
-	if bytes.IndexByte(value, 0) < 0 {
-		p.id = appendValid(p.id[:0], value)
+	if bytes.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
+		return // replacing invalid bytes never makes a value shorter
 	}
+	// The value is appended after the buffer's, which stays if invalid bytes made the
+	// value too long, and is then moved to the front.
+	n := len(p.id)
+	p.id = appendValid(p.id, value)
+	if p.MaxIDLen > 0 && len(p.id)-n > p.MaxIDLen {
+		p.id = p.id[:n]
+		return
+	}
+	p.id = p.id[:copy(p.id, p.id[n:])]
 }
 
 // parseRetry interprets a retry value: only ASCII digits, base ten, in milliseconds. A value

@@ -1,44 +1,83 @@
 #!/usr/bin/env bash
-# The Vitest suites of web/fake/test, run in Node, jsdom and happy-dom: polysse's EventSource
-# (the npm entry, web/dist) against a scripted in-process fetch under every fake-timer flavour
-# (Vitest, Vitest with only setTimeout faked, @sinonjs/fake-timers at the epoch, Jest's modern
-# set), installed before or after polysse loads; then exit-check.mjs, which proves that a
-# Node process using polysse under fake timers ends by itself once its sources are closed.
-# Installs web/fake/test/node_modules (npm ci, when missing or when the lock file changed)
-# and rebuilds web/dist. Under CI=true a missing node or npm fails; nothing is skipped.
+# The suites of web/fake/test (see web/fake/README.md), against web/dist (rebuilt here):
+#   1. tsc --noEmit: the types of polysse/fake and polysse/fake/remote as users see them
+#      (types/), the Playwright specs (e2e/), and the Cypress spec and config (cypress/): Cypress
+#      cannot download its binary here, so its spec is type-checked, not run;
+#   2. Vitest in Node, jsdom and happy-dom: polysse's EventSource under every fake-timer flavour
+#      (against a scripted fetch), polysse/fake in process (a test per capability, handlers,
+#      policies, fake timers, MSW and fetch-event-source), and in Node only the standalone
+#      conformance suite, against `npx polysse-fake` (Node) and, when the repository has it,
+#      the native cmd/polysse-fake (built here, passed as POLYSSE_FAKE_NATIVE);
+#   3. Playwright (@playwright/test, Debian's chromium, nothing downloaded): the end-to-end
+#      example against the standalone fake, and polysse/fake inside a browser page;
+#   4. exit checks: a Node process that used polysse, or polysse/fake, under fake timers ends by
+#      itself once its sources (and fake) are closed.
+# Installs web/fake/test/node_modules (npm ci, when missing or when the lock file changed;
+# CYPRESS_INSTALL_BINARY=0) and chromium (apt) when missing. Under CI=true a missing node,
+# npm or browser fails; nothing is skipped.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 require_tool node "Node >= 20 runs the Vitest suites" || skip "node not found"
-require_tool npm "npm installs vitest, jsdom, happy-dom and @sinonjs/fake-timers" || skip "npm not found"
+require_tool npm "npm installs vitest, jsdom, happy-dom, @sinonjs/fake-timers, msw, playwright and cypress's types" || skip "npm not found"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 if ((node_major < 20)); then
   is_ci && die "Node >= 20 needed, found $(node --version)"
   skip "Node >= 20 needed, found $(node --version)"
 fi
 
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMIUM
+if [[ "$CHROMIUM" == /usr/bin/chromium ]]; then
+  need_apt_pkg chromium /usr/bin/chromium
+fi
+[[ -x "$CHROMIUM" ]] || die "no browser at $CHROMIUM"
+
 dir=web/fake/test
 stamp="$dir/node_modules/.polysse-lock-stamp"
 want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" || ! -d "$dir/node_modules/vitest" ]]; then
   info "$dir: npm ci"
-  (cd "$dir" && run npm ci --no-audit --no-fund)
+  # Cypress's package is here for its types only: never fetch its binary.
+  (cd "$dir" && CYPRESS_INSTALL_BINARY=0 run npm ci --no-audit --no-fund)
   printf '%s\n' "$want" >"$stamp"
 fi
 
 info "building web/dist"
 bash scripts/wasm.sh >/dev/null
 
-cd "$dir"
-info "vitest run ($dir: node, jsdom, happy-dom)"
-# Every test has its own timeout; this bounds the whole run, and a process that does not exit.
-run timeout --signal=TERM --kill-after=10 600 npx vitest run
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+if [[ -d cmd/polysse-fake ]]; then
+  info "building the native standalone fake (cmd/polysse-fake) for the conformance suite"
+  go build -o "$tmp/polysse-fake" ./cmd/polysse-fake
+  export POLYSSE_FAKE_NATIVE="$tmp/polysse-fake"
+else
+  # The suite runs against the Node command alone until the native one exists.
+  log "  no cmd/polysse-fake in this tree: the conformance suite runs against npx polysse-fake only"
+fi
 
-info "exit-check: Node ends by itself after polysse ran under fake timers"
+cd "$dir"
+info "tsc --noEmit (types, e2e, cypress; typescript $(node -p 'require("./node_modules/typescript/package.json").version'))"
+run node_modules/.bin/tsc -p types/tsconfig.json
+run node_modules/.bin/tsc -p cypress/tsconfig.json
+
+info "vitest run ($dir: node, jsdom, happy-dom, and node only)"
+# Every test has its own timeout; this bounds the whole run, and a process that does not exit.
+run timeout --signal=TERM --kill-after=10 900 npx vitest run
+
+info "playwright test (e2e: the standalone fake behind a page; polysse/fake in a page; $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM"))"
+run timeout --signal=TERM --kill-after=10 300 npx playwright test -c e2e/playwright.config.ts
+
+info "exit-check: Node ends by itself after polysse, or polysse/fake, ran under fake timers"
+n=0
 for flavour in 'sinon epoch 0' 'vitest default' 'jest modern' 'setTimeout only'; do
   for when in before after; do
-    # The delays in the check are minutes long: a process held by a leaked timer times out.
+    # The delays in the checks are minutes long: a process held by a leaked timer times out.
     timeout --signal=KILL 60 node exit-check.mjs "$flavour" "$when" ||
       die "exit-check '$flavour' $when: the process failed or did not end by itself"
+    timeout --signal=KILL 60 node fake-exit-check.mjs "$flavour" "$when" ||
+      die "fake-exit-check '$flavour' $when: the process failed or did not end by itself"
+    n=$((n + 2))
   done
 done
-ok "exit-check: 8 of 8 processes ended by themselves"
+ok "exit-check: $n of $n processes ended by themselves"

@@ -259,12 +259,14 @@ function normalize(init) {
     o.retry = {
       initial: optNumber(r, 'initial', 'retry.'),
       max: optNumber(r, 'max', 'retry.'),
+      min: optNumber(r, 'min', 'retry.'),
       multiplier: optNumber(r, 'multiplier', 'retry.'),
       jitter: optNumber(r, 'jitter', 'retry.'),
       maxAttempts: optNumber(r, 'maxAttempts', 'retry.'),
       resetAfter: optNumber(r, 'resetAfter', 'retry.'),
     };
     if (o.retry.jitter !== undefined && o.retry.jitter > 1) throw new TypeError("Failed to construct 'EventSource': retry.jitter must be between 0 and 1.");
+    if (o.retry.resetAfter === 0) o.retry.resetAfter = -1; // at once; Go's zero means the default
   }
   if (init.classify !== undefined && init.classify !== null) {
     if (typeof init.classify !== 'function') throw new TypeError("Failed to construct 'EventSource': classify must be a function.");
@@ -290,6 +292,8 @@ function normalize(init) {
   o.fatalEvent = optString(init, 'fatalEvent');
   o.lastEventIdQueryParameter = optString(init, 'lastEventIdQueryParameter');
   o.maxEventSize = optNumber(init, 'maxEventSize', '');
+  o.maxLastEventIdLength = optNumber(init, 'maxLastEventIdLength', '');
+  o.comments = Boolean(init.comments);
   o.openWhenHidden = init.openWhenHidden === undefined ? true : Boolean(init.openWhenHidden);
   return o;
 }
@@ -638,6 +642,7 @@ function createAPI(bridge, version, rt) {
     #closeFired = false;
     #handlers = new Map();
     #onVisibility = null;
+    #restarting = false; // restart() dropped the connection: nothing of it until the next open
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -669,6 +674,15 @@ function createAPI(bridge, version, rt) {
       this.#fireClose('local', false, 0, '', true, undefined, '');
     }
 
+    // restart drops the connection (or ends the wait before the next attempt) and
+    // connects again at once; see Client.Restart in Go. Not a failure: no error event.
+    restart() {
+      if (this.#readyState === CLOSED) return;
+      this.#readyState = CONNECTING;
+      this.#restarting = true;
+      if (this.#handle) this.#handle.restart();
+    }
+
     // #connect starts a Go client; #gen tells its callbacks from those of a client
     // stopped earlier (openWhenHidden: false restarts clients).
     #connect() {
@@ -678,6 +692,7 @@ function createAPI(bridge, version, rt) {
         _open: (status, statusText, url) => {
           if (!live()) return;
           this.#readyState = OPEN;
+          this.#restarting = false;
           try { this.#origin = new URL(url).origin; } catch { this.#origin = new URL(this.#url).origin; }
           this.dispatchEvent(new Event('open'));
         },
@@ -689,12 +704,22 @@ function createAPI(bridge, version, rt) {
           const n = this.#decodeBatch(new Uint8Array(rt.memory.buffer, ptr, len), count);
           const { types, ids, datas } = this.#batch;
           for (let i = 0; i < n; i++) {
+            if (this.#restarting) { // restart(), before or by a listener: drop the rest
+              // Go counts them delivered: resume after the last event dispatched.
+              if (live() && this.#handle) this.#handle.restart(this.#lastId);
+              break;
+            }
             this.#type = types[i];
             this.#lastId = ids[i];
             if (!live()) break; // closed by a listener
             this.dispatchEvent(new SourceMessageEvent(types[i], datas[i], this.#origin, ids[i]));
           }
           datas.fill(undefined, 0, n); // no event data kept alive by the arrays
+        },
+        _comment: (text, lastId) => {
+          if (!live() || this.#restarting) return;
+          this.#lastId = lastId;
+          this.dispatchEvent(new SourceMessageEvent('comment', text, this.#origin, lastId));
         },
         // _error and _close: the status is 0 after a stream that had opened, and the
         // message is worded for users (both by the binding).
@@ -843,7 +868,7 @@ function createAPI(bridge, version, rt) {
   }
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
   // WebIDL attributes and operations are enumerable; class members are not by default.
-  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'onclose', 'close']) {
+  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'onclose', 'close', 'restart']) {
     Object.defineProperty(EventSource.prototype, name, { enumerable: true });
   }
 

@@ -464,6 +464,19 @@ func RefDecode(s string) string { return string(RefDecodeUTF8([]byte(s))) }
 // whole stream: decode, strip one BOM, split into lines, process fields, and discard the
 // incomplete line and event at the end. It has no size limit.
 func RefParse(input []byte, seed string) Result {
+	return RefParseWith(input, seed, RefOptions{})
+}
+
+// RefOptions are the parser's options beyond the specification, for RefParseWith.
+type RefOptions struct {
+	// Comments: comment lines are results too (wire.Parser.Comments).
+	Comments bool
+	// MaxIDLen: an id value longer than this many bytes is ignored (wire.Parser.MaxIDLen).
+	MaxIDLen int
+}
+
+// RefParseWith is RefParse with the parser's options beyond the specification.
+func RefParseWith(input []byte, seed string, opts RefOptions) Result {
 	text := RefDecodeUTF8(input)
 	if len(text) > 0 && text[0] == '\uFEFF' {
 		text = text[1:]
@@ -501,6 +514,9 @@ func RefParse(input []byte, seed string) Result {
 			continue
 		}
 		if strings.HasPrefix(line, ":") {
+			if opts.Comments {
+				res.Events = append(res.Events, wire.Event{ID: res.LastEventID, Comment: strings.TrimPrefix(line[1:], " ")})
+			}
 			continue
 		}
 		name, value, found := strings.Cut(line, ":")
@@ -513,7 +529,7 @@ func RefParse(input []byte, seed string) Result {
 		case "data":
 			data += value + "\n"
 		case "id":
-			if !strings.Contains(value, "\x00") {
+			if !strings.Contains(value, "\x00") && (opts.MaxIDLen <= 0 || len(value) <= opts.MaxIDLen) {
 				lastIDBuffer = value
 			}
 		case "retry":

@@ -4,32 +4,20 @@
 // It runs a backoff and a heartbeat watchdog on the fake clock, closes one source mid-stream
 // and one mid-backoff, uninstalls, prints "exit-check ok" and returns; scripts/test.d runs it
 // under a timeout far below the delays involved (10 minutes), so a leak fails it.
-import FakeTimers from '@sinonjs/fake-timers';
 import { init } from 'polysse';
+import { exitCheckArgs } from './lib/exit-flavours.js';
 import { record, scripted } from './lib/scripted.js';
 
-const everything = Object.keys(FakeTimers.timers);
-const configs = {
-  'sinon epoch 0': undefined,
-  'vitest default': { now: Date.now(), toFake: everything.filter((k) => k !== 'nextTick' && k !== 'queueMicrotask') },
-  'jest modern': { now: Date.now(), toFake: everything, shouldClearNativeTimers: true, loopLimit: 100_000 },
-  'setTimeout only': { now: Date.now(), toFake: ['setTimeout'] },
-};
-const [flavour, when] = process.argv.slice(2);
-if (!(flavour in configs) || !['before', 'after'].includes(when)) {
-  console.error(`usage: node exit-check.mjs '${Object.keys(configs).join("'|'")}' before|after`);
-  process.exit(2);
-}
-const fail = (msg) => { console.error(`exit-check ${flavour} ${when}: ${msg}`); process.exit(1); };
+const { flavour, when, install, fail } = exitCheckArgs('exit-check.mjs');
 const settle = async (pred, what) => {
   for (let i = 0; i < 1000 && !pred(); i++) await clock.tickAsync(0);
   if (!pred()) fail(`not reached: ${what}`);
 };
 
 let clock;
-if (when === 'before') clock = FakeTimers.withGlobal(globalThis).install(configs[flavour]);
+if (when === 'before') clock = install();
 const api = await init();
-if (when === 'after') clock = FakeTimers.withGlobal(globalThis).install(configs[flavour]);
+if (when === 'after') clock = install();
 
 const url = 'http://fake.test/feed';
 const srv = scripted((req) => {

@@ -1,4 +1,6 @@
-// The same test files run in three environments: Node, jsdom and happy-dom.
+// The in-process suites run in three environments: Node, jsdom and happy-dom. The
+// *.node.test.js files (the standalone command, a real browser page) run in Node only, the
+// *.dom.test.js files in the DOM environments only.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -10,9 +12,18 @@ export default defineConfig({
     // Worker threads, not child processes: the Jest flavour fakes process.nextTick, which
     // Node's child_process IPC (Vitest's forks pool) needs to deliver messages.
     pool: 'threads',
-    projects: ['node', 'jsdom', 'happy-dom'].map((environment) => ({
-      extends: true,
-      test: { name: environment, environment },
-    })),
+    projects: [
+      ...['node', 'jsdom', 'happy-dom'].map((environment) => ({
+        extends: true,
+        test: {
+          name: environment,
+          environment,
+          include: ['*.test.js'],
+          // *.dom.test.js need a window and a document.
+          exclude: ['*.node.test.js', ...(environment === 'node' ? ['*.dom.test.js'] : [])],
+        },
+      })),
+      { extends: true, test: { name: 'node only', environment: 'node', include: ['*.node.test.js'], testTimeout: 60_000 } },
+    ],
   },
 });

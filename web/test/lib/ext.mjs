@@ -673,6 +673,8 @@ export const scenarios = {
         negativeRetry: { retry: { initial: -1 } },
         badHeader: { headers: { 'Bad Header': 'x' } },
         badHeartbeat: { heartbeatTimeout: 'sometimes' },
+        negativeMin: { retry: { min: -1 } },
+        badIdLength: { maxLastEventIdLength: 'long' },
       })) {
         try {
           new env.EventSource(env.url('events', id), init).close();
@@ -688,8 +690,227 @@ export const scenarios = {
       assert.deepEqual(out, {
         getBody: 'TypeError', fetchNotFunction: 'TypeError', classifyNotFunction: 'TypeError',
         negativeRetry: 'TypeError', badHeader: 'TypeError', badHeartbeat: 'TypeError',
+        negativeMin: 'TypeError', badIdLength: 'TypeError',
       });
       assert.equal(log.length, 0);
+    },
+  },
+
+  // ------------------------------------------------ reconnection that can never storm
+
+  // A server that sends retry: 0 and ends each response at once. No delay is shorter than
+  // retry.min (default 10 ms): at most 100 reconnects a second, where a client without a
+  // floor reconnected as fast as the connection allowed; a backoff grows from the floor.
+  'retry: 0 and an empty response: every delay has a floor, a backoff grows from it': {
+    async run(env) {
+      const runFor = async (name, init, ms) => {
+        const id = env.sid(name);
+        const es = new env.EventSource(env.url('events?finish=1&retry=0', id), init);
+        const r = await record(es, { stopOn: null, timeout: ms, settle: 0 });
+        return { r, log: await env.log(id) };
+      };
+      return {
+        plain: await runFor('floor', undefined, 1000),
+        backoff: await runFor('backoff', { retry: { multiplier: 2, jitter: 0 } }, 1000),
+        min: await runFor('min', { retry: { min: 200 } }, 1000),
+      };
+    },
+    check({ plain, backoff, min }, assert) {
+      const retryIns = (r) => r.errors.map((e) => e.retryIn);
+      // Timers never fire early: in 1 s, at most 1 + 1000 / 10 requests.
+      assert.ok(plain.log.length >= 3 && plain.log.length <= 101, `requests in 1 s: ${plain.log.length}`);
+      assert.ok(retryIns(plain.r).every((d) => d === 10), `retryIn: ${retryIns(plain.r)}`);
+      assert.deepEqual(retryIns(backoff.r).slice(0, 5), [10, 20, 40, 80, 160]);
+      assert.ok(backoff.log.length <= 7, `requests in 1 s with backoff: ${backoff.log.length}`);
+      assert.ok(retryIns(min.r).every((d) => d === 200), `retryIn: ${retryIns(min.r)}`);
+      assert.ok(min.log.length <= 6, `requests in 1 s with min 200: ${min.log.length}`);
+    },
+  },
+
+  // A connection counts as healthy after retry.resetAfter (default 5 s): one that opens and
+  // ends sooner is a failed attempt, so maxAttempts holds against a server that answers
+  // 200 and ends at once (before: maxAttempts 3 allowed 10 connections in 5 s).
+  'retry.maxAttempts holds against a server that answers 200 and ends at once': {
+    async run(env) {
+      const id = env.sid('shortlived');
+      const es = new env.EventSource(env.url('events?finish=1&retry=50', id), { retry: { maxAttempts: 2 } });
+      const r = await record(es, { stopOn: null });
+      await sleep(200);
+      const id0 = env.sid('resetat0');
+      const es0 = new env.EventSource(env.url('events?finish=1&retry=50', id0), { retry: { maxAttempts: 2, resetAfter: 0 } });
+      const r0 = await record(es0, { stopOn: null, timeout: 600, settle: 0 });
+      return { r, log: await env.log(id), r0, log0: await env.log(id0) };
+    },
+    check({ r, log, r0, log0 }, assert) {
+      assertOneClose(r, assert, { reason: 'retry-limit', fatal: true, status: 0, isLocal: false });
+      assert.deepEqual(r.errors.map((e) => [e.readyState, e.attempt, e.retryIn]), [[0, 1, 50], [0, 2, 50], [2, 3, null]]);
+      assert.equal(log.length, 3, 'the first attempt and two retries');
+      // resetAfter: 0, as before: every open resets the count, and the source keeps going.
+      assert.equal(r0.closes[0].reason, 'local');
+      assert.ok(r0.errors.every((e) => e.attempt === 1), JSON.stringify(r0.errors));
+      assert.ok(log0.length >= 4, `requests: ${log0.length}`);
+    },
+  },
+
+  // The stored last event ID is bounded (maxLastEventIdLength, default 1024 bytes, the
+  // longest a polysse server reads): a longer id field is ignored, so lastEventId keeps its
+  // previous value and the reconnect sends that.
+  'an id longer than maxLastEventIdLength is ignored: lastEventId keeps its value': {
+    async run(env) {
+      const runWith = async (init, id) => {
+        const sent = [];
+        const fetch = async (url, opts) => {
+          sent.push(new Headers(opts.headers).get('last-event-id'));
+          const body = sent.length === 1 ? `id: first\ndata: 1\n\nid: ${id}\ndata: 2\n\n` : 'data: END\n\n';
+          return new Response(body, { headers: { 'Content-Type': 'text/event-stream' } });
+        };
+        const es = new env.EventSource('http://ids.test/stream', { ...init, fetch, retry: { initial: 20 } });
+        const r = await record(es);
+        return { ids: r.events.filter((e) => e.type === 'message').map((e) => e.lastEventId.length > 20 ? `${e.lastEventId.length} bytes` : e.lastEventId), sent: sent.map((v) => (v && v.length > 20 ? `${v.length} bytes` : v)) };
+      };
+      return {
+        atLimit: await runWith({}, 'x'.repeat(1024)),
+        over: await runWith({}, 'x'.repeat(1025)),
+        utf8: await runWith({}, 'é'.repeat(513)),
+        mib: await runWith({}, 'x'.repeat(1 << 20)),
+        custom: await runWith({ maxLastEventIdLength: 8 }, '123456789'),
+        customFits: await runWith({ maxLastEventIdLength: 8 }, '12345678'),
+      };
+    },
+    check(r, assert) {
+      assert.deepEqual(r.atLimit, { ids: ['first', '1024 bytes', '1024 bytes'], sent: [null, '1024 bytes'] });
+      assert.deepEqual(r.over, { ids: ['first', 'first', 'first'], sent: [null, 'first'] });
+      assert.deepEqual(r.utf8, { ids: ['first', 'first', 'first'], sent: [null, 'first'] }, '1026 bytes of UTF-8');
+      assert.deepEqual(r.mib, { ids: ['first', 'first', 'first'], sent: [null, 'first'] });
+      assert.deepEqual(r.custom, { ids: ['first', 'first', 'first'], sent: [null, 'first'] });
+      assert.deepEqual(r.customFits, { ids: ['first', '12345678', '12345678'], sent: [null, '12345678'] });
+    },
+  },
+
+  // ------------------------------------------------ what Go SSE clients offer
+
+  'comments: true dispatches comment events in order; without it, none': {
+    async run(env) {
+      const id = env.sid('comments');
+      const r = await record(new env.EventSource(env.url('events', id), { comments: true }), { types: ['named', 'comment'] });
+      const idOff = env.sid('nocomments');
+      const off = await record(new env.EventSource(env.url('events', idOff)), { types: ['named', 'comment'] });
+      const idHb = env.sid('heartbeats');
+      const hb = await record(new env.EventSource(env.url('heartbeat?interval=100&for=450', idHb), { comments: true }), { types: ['comment'] });
+      return { r, off, hb };
+    },
+    check({ r, off, hb }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      const seq = r.events.filter((e) => e.type !== 'open' && e.type !== 'close').map((e) => `${e.type}:${e.data}:${e.lastEventId}`);
+      assert.deepEqual(seq.slice(-4), ['named:five:1', 'comment:a comment:1', 'named::é2', 'message:END:é2']);
+      assert.equal(off.events.filter((e) => e.type === 'comment').length, 0);
+      const beats = hb.events.filter((e) => e.type === 'comment');
+      assert.ok(beats.length >= 3, `heartbeat comments: ${beats.length}`);
+    },
+  },
+
+  'restart(): drops the open stream, reconnects at once with the last event ID, no error': {
+    async run(env) {
+      const id = env.sid('restart');
+      const es = new env.EventSource(env.url('hold', id));
+      let stateAfter;
+      const r = await record(es, {
+        stopOn: 'attempt 2',
+        onEvent: (e, src) => {
+          if (e.type === 'message' && e.data === 'attempt 1') {
+            src.restart();
+            stateAfter = src.readyState;
+          }
+        },
+      });
+      return { r, stateAfter, log: await env.log(id) };
+    },
+    check({ r, stateAfter, log }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.equal(stateAfter, 0, 'CONNECTING once restart() returns');
+      assert.deepEqual(types(r), ['open', 'message', 'open', 'message', 'close']);
+      assert.deepEqual(r.events.filter((e) => e.type === 'message').map((e) => e.lastEventId), ['h1', 'h2']);
+      assert.deepEqual(view(log).map((q) => [q.lastEventId, q.clientGone]), [[null, true], ['h1', true]]);
+    },
+  },
+
+  'restart(): inside a listener, the rest of the chunk is dropped': {
+    async run(env) {
+      const id = env.sid('restartchunk');
+      let restarted = false;
+      const r = await record(new env.EventSource(env.url('raw?script=twoinone', id)), {
+        stopOn: 'C',
+        onEvent: (e, src) => {
+          if (e.data === 'A' && !restarted) {
+            restarted = true;
+            src.restart();
+          }
+        },
+      });
+      // With ids: the reconnect resumes after the last event dispatched (A), not after the
+      // dropped B that the client had received.
+      const sent = [];
+      const fetch = async (url, opts) => {
+        sent.push(new Headers(opts.headers).get('last-event-id'));
+        const chunk = new TextEncoder().encode(sent.length === 1 ? 'id: 1\ndata: A\n\nid: 2\ndata: B\n\n' : 'data: END\n\n');
+        const body = new ReadableStream({ start(c) { c.enqueue(chunk); } }); // then held open
+        return new Response(body, { headers: { 'Content-Type': 'text/event-stream' } });
+      };
+      const withIds = await record(new env.EventSource('http://ids.test/stream', { fetch }), {
+        onEvent: (e, src) => { if (e.data === 'A') src.restart(); },
+      });
+      return { r, log: await env.log(id), withIds, sent };
+    },
+    check({ r, log, withIds, sent }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(r.events.filter((e) => e.type === 'message').map((e) => e.data), ['A', 'A', 'B', 'C']);
+      assert.equal(r.errors.length, 0);
+      assert.equal(log.length, 2);
+      assertOneClose(withIds, assert, { reason: 'local' });
+      assert.deepEqual(withIds.events.filter((e) => e.type === 'message').map((e) => [e.data, e.lastEventId]), [['A', '1'], ['END', '1']]);
+      assert.deepEqual(sent, [null, '1']);
+    },
+  },
+
+  'restart(): during the wait before a reconnect, connects at once; after close(), nothing': {
+    async run(env) {
+      const id = env.sid('restartwait');
+      const es = new env.EventSource(env.url('drop?times=1&then=events', id), { retry: { initial: 60_000 } });
+      const start = Date.now();
+      const r = await record(es, {
+        onEvent: (e, src) => { if (e.type === 'error') setTimeout(() => src.restart(), 50); },
+      });
+      const took = Date.now() - start;
+      const idClosed = env.sid('restartclosed');
+      const closed = new env.EventSource(env.url('events', idClosed));
+      closed.close();
+      closed.restart();
+      const stateClosed = closed.readyState;
+      await sleep(200);
+      return { r, took, stateClosed, log: await env.log(id), logClosed: await env.log(idClosed, { settled: false }) };
+    },
+    check({ r, took, stateClosed, log, logClosed }, assert) {
+      assertOneClose(r, assert, { reason: 'local' });
+      assert.deepEqual(r.errors.map((e) => [e.readyState, e.attempt, e.retryIn]), [[0, 1, 60000]]);
+      assert.ok(took < 10_000, `took ${took} ms: the 60 s wait was cut short`);
+      assert.deepEqual(log.map((q) => q.status), [0, 200]);
+      assert.equal(stateClosed, 2);
+      assert.ok(logClosed.length <= 1, 'restart() after close() makes no request');
+    },
+  },
+
+  'maxEventSize: a larger event closes with event-too-large, after the events before it': {
+    async run(env) {
+      const id = env.sid('maxsize');
+      const r = await record(new env.EventSource(env.url('events', id), { maxEventSize: 10 }));
+      await sleep(200);
+      return { r, log: await env.log(id) };
+    },
+    check({ r, log }, assert) {
+      assertOneClose(r, assert, { reason: 'event-too-large', fatal: true, isLocal: false, status: 0 });
+      assert.deepEqual(r.events.filter((e) => e.type === 'message').map((e) => e.data), ['one']);
+      assert.equal(r.closes[0].message, 'an event was larger than maxEventSize');
+      assert.equal(log.length, 1, 'no reconnect: the server would send the same event again');
     },
   },
 };

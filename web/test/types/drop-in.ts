@@ -10,6 +10,13 @@ export async function dropIn(): Promise<void> {
     headers: async () => ({ Authorization: 'Bearer t' }), retry: { initial: 1000, multiplier: 2, maxAttempts: 5 },
     heartbeatTimeout: 'auto', completeEvent: 'done', maxEventSize: 1 << 20,
   });
+  // The options against storms and for what Go SSE clients offer.
+  const robust = new api.EventSource('/events', {
+    retry: { min: 100, resetAfter: 0, multiplier: 2, max: 30_000 }, maxLastEventIdLength: 256, comments: true,
+  });
+  robust.addEventListener('comment', (e) => { const text: string = e.data; const id: string = e.lastEventId; });
+  robust.restart();
+  const restartDOM: EventSource = robust;
 
   // Assignable where an EventSource is expected: a variable, a parameter, an array.
   const asDOM: EventSource = es;
@@ -42,7 +49,15 @@ export async function dropIn(): Promise<void> {
   new api.EventSource('/events', { heartbeatTimeout: 'sometimes' });
   // @ts-expect-error: readyState is read-only
   es.readyState = 1;
+  // @ts-expect-error: comments is a boolean
+  new api.EventSource('/events', { comments: 'yes' });
+  // @ts-expect-error: retry.min is a number of ms
+  new api.EventSource('/events', { retry: { min: '10ms' } });
+  // @ts-expect-error: maxLastEventIdLength is a number
+  new api.EventSource('/events', { maxLastEventIdLength: '1k' });
+  // @ts-expect-error: restart takes no argument
+  es.restart(true);
   // @ts-expect-error: a DOM EventSource is not polysse's (it has no onclose)
   const back: PolysseEventSource = asDOM;
-  void [all, made, factory, state, badReason, back];
+  void [all, made, factory, state, badReason, back, restartDOM];
 }

@@ -9,6 +9,9 @@ export async function withOptIn(): Promise<void> {
   es.onclose = (e) => { const fatal: boolean = e.fatal; };
   es.addEventListener('close', (e) => { const reason: string = e.reason; });
   new EventSource('/events', { headers: () => ({ Authorization: 'Bearer t' }), retry: { maxAttempts: 3 } });
+  const robust = new EventSource('/events', { comments: true, maxLastEventIdLength: 512, retry: { min: 50, resetAfter: 10_000 } });
+  robust.addEventListener('comment', (e) => { const text: string = e.data; });
+  robust.restart();
   // @ts-expect-error: still checked: method is a string
   new EventSource('/events', { method: 1 });
 }

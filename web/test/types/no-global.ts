@@ -4,4 +4,6 @@ export function withoutOptIn(): void {
   new EventSource('/events', { withCredentials: true });
   // @ts-expect-error: method is polysse's extension; the DOM's EventSource has none
   new EventSource('/events', { method: 'POST' });
+  // @ts-expect-error: restart is polysse's extension; the DOM's EventSource has none
+  new EventSource('/events').restart();
 }
