@@ -26,7 +26,7 @@ func TestUserMessage(t *testing.T) {
 	}{
 		{"no error", nil, ""},
 		{"the server ended the response", io.EOF, "the server ended the response"},
-		{"in the middle of an event", io.ErrUnexpectedEOF, "the server ended the response in the middle of an event"},
+		{"a connection cut short", io.ErrUnexpectedEOF, "the connection was lost before the response ended"},
 		{"heartbeat", eventsource.ErrHeartbeatTimeout, "no data from the server within the heartbeat timeout"},
 		{"event too large", wire.ErrEventTooLarge, "an event was larger than maxEventSize"},
 		{"wrapped sentinel", fmt.Errorf("read: %w", io.EOF), "the server ended the response"},

@@ -299,7 +299,7 @@ func userMessage(err error) string {
 	case err == nil:
 		return ""
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the server ended the response in the middle of an event"
+		return "the connection was lost before the response ended"
 	case errors.Is(err, io.EOF):
 		return "the server ended the response"
 	case errors.Is(err, eventsource.ErrHeartbeatTimeout):

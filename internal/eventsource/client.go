@@ -2,6 +2,7 @@ package eventsource
 
 import (
 	"errors"
+	"io"
 	"iter"
 	"math/rand/v2"
 	"strconv"
@@ -116,9 +117,22 @@ func (e *CloseError) Error() string {
 		s += ")"
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + describe(e.Err)
 	}
 	return s
+}
+
+// describe words err for a message: the bare end-of-input errors of io, which say nothing
+// to a reader of a log ("EOF"), become what they mean for a stream; any other error,
+// wrapped ones included, speaks for itself.
+func describe(err error) string {
+	switch err {
+	case io.EOF:
+		return "the server ended the response"
+	case io.ErrUnexpectedEOF:
+		return "the connection was lost before the response ended"
+	}
+	return err.Error()
 }
 
 // Unwrap returns the underlying error, CloseInfo.Err.
