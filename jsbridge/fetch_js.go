@@ -185,6 +185,7 @@ func bodyByID(id int32) *fetchBody {
 // writes the next chunk of body id, or 0 when there is no such body (it closed).
 //
 //go:wasmexport polysse_buffer
+//lint:ignore U1000 called by JavaScript, which staticcheck does not see
 func bodyBuffer(id, n int32) uint32 {
 	b := bodyByID(id)
 	if b == nil || n < 0 {
@@ -217,6 +218,7 @@ const (
 // pushOver, the client's goroutine is ready to run: JavaScript then runs Go's scheduler.
 //
 //go:wasmexport polysse_push
+//lint:ignore U1000 called by JavaScript, which staticcheck does not see
 func bodyPush(id, n int32) int32 {
 	b := bodyByID(id)
 	if b == nil || b.deliver == nil {
