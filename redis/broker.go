@@ -175,6 +175,11 @@ func (o BrokerOptions) withDefaults() BrokerOptions {
 // lost, or the id is older than the log), and nothing is replayed. An id of another log,
 // or one no Server wrote, is server.ResumeUnknown.
 //
+// A session without a Last-Event-ID joins after the newest entry its node had dispatched
+// or appended, and that entry's id is its start position (server.Resume.Start), which the
+// Server writes first as an event with only an id: a client whose node is killed before
+// it received any event resumes from there, on any node, like from any other id.
+//
 // # When Redis is down
 //
 // Publish fails within Timeout with an error wrapping ErrUnavailable and

@@ -248,3 +248,80 @@ func TestBrokerMaxAge(t *testing.T) {
 	sub.Unsubscribe()
 	assert.Equal(t, server.ResumeGap, res.Status)
 }
+
+// A subscriber without a Last-Event-ID gets its start position with its Resume: the entry
+// of the log where it joined (one of another topic, here), from which a resume, on this
+// node (from its cache) or another (from Redis), replays exactly what it was delivered.
+func TestBrokerStartPosition(t *testing.T) {
+	checkLeaks(t)
+	_, c := newServer(t, redistest.NoPersistence)
+	name := newLogName(t)
+	b := newBroker(t, c, redis.BrokerOptions{Name: name})
+	other := newBroker(t, c, redis.BrokerOptions{Name: name, CacheSize: -1})
+	start := publishN(t, b, 1, "other")[0]
+	s := new(brokertest.Subscriber)
+	sub, res, err := b.Subscribe(t.Context(), s, []string{"t"}, "")
+	require.NoError(t, err)
+	defer sub.Unsubscribe()
+	require.Equal(t, server.ResumeNone, res.Status)
+	assert.Equal(t, start, res.Start, "the newest entry the node published when the subscriber joined")
+	publishN(t, b, 3, "t")
+	live := s.WaitFor(t, 3)
+	for i, node := range []*redis.Broker{b, other} {
+		sub, res, err := node.Subscribe(t.Context(), new(brokertest.Subscriber), []string{"t"}, start)
+		require.NoError(t, err)
+		sub.Unsubscribe()
+		require.Equal(t, server.ResumeComplete, res.Status, "node %d", i)
+		assert.Equal(t, live, brokertest.Decode(t, res.Frames), "node %d", i)
+		assert.Empty(t, res.Start, "a resume has no start position")
+	}
+	assert.Equal(t, redis.BrokerStats{ResumesCached: 1}, pick(b.Stats()))
+	assert.Equal(t, redis.BrokerStats{ResumesRedis: 1}, pick(other.Stats()))
+	// An unknown id is the client's to keep: no start position.
+	sub, res, err = b.Subscribe(t.Context(), new(brokertest.Subscriber), []string{"t"}, "elsewhere")
+	require.NoError(t, err)
+	sub.Unsubscribe()
+	assert.Equal(t, server.ResumeUnknown, res.Status)
+	assert.Empty(t, res.Start)
+}
+
+// pick keeps the resume counters of st.
+func pick(st redis.BrokerStats) redis.BrokerStats {
+	return redis.BrokerStats{ResumesCached: st.ResumesCached, ResumesRedis: st.ResumesRedis}
+}
+
+// A subscriber that joined while the node's reader had no position yet (Redis was down
+// since the node started) is delivered one, as an event with only an id, as soon as the
+// reader has it, before any event: its resume from there is exact.
+func TestBrokerStartPositionBeforeTheReader(t *testing.T) {
+	checkLeaks(t)
+	srv, c := newServer(t, redistest.NoPersistence)
+	require.NoError(t, srv.Kill())
+	b := newBroker(t, c, redis.BrokerOptions{Timeout: 100 * time.Millisecond})
+	s := new(brokertest.Subscriber)
+	sub, res, err := b.Subscribe(t.Context(), s, []string{"t"}, "")
+	require.NoError(t, err, "a new stream needs no Redis")
+	defer sub.Unsubscribe()
+	assert.Equal(t, server.Resume{}, res, "no position yet")
+	require.NoError(t, srv.Restart())
+	first := s.WaitForFrames(t, 1)[0]
+	start, ok := strings.CutPrefix(string(first), "id: ")
+	require.True(t, ok, "frame %q", first)
+	start, ok = strings.CutSuffix(start, "\n\n")
+	require.True(t, ok && strings.HasPrefix(start, b.Tag()), "frame %q: an event with only an id of the log", first)
+	var p sse.Parser
+	p.Feed(first)
+	_, dispatched := p.Next()
+	require.False(t, dispatched, "clients dispatch nothing for it")
+	require.Equal(t, start, p.LastEventID(), "clients keep its id")
+
+	publishN(t, b, 2, "t")
+	frames := s.WaitForFrames(t, 3)
+	live := brokertest.Decode(t, frames[1:])
+	assert.Equal(t, []string{"0", "1"}, data(live))
+	sub2, res2, err := b.Subscribe(t.Context(), new(brokertest.Subscriber), []string{"t"}, start)
+	require.NoError(t, err)
+	sub2.Unsubscribe()
+	require.Equal(t, server.ResumeComplete, res2.Status)
+	assert.Equal(t, live, brokertest.Decode(t, res2.Frames))
+}

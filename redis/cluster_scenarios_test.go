@@ -241,6 +241,43 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 	assert.Zero(t, a.gapSignals, "gap signals: the log is intact")
 }
 
+// Clients that connected in a quiet period have received no event when their node is
+// killed. They reconnect, through the proxy, to the other nodes with their start position
+// (the entry of the log where they joined: here one of another topic) and get every event
+// published while they were away, with nothing lost, nothing twice and no gap.
+func TestClusterNodeKilledBeforeAnyEvent(t *testing.T) {
+	checkLeaks(t)
+	// Queues that take the bursts: no client is evicted (and reconnects).
+	c := newCluster(t, clusterOptions{nodes: 3, server: server.Options{QueueSize: 1024}})
+	_, err := c.nodes[1].publish(t.Context(), "other", "not for them")
+	require.NoError(t, err)
+	recs := clientsVia(t, c, 30) // round robin: 10 on each node
+	release := c.proxy.hold()    // node 0's clients stay away until events were published
+	c.nodes[0].kill()
+	const n = 200
+	pub := newPublisher(c, "t")
+	for i := range n / 2 {
+		require.NoError(t, pub.publish(t.Context(), i))
+	}
+	release()
+	for i := n / 2; i < n; i++ {
+		require.NoError(t, pub.publish(t.Context(), i))
+	}
+	a := tallyAll(t, recs, pub, n)
+	assert.Zero(t, a.lost, "lost")
+	assert.Zero(t, a.duplicated, "duplicated")
+	assert.Zero(t, a.gapSignals, "gap signals: the log is intact")
+	reconnected := 0
+	for i, r := range recs {
+		_, _, _, replays := r.snapshot()
+		if len(replays) > 1 {
+			reconnected++
+			assert.Equal(t, []string{"", "complete"}, replays, "client %d: a new stream, then a resume from its start position", i)
+		}
+	}
+	assert.Equal(t, 10, reconnected, "the clients of the killed node reconnected")
+}
+
 func TestClusterRedisRestart(t *testing.T) {
 	for _, p := range []redistest.Persistence{redistest.AOFAlways, redistest.NoPersistence} {
 		t.Run(p.String(), func(t *testing.T) {

@@ -217,7 +217,35 @@ type proxy struct {
 	next  atomic.Int64
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+	held  chan struct{} // while not nil, new connections wait until it is closed (see hold)
 	wg    sync.WaitGroup
+}
+
+// hold makes new connections wait, accepted but not forwarded to any node, until the
+// function it returns is called: clients that reconnect meanwhile are held off.
+func (p *proxy) hold() (release func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch := make(chan struct{})
+	p.held = ch
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.held == ch {
+			close(ch)
+			p.held = nil
+		}
+	}
+}
+
+// waitHeld waits while the proxy holds new connections.
+func (p *proxy) waitHeld() {
+	p.mu.Lock()
+	ch := p.held
+	p.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
 }
 
 func newProxy(t testing.TB, c *cluster) *proxy {
@@ -265,6 +293,7 @@ func (p *proxy) forward(in net.Conn) {
 		return
 	}
 	defer p.untrack(in)
+	p.waitHeld()
 	var out net.Conn
 	nodes := p.c.nodes
 	for range len(nodes) {
@@ -297,6 +326,10 @@ func (p *proxy) close() {
 		c.Close()
 	}
 	p.conns = nil
+	if p.held != nil {
+		close(p.held)
+		p.held = nil
+	}
 	p.mu.Unlock()
 	p.wg.Wait()
 }

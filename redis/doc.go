@@ -45,11 +45,12 @@
 // Broker is a server.Broker on Redis: one ordered log per Server, a Redis stream that every
 // node reads, so that every node delivers every event in the same order and a client
 // resumes on any node from the id of the last event it got (the id is the event's position
-// in the log), with nothing lost or repeated. Continuity is checked on every entry; when
-// it cannot be proven (history trimmed past the client, Redis lost its data), the client
-// is told of a gap, never left with a silent hole. See Broker for the design, the
-// behaviour when Redis is down and the bounds, and WithIdempotencyKey for publishes that
-// are retried.
+// in the log), with nothing lost or repeated; a client that has received no event yet
+// resumes from its start position, the entry where it joined. Continuity is checked on
+// every entry; when it cannot be proven (history trimmed past the client, Redis lost its
+// data), the client is told of a gap, never left with a silent hole. See Broker for the
+// design, the behaviour when Redis is down and the bounds, and WithIdempotencyKey for
+// publishes that are retried.
 //
 //	srv := server.New(server.Options{
 //		Broker: redis.NewBroker(client, redis.BrokerOptions{Name: "orders"}),

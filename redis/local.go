@@ -35,6 +35,9 @@ type member struct {
 	last   uint64 // the dispatch last offered: an entry of several of its topics reaches it once
 	pos    pos    // entries at or before pos are not delivered (they were replayed)
 	sent   bool   // a frame with an id of this log was delivered or replayed to it
+	// awaitStart: its session had no Last-Event-ID and joined before the reader had a
+	// position; it is delivered its start position when the reader gets one.
+	awaitStart bool
 
 	// While its replay is read from Redis, a resuming member buffers its live entries.
 	buffering bool
@@ -54,9 +57,13 @@ type slot struct {
 // hold of the node's lock) and, when lastEventID is a position of this log, returns the
 // events after it to those topics: from the node's cache when it holds the position, from
 // Redis otherwise (which may take a round trip per ReadBatch entries, bounded by
-// Timeout). It fails with an error wrapping server.ErrBrokerUnavailable when Redis cannot
-// be read (only a resume reads it), and with one wrapping server.ErrServerClosed after
-// Close.
+// Timeout). Without a lastEventID it returns the subscriber's start position
+// (server.Resume.Start): the newest entry the node had dispatched or appended when the
+// subscriber joined, an entry of the log, of any topic; when the reader has no position
+// yet (Redis was unreachable since the node started), the subscriber is delivered it, as
+// an event with only an id, as soon as the reader has one. It fails with an error
+// wrapping server.ErrBrokerUnavailable when Redis cannot be read (only a resume reads
+// it), and with one wrapping server.ErrServerClosed after Close.
 func (b *Broker) Subscribe(ctx context.Context, sub server.Subscriber, topics []string, lastEventID string) (server.Subscription, server.Resume, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, server.Resume{}, err
@@ -91,8 +98,18 @@ func (b *Broker) Subscribe(ctx context.Context, sub server.Subscriber, topics []
 	}
 	if !resuming {
 		m.joined, m.pos = true, m.regPos
+		var start string
+		switch {
+		case lastEventID != "":
+			// An id this log never issued: the client keeps it (it may be one of the
+			// application's own, of Session.Push).
+		case b.started:
+			start, m.sent = b.tag+m.regPos.String(), true // the Server writes it first
+		default:
+			m.awaitStart = true
+		}
 		b.mu.Unlock()
-		return m, server.Resume{Status: status}, nil
+		return m, server.Resume{Status: status, Start: start}, nil
 	}
 	// The cache serves the resume when it holds from and the reader has dispatched
 	// everything this node published.
@@ -358,9 +375,9 @@ func (b *Broker) breakLocked() int {
 			m.broken = true
 		case m.joined && !m.gone:
 			if !m.sent && m.pos != (pos{}) {
-				// Its client has no id of this log yet, and would reconnect as a new
-				// stream: an event with only an id (clients dispatch nothing) gives it the
-				// position it joined at, so that it resumes and learns of the gap.
+				// Its client has no id of this log (it resumed from one the log never
+				// issued): an event with only an id (clients dispatch nothing) gives it
+				// the position it joined at, so that it resumes and learns of the gap.
 				m.sub.Deliver(b.frame(m.pos, "\n"))
 			}
 			b.endLocked(m, ErrContinuity)

@@ -112,10 +112,30 @@ func (b *Broker) start(ctx context.Context) error {
 	}
 	b.mu.Lock()
 	b.pos, b.started = p, true
+	b.tellStartsLocked()
 	b.mu.Unlock()
 	close(b.startedCh)
 	b.health.put(nil)
 	return nil
+}
+
+// tellStartsLocked delivers the reader's first position, as an event with only an id, to
+// the sessions without a Last-Event-ID that joined before it: they receive the entries
+// after it, so it is their start position (see Subscribe).
+func (b *Broker) tellStartsLocked() {
+	for m := b.members; m != nil; m = m.next {
+		if !m.awaitStart {
+			continue
+		}
+		m.awaitStart = false
+		if m.gone {
+			continue
+		}
+		m.pos, m.sent = b.pos, true
+		if !m.sub.Deliver(b.frame(b.pos, "\n")) {
+			m.gone = true // its session is ending: it unsubscribes
+		}
+	}
 }
 
 // The read-only commands are pinned (never recycled into rueidis's pool of commands):

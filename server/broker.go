@@ -51,6 +51,18 @@ import (
 //     empty: nothing was missed); ResumeGap when the log issued lastEventID but no
 //     longer holds every event after it to these topics, or cannot prove that it does
 //     (then Frames is empty); ResumeUnknown when the log never issued lastEventID.
+//   - Without a lastEventID, a broker that keeps history and issues positions returns in
+//     Resume.Start the position at which the subscription took effect: Deliver hands over
+//     exactly the events published after it to the topics. A position is an id like any
+//     other: a later Subscribe resuming from it (as its lastEventID) is ResumeComplete,
+//     with every event published after it to its topics, or ResumeGap when the broker no
+//     longer holds them all; never ResumeUnknown. It need not be the id of an event of
+//     these topics (it may name an event of another topic, or no event at all: the
+//     in-memory broker's "<prefix>-0" is the position before its first publish). The
+//     Server sends it to the client (see Resume.Start), so that a client whose
+//     connection drops before its first event resumes from where it started. A broker
+//     that issues no positions (the in-memory one without AutoID or without replay)
+//     leaves Start empty.
 //   - Calls to one Subscriber's methods are serialised by the broker and come in log
 //     order; they must not call the broker back. A Deliver that returns false means the
 //     session is ending: the broker never calls that subscriber again (the session
@@ -60,8 +72,11 @@ import (
 //     subscriber (its log was lost or trimmed past it), so that the client resumes and
 //     learns of the gap. The in-memory broker never needs to.
 //   - Unsubscribe costs O(topics of that subscriber), as does Subscribe, and neither
-//     holds up publishers for long (the in-memory broker works on at most 256 topics
-//     per hold of its lock). Unsubscribe is idempotent.
+//     holds up publishers for long (the in-memory broker registers and removes at most
+//     256 topics per hold of its lock). A resume also reads what it replays: the
+//     in-memory broker takes its snapshot in the one hold in which the subscriber joins,
+//     at a cost of O(topics + replayed events) with automatic ids, and of O(topics ×
+//     ReplaySize) to find an id of the application's own. Unsubscribe is idempotent.
 //   - A broker is safe for concurrent use. A broker may implement
 //     interface{ Ready(context.Context) error }, which Server.Ready calls for readiness
 //     probes.
@@ -104,6 +119,21 @@ type Resume struct {
 	Status ResumeStatus
 	// Frames are the encoded events to write before any live one, oldest first.
 	Frames [][]byte
+	// Start is, for a subscription without a Last-Event-ID (Status ResumeNone), the log
+	// position at which it took effect; "" when the broker issues none. The Server writes
+	// it right after the preamble as an event with only an id, "id: <Start>\n\n": by the
+	// standard's dispatch rules it sets the client's last event ID and dispatches
+	// nothing, so that a client whose connection drops before its first event reconnects
+	// with Start as its Last-Event-ID and resumes exactly (or is told of the gap) instead
+	// of reconnecting as a new stream and silently missing what was published meanwhile.
+	// The Server ignores Start with any other Status, and a Start that is not a valid id
+	// (it holds CR, LF or NUL, or is longer than MaxLastEventIDLen), which it logs once.
+	// A resumed session keeps the client's id on purpose: after a gap, a client whose
+	// connection drops before its next event is told of the gap again rather than
+	// resuming past it (an id-only event could arrive without the gap event behind it),
+	// and an unknown id may be the application's own (Session.Push), which is not the
+	// log's to replace.
+	Start string
 }
 
 // ResumeStatus says how a session resumed from its Last-Event-ID.
@@ -112,7 +142,8 @@ type ResumeStatus uint8
 // The resume statuses.
 const (
 	// ResumeNone: the request had no Last-Event-ID, or no replay applies (the session has
-	// no topics, or the broker keeps no history).
+	// no topics, or the broker keeps no history). A broker that issues positions gives
+	// such a session its start position (Resume.Start).
 	ResumeNone ResumeStatus = iota
 	// ResumeComplete: every event published after the Last-Event-ID to the session's
 	// topics is replayed (possibly none): nothing was lost.

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -97,6 +98,22 @@ func TestHubForgottenTopicIsAGap(t *testing.T) {
 	require.Equal(t, server.ResumeGap, hubResume(t, b, id, "user:0").Status)
 }
 
+// The publish that makes a topic which takes the hub over MaxReplayTopics keeps its event:
+// the idle topics dropped to make room are older ones, never the one being published to.
+func TestHubNewTopicOverTheBoundKeepsItsEvent(t *testing.T) {
+	b := server.NewHub(10, 0, 4, true)
+	for _, topic := range []string{"a", "b", "c", "d"} {
+		hubPublish(t, b, "", topic)
+	}
+	sub, res, err := b.Subscribe(context.Background(), new(brokertest.Subscriber), []string{"e"}, "")
+	require.NoError(t, err)
+	sub.Unsubscribe()
+	e := hubPublish(t, b, "", "e")
+	got := hubResume(t, b, res.Start, "e")
+	require.Equal(t, server.ResumeComplete, got.Status)
+	require.Equal(t, []string{e}, ids(t, got.Frames), "the event published to the new topic is replayed")
+}
+
 // Topics kept only for replay are bounded by MaxReplayTopics.
 func TestHubReplayTopicsAreBounded(t *testing.T) {
 	b := server.NewHub(16, 0, 100, false)
@@ -124,6 +141,55 @@ func TestHubReplayAge(t *testing.T) {
 		require.Equal(t, server.ResumeGap, hubResume(t, b, second, "t").Status, "third expired")
 		require.Equal(t, server.ResumeComplete, hubResume(t, b, third, "t").Status, "nothing after third")
 	})
+}
+
+// A start position names a publish that need not have that id (an event with an ID of
+// the application's own, or none: "<prefix>-0"): a resume from it replays every event
+// after it on the session's topics, and a position the hub never reached is unknown.
+func TestHubStartPositions(t *testing.T) {
+	b := server.NewHub(8, 0, 0, true)
+	startOf := func(topics ...string) string {
+		t.Helper()
+		sub, res, err := b.Subscribe(context.Background(), new(brokertest.Subscriber), topics, "")
+		require.NoError(t, err)
+		sub.Unsubscribe()
+		require.Equal(t, server.ResumeNone, res.Status)
+		return res.Start
+	}
+	zero := startOf("a")
+	prefix, ok := strings.CutSuffix(zero, "-0")
+	require.True(t, ok, "the start position before any publish is <prefix>-0, got %q", zero)
+	require.Equal(t, "mine", hubPublish(t, b, "mine", "a"))
+	own := startOf("a")
+	require.Equal(t, prefix+"-1", own, "the position of an event with an ID of its own")
+	a2 := hubPublish(t, b, "", "a")
+	b3 := hubPublish(t, b, "", "b")
+	require.Equal(t, prefix+"-3", startOf("a"))
+
+	for _, tt := range []struct {
+		from   string
+		topics []string
+		want   []string
+	}{
+		{zero, []string{"a"}, []string{"mine", a2}},
+		{zero, []string{"a", "b"}, []string{"mine", a2, b3}},
+		{own, []string{"a", "b"}, []string{a2, b3}},
+		{own, []string{"c"}, nil},
+	} {
+		res := hubResume(t, b, tt.from, tt.topics...)
+		require.Equal(t, server.ResumeComplete, res.Status, "from %s, %v", tt.from, tt.topics)
+		require.Equal(t, tt.want, ids(t, res.Frames), "from %s, %v", tt.from, tt.topics)
+	}
+	for _, id := range []string{prefix + "-4", prefix + "-00", prefix + "-01", prefix + "--1", prefix + "-"} {
+		require.Equal(t, server.ResumeUnknown, hubResume(t, b, id, "a").Status, id)
+	}
+	// No start position without automatic ids, or without replay.
+	for _, h := range []server.Broker{server.NewHub(8, 0, 0, false), server.NewHub(0, 0, 0, true)} {
+		sub, res, err := h.Subscribe(context.Background(), new(brokertest.Subscriber), []string{"a"}, "")
+		require.NoError(t, err)
+		sub.Unsubscribe()
+		require.Empty(t, res.Start)
+	}
 }
 
 func TestResumeStatusString(t *testing.T) {

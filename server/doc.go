@@ -80,7 +80,11 @@
 //
 // Telling a gap from an unknown id needs ids that are log positions: Options.AutoID
 // gives each published event one (a random prefix and a sequence number). With ids of
-// your own, an id that left the buffers is reported as unknown. A topic keeps its buffer
+// your own, an id that left the buffers is reported as unknown. Positions also cover a
+// client that has not received an event yet: a session without a Last-Event-ID starts
+// with an event that has only an id, "id: <position>", the point of the log where it
+// joined (clients store the id and dispatch nothing), so that if its connection drops
+// before its first event it resumes from there, exactly, or is told of the gap. A topic keeps its buffer
 // while it has subscribers or retained events; expired events are dropped when their
 // topic is published to, and from all topics every 1024 publishes, so that topics no
 // longer published to do not hold memory for ever.

@@ -107,8 +107,14 @@ func ExampleServer_Publish() {
 		fmt.Print(line)
 	}
 
+	// The stream starts with the session's position in the log, an event with only an id
+	// that clients store and do not dispatch: a client that lost its connection before its
+	// first event would resume from there.
+
 	// Output:
 	// : ok
+	// id: <automatic>
+	//
 	// id: <automatic>
 	// event: score
 	// data: 2-1

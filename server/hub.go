@@ -142,10 +142,10 @@ func (h *hub) Publish(ctx context.Context, topics []string, ev sse.Event) (strin
 			if h.replaySize == 0 {
 				continue // no subscriber, nothing to keep
 			}
-			t = h.newTopicLocked(name)
-			if len(h.topics) > h.maxTopics {
-				h.dropIdleTopicsLocked()
+			if len(h.topics) >= h.maxTopics {
+				h.dropIdleTopicsLocked() // before the new topic, which has no event yet to date it
 			}
+			t = h.newTopicLocked(name)
 		}
 		if frame == nil {
 			var err error
@@ -320,10 +320,18 @@ func (h *hub) Subscribe(ctx context.Context, sub Subscriber, topics []string, la
 	}
 }
 
-// resumeLocked computes the replay of m after lastID.
+// resumeLocked computes the replay of m after lastID. Without one, a hub with automatic
+// ids and replay tells m its start position: m joined after the publish h.seq, which
+// "<prefix>-<h.seq>" names whether or not an event of m's topics has that id.
 func (h *hub) resumeLocked(m *member, lastID string) Resume {
-	if lastID == "" || h.replaySize == 0 {
+	if h.replaySize == 0 {
 		return Resume{}
+	}
+	if lastID == "" {
+		if h.prefix == "" {
+			return Resume{}
+		}
+		return Resume{Start: h.prefix + strconv.FormatUint(h.seq, 10)}
 	}
 	from, ok := h.positionLocked(m, lastID)
 	if !ok {
@@ -358,12 +366,14 @@ func (h *hub) resumeLocked(m *member, lastID string) Resume {
 }
 
 // positionLocked returns the log position of id: parsed from an automatic id of this
-// hub, or found in the replay buffers of m's topics (the newest event with that id).
+// hub (any position it reached, 0 included: start positions name publishes to other
+// topics, or none), or found in the replay buffers of m's topics (the newest event with
+// that id).
 func (h *hub) positionLocked(m *member, id string) (uint64, bool) {
 	if h.prefix != "" {
 		if n, ok := strings.CutPrefix(id, h.prefix); ok {
 			seq, err := strconv.ParseUint(n, 10, 64)
-			if err == nil && seq >= 1 && seq <= h.seq && strconv.FormatUint(seq, 10) == n {
+			if err == nil && seq <= h.seq && strconv.FormatUint(seq, 10) == n {
 				return seq, true
 			}
 		}

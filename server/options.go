@@ -118,7 +118,10 @@ type Options struct {
 	// New followed by the event's position in the Server's log. Exact resume needs it:
 	// with such ids the server tells an id it no longer holds events after (a gap) from
 	// one it never issued; with ids of your own it knows only the ids still in a replay
-	// buffer, and reports every other id as unknown.
+	// buffer, and reports every other id as unknown. With AutoID and replay, a session
+	// without a Last-Event-ID starts with an event that has only an id, its position in
+	// the log (see Resume.Start), so that a client whose connection drops before its
+	// first event resumes from there too.
 	AutoID bool
 	// GapEvent, when set, is written first to a session whose resume is a gap (see
 	// Session.ReplayGap), so that clients that cannot read response headers (a browser's

@@ -27,7 +27,8 @@ func TestResumeIsSignalled(t *testing.T) {
 		wantBody   string // after the preamble, before the live event
 		noLive     bool   // the session has no topics
 	}{
-		{name: "no Last-Event-ID", wantHeader: ""},
+		// The start position: an event with only an id (stripIDs removes its id line).
+		{name: "no Last-Event-ID", wantHeader: "", wantBody: "\n"},
 		{name: "complete", lastID: "#8", wantHeader: "complete", wantBody: "data: 9\n\ndata: 10\n\n"},
 		{name: "complete, at the newest event", lastID: "#10", wantHeader: "complete"},
 		{name: "complete, though the id left the buffer", lastID: "#6", wantHeader: "complete",

@@ -135,8 +135,10 @@ func mustEncode(field string, ev sse.Event) []byte {
 //  6. The session subscribes to its Topics; when the broker fails, it is answered with an
 //     empty stream and a retry hint.
 //  7. The response headers (with SSE-Replay when the request resumed from a Last-Event-ID
-//     with replay), the preamble, the gap event and the replay are written and flushed at
-//     once, and the session runs until it ends.
+//     with replay), the preamble, the session's start position when it had no
+//     Last-Event-ID and its broker issues positions (an event with only an id: see
+//     Resume.Start), the gap event and the replay are written and flushed at once, and
+//     the session runs until it ends.
 //
 // ServeHTTP returns when the session has ended; it does not wait for Options.Stream to
 // return.
@@ -203,11 +205,32 @@ func (srv *Server) subscribe(s *Session, topics []string) ([][]byte, ResumeStatu
 	}
 	s.sub = sub
 	head := make([][]byte, 0, 2+len(res.Frames))
-	head = append(head, srv.preamble)
+	head = append(head, srv.startFrames(res))
 	if res.Status == ResumeGap && srv.gapFrame != nil {
 		head = append(head, srv.gapFrame)
 	}
 	return append(head, res.Frames...), res.Status
+}
+
+// startFrames returns the session's first frame: the preamble, followed, when the broker
+// gave the session a start position (Resume.Start), by an event with only that id. Both
+// are one frame, so that a session evicted before its first write, which writes its
+// first frame alone, still tells its client where it started.
+func (srv *Server) startFrames(res Resume) []byte {
+	if res.Status != ResumeNone || res.Start == "" {
+		return srv.preamble
+	}
+	if len(res.Start) > MaxLastEventIDLen || strings.ContainsAny(res.Start, "\r\n\x00") {
+		srv.warnOnce(slog.LevelError, "start position",
+			"server: the broker gave a start position that is not a valid event id; sessions are not told where they started",
+			slog.String("start", res.Start[:min(len(res.Start), 64)]))
+		return srv.preamble
+	}
+	f := make([]byte, 0, len(srv.preamble)+len("id: \n\n")+len(res.Start))
+	f = append(f, srv.preamble...)
+	f = append(f, "id: "...)
+	f = append(f, res.Start...)
+	return append(f, "\n\n"...)
 }
 
 // redeem answers a request whose last event ID redeems a completion token and reports

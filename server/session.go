@@ -89,7 +89,7 @@ type Session struct {
 	abort     bool // end by dropping the connection (a test hook)
 	beat      bool // a heartbeat is due
 	resume    ResumeStatus
-	head      [][]byte // the first frames (preamble, gap event, replay): not bounded by QueueSize
+	head      [][]byte // the first frames (preamble and start position, gap event, replay): not bounded by QueueSize
 	queue     [][]byte
 	breaks    []int    // indexes in queue before which the writer flushes (raw chunks)
 	spare     [][]byte // the writer's last batch, emptied: the next queue
@@ -285,11 +285,17 @@ func (s *Session) end(reason Reason, err error, discard bool) {
 }
 
 // endLocked is the transition open → ending. An end asked for while the session is
-// already ending keeps the first reason; a discard always applies (a client that has
-// gone needs nothing more written, whatever end was asked for before).
+// already ending keeps the first reason, except a discard: a client that has gone (or
+// was evicted) needs nothing more written, whatever end was asked for before, and the
+// session ends for that cause, since what the first end queued (a completion event, say)
+// will not be written. A batch already taken keeps the reason it was taken with: when
+// its write succeeds, that end did happen.
 func (s *Session) endLocked(reason Reason, err error, discard bool) {
-	if s.state == stateOpen {
+	switch {
+	case s.state == stateOpen:
 		s.state, s.reason, s.err = stateEnding, reason, err
+	case s.state == stateEnding && discard && !s.discard:
+		s.reason, s.err = reason, err
 	}
 	s.discard = s.discard || discard
 }
@@ -476,7 +482,7 @@ func (s *Session) step() {
 	frames, breaks := b.frames, b.breaks
 	switch {
 	case b.discard && first:
-		frames, breaks = b.head[:1], nil // the preamble alone
+		frames, breaks = b.head[:1], nil // the preamble (and the start position) alone
 	case b.discard:
 		frames, breaks = nil, nil
 	case len(b.head) > 0:
@@ -485,7 +491,7 @@ func (s *Session) step() {
 			breaks[i] += len(b.head)
 		}
 	}
-	if len(frames) == 0 && b.beat {
+	if len(frames) == 0 && b.beat && !b.discard {
 		frames = s.srv.beatFrames // the heartbeat heap found the stream idle
 	}
 	if len(frames) > 0 {

@@ -7,11 +7,14 @@
 //	}
 //
 // The suite publishes events without ids: the broker under test must assign them (the
-// in-memory broker with AutoID). It checks order, a multi-topic publish reaching a
-// subscriber once, one common order under concurrent publishers, exact resume (no loss,
-// no duplicate, even while publishing), the gap after trimming, unknown ids, forgetting
-// a subscriber that refuses a frame, serialised delivery, Unsubscribe, Close, and that
-// subscribing and unsubscribing cost time linear in the subscriber's topics.
+// in-memory broker with AutoID), and, since it issues positions, give a subscriber
+// without a Last-Event-ID its start position (server.Resume.Start). It checks order, a
+// multi-topic publish reaching a subscriber once, one common order under concurrent
+// publishers, exact resume (no loss, no duplicate, even while publishing), exact resume
+// from a start position (which may name an event of another topic, or none), the gap
+// after trimming, unknown ids, forgetting a subscriber that refuses a frame, serialised
+// delivery, Unsubscribe, Close, and that subscribing and unsubscribing cost time linear
+// in the subscriber's topics.
 package brokertest
 
 import (
@@ -24,6 +27,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -66,6 +70,10 @@ func Run(t *testing.T, c Config) {
 		{"gap on another topic", testGapOnAnotherTopic},
 		{"unknown id", testUnknown},
 		{"no last event id", testNoLastEventID},
+		{"resume from a start position", testResumeFromStart},
+		{"resume from a start position before any publish", testResumeFromFirstStart},
+		{"start position while publishing", testStartWhilePublishing},
+		{"gap after a start position", testGapAfterStart},
 		{"a subscriber that refuses is forgotten", testRefusedForgotten},
 		{"deliveries to one subscriber are serialised", testSerialised},
 		{"unsubscribe", testUnsubscribe},
@@ -137,23 +145,32 @@ func (s *Subscriber) Events(t testing.TB) []sse.Event {
 // WaitFor waits until n events were delivered, failing after 10 s.
 func (s *Subscriber) WaitFor(t testing.TB, n int) []sse.Event {
 	t.Helper()
+	return Decode(t, s.WaitForFrames(t, n))
+}
+
+// WaitForFrames waits until n frames were delivered, failing after 10 s, and returns
+// them all (shared with the broker: not to be modified).
+func (s *Subscriber) WaitForFrames(t testing.TB, n int) [][]byte {
+	t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
 		if len(s.frames) >= n {
+			frames := slices.Clone(s.frames)
 			s.mu.Unlock()
-			return s.Events(t)
+			return frames
 		}
 		if s.changed == nil {
 			s.changed = make(chan struct{})
 		}
 		ch := s.changed
+		got := len(s.frames)
 		s.mu.Unlock()
 		select {
 		case <-ch:
 		case <-deadline.C:
-			t.Fatalf("brokertest: %d events delivered after 10 s, want %d", len(s.Events(t)), n)
+			t.Fatalf("brokertest: %d frames delivered after 10 s, want %d", got, n)
 		}
 	}
 }
@@ -460,8 +477,151 @@ func testNoLastEventID(t *testing.T, c Config) {
 	if res.Status != server.ResumeNone || len(res.Frames) != 0 {
 		t.Fatalf("status %v, %d frames; want none, none", res.Status, len(res.Frames))
 	}
+	checkStart(t, res)
 	publish(t, b, "after", "a")
 	equal(t, "live", data(s.WaitFor(t, 1)), []string{"after"})
+}
+
+// checkStart fails unless res carries a start position that is a valid event id.
+func checkStart(t testing.TB, res server.Resume) string {
+	t.Helper()
+	switch {
+	case res.Start == "":
+		t.Fatal("a subscription without a Last-Event-ID got no start position (Resume.Start)")
+	case len(res.Start) > server.MaxLastEventIDLen || strings.ContainsAny(res.Start, "\r\n\x00"):
+		t.Fatalf("start position %q is not a valid event id", res.Start)
+	}
+	return res.Start
+}
+
+// resumeFrom subscribes a new subscriber to topics from lastID, requires a complete
+// resume, and returns the replayed events.
+func resumeFrom(t testing.TB, b server.Broker, lastID string, topics ...string) []sse.Event {
+	t.Helper()
+	sub, res := subscribe(t, b, new(Subscriber), lastID, topics...)
+	sub.Unsubscribe()
+	if res.Status != server.ResumeComplete {
+		t.Fatalf("resume of %v from %q: status %v, want complete", topics, lastID, res.Status)
+	}
+	return Decode(t, res.Frames)
+}
+
+// sameEvents fails unless got and want are the same events (data and ids).
+func sameEvents(t testing.TB, what string, got, want []sse.Event) {
+	t.Helper()
+	equal(t, what, data(got), data(want))
+	for i := range got {
+		if got[i].ID != want[i].ID {
+			t.Fatalf("%s: event %d has id %q, want %q", what, i, got[i].ID, want[i].ID)
+		}
+	}
+}
+
+// A subscriber's start position may name an event of another topic: resuming from it
+// replays exactly what the subscriber was delivered live, on any of its topics.
+func testResumeFromStart(t *testing.T, c Config) {
+	b := newBroker(t, c)
+	publish(t, b, "a0", "a")
+	publish(t, b, "b0", "b") // the newest publish when the subscriber joins: to another topic
+	s := new(Subscriber)
+	sub, res := subscribe(t, b, s, "", "a")
+	start := checkStart(t, res)
+	for _, p := range [][2]string{{"b1", "b"}, {"a1", "a"}, {"c1", "c"}, {"a2", "a"}, {"b2", "b"}} {
+		publish(t, b, p[0], p[1])
+	}
+	live := s.WaitFor(t, 2)
+	equal(t, "delivered from the start position", data(live), []string{"a1", "a2"})
+	sub.Unsubscribe()
+	sameEvents(t, "resume of a from the start position", resumeFrom(t, b, start, "a"), live)
+	equal(t, "resume of a, b from the start position", data(resumeFrom(t, b, start, "a", "b")), []string{"b1", "a1", "a2", "b2"})
+	equal(t, "resume of c from the start position", data(resumeFrom(t, b, start, "c")), []string{"c1"})
+	equal(t, "resume of d from the start position", data(resumeFrom(t, b, start, "d")), nil)
+}
+
+// The start position of a subscriber of a log that has no event yet is a position too.
+func testResumeFromFirstStart(t *testing.T, c Config) {
+	b := newBroker(t, c)
+	s := new(Subscriber)
+	sub, res := subscribe(t, b, s, "", "a", "b")
+	start := checkStart(t, res)
+	sub.Unsubscribe()
+	equal(t, "resume from the start position, nothing published", data(resumeFrom(t, b, start, "a")), nil)
+	publish(t, b, "a1", "a")
+	publish(t, b, "b1", "b")
+	equal(t, "resume from the start position", data(resumeFrom(t, b, start, "a", "b")), []string{"a1", "b1"})
+	equal(t, "resume from the start position", data(resumeFrom(t, b, start, "b")), []string{"b1"})
+}
+
+// A subscriber that joins while events are published is delivered exactly the events
+// after its start position: a resume from it replays them, with nothing missing and
+// nothing more.
+func testStartWhilePublishing(t *testing.T, c Config) {
+	b := newBroker(t, c)
+	var wg sync.WaitGroup
+	// As in testResumeWhilePublishing: the publisher races with Subscribe for Retain/4
+	// events, then waits for it, so that the start position stays in the history.
+	start, subscribed := make(chan struct{}), make(chan struct{})
+	wg.Go(func() {
+		for i := range c.Retain {
+			switch i {
+			case c.Retain / 4:
+				close(start)
+			case c.Retain / 2:
+				<-subscribed
+			}
+			if _, err := b.Publish(context.Background(), []string{"a"}, sse.Event{Data: strconv.Itoa(i)}); err != nil {
+				t.Errorf("Publish: %v", err)
+				return
+			}
+		}
+	})
+	<-start
+	s := new(Subscriber)
+	sub, res := subscribe(t, b, s, "", "a")
+	defer sub.Unsubscribe()
+	close(subscribed)
+	wg.Wait()
+	replay := resumeFrom(t, b, checkStart(t, res), "a")
+	if len(replay) < c.Retain/2 || len(replay) > c.Retain-c.Retain/4 {
+		t.Fatalf("resume from the start position replayed %d events; the subscriber joined after %d to %d of %d",
+			len(replay), c.Retain/4, c.Retain/2, c.Retain)
+	}
+	first, err := strconv.Atoi(replay[0].Data)
+	if err != nil {
+		t.Fatalf("replayed event %q", replay[0].Data)
+	}
+	for i, ev := range replay {
+		if want := strconv.Itoa(first + i); ev.Data != want {
+			t.Fatalf("replayed event %d is %q, want %q", i, ev.Data, want)
+		}
+	}
+	if last := replay[len(replay)-1].Data; last != strconv.Itoa(c.Retain-1) {
+		t.Fatalf("the replay ends with event %q, want the last one published, %d", last, c.Retain-1)
+	}
+	sameEvents(t, "delivered live vs resumed from the start position", s.WaitFor(t, len(replay)), replay)
+	publish(t, b, "marker", "a")
+	if got := data(s.WaitFor(t, len(replay)+1)); len(got) != len(replay)+1 || got[len(replay)] != "marker" {
+		t.Fatalf("the subscriber was delivered %q, want the replay from its start position and the marker", got)
+	}
+}
+
+// A resume from a start position after which the broker dropped events is a gap, as from
+// any id.
+func testGapAfterStart(t *testing.T, c Config) {
+	b := newBroker(t, c)
+	publish(t, b, "before", "a")
+	sub, res := subscribe(t, b, new(Subscriber), "", "a")
+	start := checkStart(t, res)
+	sub.Unsubscribe()
+	for i := range c.Retain + c.Evict {
+		publish(t, b, strconv.Itoa(i), "a")
+	}
+	sub, res = subscribe(t, b, new(Subscriber), start, "a")
+	defer sub.Unsubscribe()
+	if res.Status != server.ResumeGap || len(res.Frames) != 0 || res.Start != "" {
+		t.Fatalf("resume from a start position trimmed long ago: status %v, %d frames, start %q; want gap, none, none",
+			res.Status, len(res.Frames), res.Start)
+	}
 }
 
 func testRefusedForgotten(t *testing.T, c Config) {

@@ -320,10 +320,14 @@ describe('capabilities', () => {
   test("replay after Last-Event-ID comes from the server's buffer", async () => {
     fake.use('GET /news', sse.stream(sse.hold()), { topics: ['news'], replay: 10, autoIds: true, heartbeat: 0 });
     const live = reader(await fake.fetch('/news'));
-    expect(text(await live.next())).toBe(': ok\n');
+    // The preamble, then the stream's start position: an event with only an id (clients
+    // keep the id and dispatch nothing), the position before the first publish.
+    const first = text(await live.next());
+    expect(first).toMatch(/^: ok\nid: [0-9a-f]{8}-0\n\n$/);
     const ids = [];
     for (const d of ['a', 'b', 'c']) ids.push(...(await fake.publish('news', { data: d })));
     expect(ids).toHaveLength(3);
+    expect(first).toBe(`: ok\nid: ${ids[0].replace(/-1$/, '-0')}\n\n`);
     let got = '';
     while (!got.includes('data: c')) got += text(await live.next());
     expect(got).toBe(ids.map((id, i) => `id: ${id}\ndata: ${'abc'[i]}\n\n`).join(''));
