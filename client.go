@@ -77,7 +77,8 @@ type CloseInfo struct {
 	Fatal bool
 	// Local is true when the close was asked for on this side (Close, a cancelled context).
 	Local bool
-	// Status and StatusText are those of the response that ended the stream, if any.
+	// Status and StatusText are those of the response that failed the connection, if
+	// any; zero after a stream that had opened (its 200 says nothing about the end).
 	Status     int
 	StatusText string
 	// Data is the payload of the complete or fatal event, if any.
@@ -107,7 +108,8 @@ func (e *CloseError) Unwrap() error { return e.Err }
 // ErrorInfo describes an error event: a failed attempt the client will retry (ReadyState
 // StateConnecting, RetryIn set) or a failure that closes it (StateClosed).
 type ErrorInfo struct {
-	// Status and StatusText are those of the response, when there was one.
+	// Status and StatusText are those of the response that failed the attempt, when there
+	// was one; zero when a stream that had opened ended or dropped.
 	Status     int
 	StatusText string
 	// Attempt counts the consecutive failed attempts, this one included.

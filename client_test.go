@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -244,6 +245,64 @@ func TestClientCloseErrorMessage(t *testing.T) {
 		assert.Equal(t, sse.CloseInfo{Reason: sse.CloseHTTPStatus, Fatal: true, Status: 401, StatusText: "Unauthorized"}, *ce.CloseInfo)
 		assert.NoError(t, errors.Unwrap(err))
 	})
+}
+
+// TestClientCloseErrorAfterOpenedStreams: when the retry limit ends a client whose
+// attempts opened streams that then ended or dropped, the CloseError reports no status
+// (those 200s said nothing about the failure) and words the end for people: no bare EOF.
+func TestClientCloseErrorAfterOpenedStreams(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reply reply
+		msg   string
+		is    error
+	}{
+		{"ended", stream("data: a\n\n"), "sse: closed: retry-limit: the server ended the response", io.EOF},
+		{"ended mid-event", stream("data: a\n"), "sse: closed: retry-limit: the server ended the response", io.EOF}, // the incomplete event is dropped
+		{"dropped", ssetest.Stream(ssetest.Event(sse.Event{Data: "a"}), ssetest.Drop()), "", io.ErrUnexpectedEOF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inBubble(t, []reply{tc.reply}, func(t *testing.T, srv *ssetest.Fake) {
+				var statuses []int
+				err := sse.NewClient("http://sse.test/s", &sse.ClientOptions{
+					HTTPClient: srv.Client(),
+					Retry:      sse.RetryPolicy{MaxAttempts: 2},
+					OnError:    func(e *sse.ErrorInfo) { statuses = append(statuses, e.Status) },
+				}).Run(t.Context())
+				var ce *sse.CloseError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, sse.CloseRetryLimit, ce.Reason)
+				assert.Zero(t, ce.Status, "status")
+				assert.Empty(t, ce.StatusText, "status text")
+				assert.Equal(t, []int{0, 0, 0}, statuses, "the error events' statuses")
+				assert.NotContains(t, err.Error(), "status")
+				assert.NotRegexp(t, `retry-limit: (unexpected )?EOF$`, err.Error(), "a bare end of input")
+				if tc.msg != "" {
+					assert.EqualError(t, err, tc.msg)
+				}
+				if tc.is != nil {
+					assert.ErrorIs(t, err, tc.is, "the cause stays testable")
+				}
+			})
+		})
+	}
+}
+
+// TestClientCloseErrorWordsBareEOF: the bare end-of-input errors of io are worded in a
+// CloseError's message (a transport may return them as they are), and stay its cause.
+func TestClientCloseErrorWordsBareEOF(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{io.EOF, "sse: closed: network: the server ended the response"},
+		{io.ErrUnexpectedEOF, "sse: closed: network: the connection was lost before the response ended"},
+		{fmt.Errorf("read body: %w", io.ErrUnexpectedEOF), "sse: closed: network: read body: unexpected EOF"},
+	} {
+		err := &sse.CloseError{CloseInfo: &sse.CloseInfo{Reason: sse.CloseNetwork, Fatal: true, Err: tc.err}}
+		assert.EqualError(t, err, tc.want)
+		assert.ErrorIs(t, err, tc.err)
+	}
 }
 
 func TestClientUnsendableRequest(t *testing.T) {

@@ -78,7 +78,7 @@ func ExampleNewClient() {
 	// open
 	// event 41 first
 	// event 42 second
-	// error 200 retry in 10ms
+	// error 0 retry in 10ms
 	// server: Last-Event-ID 42
 	// error 401 retry in 0s
 	// close http-status

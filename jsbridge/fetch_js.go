@@ -3,7 +3,9 @@ package jsbridge
 import (
 	"errors"
 	"io"
+	"sync"
 	"syscall/js"
+	"unsafe"
 
 	"github.com/polysse/sse/internal/eventsource"
 )
@@ -26,10 +28,10 @@ type fetchTransport struct {
 
 var (
 	// errCORS is the cause of a cross-origin request that the browser refused.
-	errCORS = errors.New("jsbridge: cross-origin request refused (CORS)")
+	errCORS = errors.New("the server does not allow this cross-origin request (CORS)")
 	// errBadResponse is returned when a custom fetch resolves to something that is not a
 	// Response, or its body yields something other than Uint8Array chunks.
-	errBadResponse = errors.New("jsbridge: fetch did not resolve to a Response")
+	errBadResponse = errors.New("the fetch function did not resolve to a Response")
 )
 
 // RoundTrip implements eventsource.Transport.
@@ -38,7 +40,7 @@ func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 	if err := try(func() {
 		call = t.helpers.Call("fetch", req.URL, req.Method, headerArray(req.Header), bodyValue(req.Body), req.WithCredentials, t.fetch)
 	}); err != nil {
-		return nil, errors.Join(err, eventsource.ErrPermanent)
+		return nil, classify(err, eventsource.ErrPermanent)
 	}
 	stop := onDone(ctx, func() { _ = try(func() { call.Call("abort") }) })
 	res, err := await(ctx, call.Get("result"))
@@ -49,9 +51,9 @@ func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 		}
 		// await returns *jsError itself; errors.As would pull reflection into the module.
 		if je, ok := err.(*jsError); ok && je.cors {
-			return nil, errors.Join(errCORS, err, eventsource.ErrPermanent)
+			return nil, classify(err, errCORS, eventsource.ErrPermanent)
 		} else if ok && je.permanent {
-			return nil, errors.Join(err, eventsource.ErrPermanent)
+			return nil, classify(err, eventsource.ErrPermanent)
 		}
 		return nil, err
 	}
@@ -67,7 +69,7 @@ func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 	if err != nil || r.StatusCode == 0 {
 		stop()
 		_ = try(func() { res.Call("cancel") })
-		return nil, errors.Join(errBadResponse, err, eventsource.ErrPermanent)
+		return nil, classify(errBadResponse, err, eventsource.ErrPermanent)
 	}
 	if r.URL == "" {
 		r.URL = req.URL
@@ -106,75 +108,138 @@ func jsResponse(r *eventsource.Response) js.Value {
 	return js.Undefined()
 }
 
-// fetchBody reads a response body through the helpers' read(), which resolves to the next
-// Uint8Array chunk or null at the end.
+// fetchBody is the body of a fetch response. It does not read: it is an
+// eventsource.Pusher, to which JavaScript delivers each chunk as it arrives, by calling
+// the module's exported functions polysse_buffer and polysse_push (responseHandle in
+// web/src/core.js). The client then parses the chunk and dispatches its events inside
+// that call, on whatever goroutine runs it: a chunk costs no goroutine hand-off, no
+// JavaScript object reaching Go (each costs a finalizer) and no promise.
 type fetchBody struct {
-	res    js.Value
-	ctx    eventsource.Context
-	stop   func()
-	chunk  []byte // bytes of the current chunk not yet returned
-	buf    []byte
-	err    error
-	closed bool
+	res     js.Value
+	ctx     eventsource.Context
+	stop    func()
+	id      int32                    // in bodies, from Push to Close
+	buf     []byte                   // where JavaScript writes the next chunk
+	deliver func([]byte, error) bool // nil once the stream is over
+	closed  bool
 }
 
-func (b *fetchBody) Read(p []byte) (int, error) {
-	if len(b.chunk) == 0 && b.err == nil && !b.closed {
-		if n, ok := b.fill(p); ok {
-			return n, nil
-		}
+// errPushed is what Read returns: the client takes the body's bytes through Push.
+var errPushed = errors.New("jsbridge: the body delivers its bytes through Push")
+
+func (b *fetchBody) Read([]byte) (int, error) { return 0, errPushed }
+
+// Push implements eventsource.Pusher: it registers the body and asks JavaScript to start
+// delivering.
+func (b *fetchBody) Push(deliver func([]byte, error) bool) {
+	b.deliver = deliver
+	bodies.mu.Lock()
+	bodies.next++
+	b.id = bodies.next
+	bodies.m[b.id] = b
+	bodies.mu.Unlock()
+	if err := try(func() { b.res.Call("start", b.id) }); err != nil {
+		b.end(classify(errBadResponse, err))
 	}
-	if len(b.chunk) > 0 {
-		n := copy(p, b.chunk)
-		b.chunk = b.chunk[n:]
-		return n, nil
-	}
-	if b.closed {
-		return 0, errors.New("jsbridge: read from closed body")
-	}
-	if b.err != io.EOF {
-		if cerr := b.ctx.Err(); cerr != nil {
-			return 0, cerr
-		}
-	}
-	return 0, b.err
 }
 
-// fill waits for the next chunk. One that fits p is copied straight into it (n, true);
-// a larger one is kept in b.chunk.
-func (b *fetchBody) fill(p []byte) (n int, ok bool) {
-	var next js.Value
-	if b.err = try(func() { next = b.res.Call("read") }); b.err != nil {
-		return 0, false
+// end delivers err, the end of the stream, unless it is over.
+func (b *fetchBody) end(err error) {
+	if d := b.deliver; d != nil {
+		b.deliver = nil
+		d(nil, err)
 	}
-	v, err := await(b.ctx, next)
-	if err != nil {
-		b.err = err
-		return 0, false
-	}
-	if v.IsNull() || v.IsUndefined() {
-		b.err = io.EOF
-		return 0, false
-	}
-	b.err = try(func() {
-		size := v.Get("byteLength").Int()
-		if size <= len(p) {
-			n, ok = js.CopyBytesToGo(p, v), true
-			return
-		}
-		if cap(b.buf) < size {
-			b.buf = make([]byte, size)
-		}
-		b.chunk = b.buf[:js.CopyBytesToGo(b.buf[:size], v)]
-	})
-	return n, ok && b.err == nil
 }
 
 func (b *fetchBody) Close() error {
 	if !b.closed {
 		b.closed = true
+		b.deliver = nil
 		b.stop()
 		_ = try(func() { b.res.Call("cancel") })
+		bodies.mu.Lock()
+		delete(bodies.m, b.id)
+		bodies.mu.Unlock()
 	}
 	return nil
+}
+
+// bodies are the bodies that JavaScript delivers to, by id.
+var bodies = struct {
+	mu   sync.Mutex
+	m    map[int32]*fetchBody
+	next int32
+}{m: map[int32]*fetchBody{}}
+
+func bodyByID(id int32) *fetchBody {
+	bodies.mu.Lock()
+	defer bodies.mu.Unlock()
+	return bodies.m[id]
+}
+
+// The functions below are exported to JavaScript. JavaScript calls them only from its own
+// tasks and promise reactions, never from inside a call from Go, so that they never run
+// inside a client callback; they must not block.
+
+// bodyBuffer returns the address of a buffer of at least n bytes in which JavaScript
+// writes the next chunk of body id, or 0 when there is no such body (it closed).
+//
+//go:wasmexport polysse_buffer
+//lint:ignore U1000 called by JavaScript, which staticcheck does not see
+func bodyBuffer(id, n int32) uint32 {
+	b := bodyByID(id)
+	if b == nil || n < 0 {
+		return 0
+	}
+	if cap(b.buf) < int(n) || cap(b.buf) == 0 {
+		b.buf = make([]byte, max(int(n), 4<<10))
+	}
+	b.buf = b.buf[:cap(b.buf)]
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b.buf))))
+}
+
+// bodyError is the error of a body that failed: a failure the fetch helpers mark permanent
+// (the page stopped loading) closes the client, as a failed request does.
+func bodyError(e *jsError) error {
+	if e.permanent {
+		return classify(e, eventsource.ErrPermanent)
+	}
+	return e
+}
+
+// The results of polysse_push.
+const (
+	pushMore = 0 // go on
+	pushOver = 1 // the stream is over: deliver no more, and let Go's scheduler run
+)
+
+// bodyPush delivers to body id the n bytes JavaScript wrote in its buffer (n >= 0), its
+// end (-1), or its failure (-2, with the error in the handle's failure). When it reports
+// pushOver, the client's goroutine is ready to run: JavaScript then runs Go's scheduler.
+//
+//go:wasmexport polysse_push
+//lint:ignore U1000 called by JavaScript, which staticcheck does not see
+func bodyPush(id, n int32) int32 {
+	b := bodyByID(id)
+	if b == nil || b.deliver == nil {
+		return pushOver
+	}
+	switch {
+	case n >= 0 && int(n) <= len(b.buf):
+		if b.deliver(b.buf[:n], nil) {
+			return pushMore
+		}
+		b.deliver = nil
+	case n == -1:
+		b.end(io.EOF)
+	default:
+		var failure error = errBadResponse
+		if n == -2 {
+			if err := try(func() { failure = bodyError(newJSError(b.res.Get("failure"))) }); err != nil {
+				failure = err
+			}
+		}
+		b.end(failure)
+	}
+	return pushOver
 }

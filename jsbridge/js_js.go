@@ -9,16 +9,45 @@ import (
 
 // jsError is a JavaScript exception or rejection value turned into a Go error. cors and
 // permanent carry the flags the fetch helpers set on their errors.
+//
+// Its text is the JavaScript error's message alone, which the fetch helpers word for users
+// ("request failed: ...", "connection lost: ..."): it reaches them as the message of the
+// error and close events. A JavaScript error without a message is shown by its name.
 type jsError struct {
 	name, message   string
 	cors, permanent bool
 }
 
 func (e *jsError) Error() string {
-	if e.name == "" {
-		return "jsbridge: " + e.message
+	if e.message == "" {
+		return e.name
 	}
-	return "jsbridge: " + e.name + ": " + e.message
+	return e.message
+}
+
+// classified is an error whose text is its cause's alone: the sentinels it also matches
+// (eventsource.ErrPermanent, errCORS) classify it without adding words for users, as
+// errors.Join would.
+type classified struct {
+	cause error
+	marks []error
+}
+
+// classify returns cause marked with marks (nil ones left out).
+func classify(cause error, marks ...error) error {
+	return &classified{cause: cause, marks: marks}
+}
+
+func (e *classified) Error() string { return e.cause.Error() }
+
+func (e *classified) Unwrap() []error {
+	errs := []error{e.cause}
+	for _, m := range e.marks {
+		if m != nil {
+			errs = append(errs, m)
+		}
+	}
+	return errs
 }
 
 func newJSError(v js.Value) *jsError {

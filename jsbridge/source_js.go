@@ -1,9 +1,12 @@
 package jsbridge
 
 import (
+	"errors"
+	"io"
 	"math"
 	"syscall/js"
 	"time"
+	"unsafe"
 
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/wire"
@@ -21,15 +24,16 @@ const (
 
 // Register installs the binding on api, the object the JavaScript loader receives:
 // api.open(sink, url, options) starts a client and returns a handle with close and
-// restart methods (restart(id) resumes from id). options.transport is the fetchHelpers object of web/src/core.js (see
-// fetchTransport).
+// restart methods (restart(id) resumes from id). options.transport is the fetchHelpers
+// object of web/src/core.js (see fetchTransport).
 //
 // The sink is the JavaScript EventSource object; the binding calls its methods _open,
 // _batch, _comment (with options.comments), _error and _close (see web/src). Events travel
-// in batches: the binding writes them into one Uint8Array and calls _batch once per
-// batch, which the sink decodes and dispatches. A record is one flag byte, then, when the
-// flags say so, the event type and the last event ID, then the data, each as a
-// little-endian uint32 length followed by UTF-8 bytes.
+// in batches: the binding encodes them into one buffer and calls _batch(ptr, len, count)
+// once per batch, which the sink decodes from the module's memory during the call, then
+// dispatches. A record is one flag byte, then, when the flags say so, the event type and
+// the last event ID, then the data, each as a little-endian uint32 length followed by
+// UTF-8 bytes.
 func Register(api js.Value) {
 	api.Set("open", js.FuncOf(open))
 }
@@ -41,8 +45,6 @@ type binding struct {
 
 	restart js.Func // handle.restart
 
-	u8     js.Value
-	u8Len  int
 	buf    []byte
 	count  int
 	typ    string
@@ -241,24 +243,18 @@ func appendField(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// flush hands the batch to the sink.
+// flush hands the batch to the sink: _batch(ptr, len, count) reads it from the module's
+// memory, during the call.
 func (b *binding) flush() {
 	if b.count == 0 {
 		return
 	}
-	if b.u8Len < len(b.buf) {
-		b.u8Len = max(len(b.buf), 2*b.u8Len, 64<<10)
-		b.u8 = js.Global().Get("Uint8Array").New(b.u8Len)
-	}
-	js.CopyBytesToJS(b.u8, b.buf)
 	n, count := len(b.buf), b.count
-	b.buf, b.count = b.buf[:0], 0
+	b.count = 0
+	b.call("_batch", uintptr(unsafe.Pointer(unsafe.SliceData(b.buf))), n, count)
+	b.buf = b.buf[:0]
 	if cap(b.buf) > 4*maxBatch {
-		b.buf = nil
-	}
-	b.call("_batch", b.u8, n, count)
-	if b.u8Len > 4*maxBatch {
-		b.u8, b.u8Len = js.Undefined(), 0 // grown for one large event: let it go
+		b.buf = nil // grown for one large event: let it go
 	}
 }
 
@@ -282,22 +278,34 @@ func (b *binding) onComment(text string) {
 
 func (b *binding) onError(e *eventsource.ErrorInfo) {
 	b.flush()
-	msg := ""
-	if e.Err != nil {
-		msg = e.Err.Error()
-	}
+	msg := userMessage(e.Err)
 	closing := b.client.ReadyState() == eventsource.StateClosed
 	b.call("_error", e.Status, e.StatusText, e.Attempt, float64(e.RetryIn)/float64(time.Millisecond), closing, msg)
 }
 
 func (b *binding) onClose(ci *eventsource.CloseInfo) {
 	b.flush()
-	msg := ""
-	if ci.Err != nil {
-		msg = ci.Err.Error()
-	}
+	msg := userMessage(ci.Err)
 	b.call("_close", string(ci.Reason), ci.Fatal, ci.Status, ci.StatusText, ci.Local, ci.Data, msg)
 	b.handle.Release()
 	b.restart.Release()
-	b.u8 = js.Undefined()
+}
+
+// userMessage is the text of err for the message of the error and close events: the words
+// of users, not of Go. The client's own sentinels are worded here; the transport's errors
+// are worded already (see jsError).
+func userMessage(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was lost before the response ended"
+	case errors.Is(err, io.EOF):
+		return "the server ended the response"
+	case errors.Is(err, eventsource.ErrHeartbeatTimeout):
+		return "no data from the server within the heartbeat timeout"
+	case errors.Is(err, wire.ErrEventTooLarge):
+		return "an event was larger than maxEventSize"
+	}
+	return err.Error()
 }

@@ -76,4 +76,4 @@ log "  $SCENARIO_URL (and $SCENARIO_ALT_URL)"
 info "node --test (web/test, node $(node --version))"
 cd web/test
 # Every test has its own timeout; this bounds the whole run as well.
-run timeout --signal=TERM --kill-after=10 600 node --test --test-reporter=spec "$@" browser.test.mjs node.test.mjs
+run timeout --signal=TERM --kill-after=10 600 node --test --test-reporter=spec "$@" browser.test.mjs node.test.mjs lifetime.test.mjs

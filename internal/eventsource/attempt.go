@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/polysse/sse/internal/httplite"
@@ -35,8 +36,8 @@ func (c *Client) connect(run, round *scope, t Transport, p *wire.Parser, onEvent
 	if c.stopped(run) { // closed while HeaderFunc ran
 		return outcome{}
 	}
-	a.wd = watchdog{timeout: c.opts.HeartbeatTimeout, abort: a.ctx.cancel}
-	defer a.wd.pause()
+	a.wd = &watchdog{timeout: c.opts.HeartbeatTimeout, abort: a.ctx.cancel}
+	defer a.wd.stop()
 	a.wd.arm() // from the request on
 	resp, o := a.send(t, req)
 	if resp == nil {
@@ -48,6 +49,9 @@ func (c *Client) connect(run, round *scope, t Transport, p *wire.Parser, onEvent
 	if !open || !a.announce(resp) {
 		return o
 	}
+	// Once the stream opened, its 200 says nothing about how it ended: what follows (an
+	// error event, a close) reports no status.
+	o = outcome{}
 	opened := time.Now()
 	o.close, o.err = a.stream(resp.Body)
 	o.healthy = time.Since(opened) >= c.opts.Retry.resetAfter()
@@ -181,7 +185,7 @@ type attempt struct {
 	run     *scope // the run: done when the client closes
 	round   *scope // the round (a child of run): done also when Restart drops the attempt
 	ctx     *scope // this attempt (a child of round): cancelled when it ends, or by the watchdog
-	wd      watchdog
+	wd      *watchdog
 	p       *wire.Parser
 	onEvent func(wire.Event)
 }
@@ -222,7 +226,7 @@ func (a *attempt) announce(resp *Response) bool {
 	if c.opts.HeartbeatAuto {
 		v := httplite.TrimOWS(resp.Header.Get(protocol.HeaderHeartbeatInterval))
 		if ms, ok := httplite.ParseDigits(v); ok && ms > 0 && ms < 1<<40 {
-			a.wd.timeout = time.Duration(ms+ms/3) * time.Millisecond
+			a.wd.setTimeout(time.Duration(ms+ms/3) * time.Millisecond)
 		}
 	}
 	return true
@@ -230,41 +234,101 @@ func (a *attempt) announce(resp *Response) bool {
 
 // stream reads the body and dispatches its events until the stream ends (err is the read
 // error, io.EOF for a clean end), an event or the parser closes the client (close set),
-// or the client closes (both nil).
+// or the client closes (both nil). A body that pushes its bytes (Pusher) is not read: its
+// chunks are handled as they are delivered.
 func (a *attempt) stream(body io.Reader) (close *CloseInfo, err error) {
-	c, p := a.c, a.p
-	p.Reset(c.LastEventID())
+	a.p.Reset(a.c.LastEventID())
+	if pb, ok := body.(Pusher); ok {
+		return a.streamPushed(pb)
+	}
 	for {
 		a.wd.arm()
-		_, rerr := p.Fill(body)
+		_, rerr := a.p.Fill(body)
 		a.wd.pause() // bytes arrived, or the read failed; callbacks follow
-		close, delivered := a.dispatch()
-		if close != nil || c.stopped(a.run) {
-			return close, nil
-		}
-		if c.stopped(a.round) { // restarted
-			if f := c.opts.OnDrain; f != nil && delivered {
-				f() // what a batching consumer holds came before the restart
-			}
-			return nil, errRestart
-		}
-		if f := c.opts.OnDrain; f != nil && delivered {
-			f()
-			if c.stopped(a.run) {
-				return nil, nil
-			}
-		}
-		if err := p.Err(); err != nil {
-			return &CloseInfo{Reason: CloseEventTooLarge, Fatal: true, Err: err}, nil
-		}
-		if rerr != nil {
-			if cause := a.ctx.Err(); cause != nil {
-				rerr = cause // the watchdog's ErrHeartbeatTimeout, say, not the body's view of it
-			}
-			p.End()
-			return nil, rerr
+		if done, close, err := a.step(rerr); done {
+			return close, err
 		}
 	}
+}
+
+// step dispatches the events that the bytes read so far complete, after a read that
+// returned rerr, and reports whether the stream is over (done), with how it ended (see
+// stream).
+func (a *attempt) step(rerr error) (done bool, close *CloseInfo, err error) {
+	c, p := a.c, a.p
+	close, delivered := a.dispatch()
+	if close != nil || c.stopped(a.run) {
+		return true, close, nil
+	}
+	if c.stopped(a.round) { // restarted
+		if f := c.opts.OnDrain; f != nil && delivered {
+			f() // what a batching consumer holds came before the restart
+		}
+		return true, nil, errRestart
+	}
+	if f := c.opts.OnDrain; f != nil && delivered {
+		f()
+		if c.stopped(a.run) {
+			return true, nil, nil
+		}
+	}
+	if err := p.Err(); err != nil {
+		return true, &CloseInfo{Reason: CloseEventTooLarge, Fatal: true, Err: err}, nil
+	}
+	if rerr != nil {
+		if cause := a.ctx.Err(); cause != nil {
+			rerr = cause // the watchdog's ErrHeartbeatTimeout, say, not the body's view of it
+		}
+		p.End()
+		if errors.Is(rerr, ErrPermanent) { // reading cannot get better: fail for good
+			return true, &CloseInfo{Reason: CloseNetwork, Fatal: true, Err: rerr}, nil
+		}
+		return true, nil, rerr
+	}
+	return false, nil, nil
+}
+
+// streamPushed is stream for a body that pushes its bytes: each chunk is parsed and its
+// events dispatched inside the body's call of deliver, on the goroutine that makes it,
+// while this goroutine waits for the stream to end. A callback that panics ends the stream,
+// and the panic continues here.
+func (a *attempt) streamPushed(pb Pusher) (close *CloseInfo, err error) {
+	type end struct {
+		close *CloseInfo
+		err   error
+		panic any
+	}
+	ended := make(chan end, 1)
+	over := false
+	a.wd.arm()
+	pb.Push(func(chunk []byte, rerr error) (more bool) {
+		if over {
+			return false
+		}
+		a.wd.pause()
+		var e end
+		defer func() {
+			if v := recover(); v != nil {
+				e, over = end{panic: v}, true
+			}
+			if over {
+				ended <- e
+			} else {
+				a.wd.arm()
+			}
+		}()
+		if rerr == nil && len(chunk) == 0 {
+			return true
+		}
+		a.p.Feed(chunk)
+		over, e.close, e.err = a.step(rerr)
+		return !over
+	})
+	e := <-ended
+	if e.panic != nil {
+		panic(e.panic)
+	}
+	return e.close, e.err
 }
 
 // dispatch delivers the events (and, with OnComment, the comments) that the input read
@@ -305,11 +369,19 @@ func (a *attempt) dispatch() (close *CloseInfo, delivered bool) {
 // watchdog aborts an attempt with ErrHeartbeatTimeout when the server sends no bytes for
 // its timeout (zero: never). It is armed while the client waits for the server (the
 // request, each read) and paused while the client's own code runs, whose time is not
-// server silence.
+// server silence. Arming only records the time: one timer checks the deadline when it is
+// due and sets itself for what is left, so that a read costs a clock reading, not a timer
+// operation. stop ends it: no timer is left behind.
 type watchdog struct {
+	abort func(error)
+
+	mu      sync.Mutex // guards the fields below against the timer's goroutine
 	timeout time.Duration
-	abort   func(error)
 	t       *time.Timer
+	armed   bool
+	since   time.Time // when it was last armed
+	due     time.Time // when t fires
+	stopped bool
 }
 
 // arm starts the timeout again.
@@ -317,16 +389,69 @@ func (w *watchdog) arm() {
 	if w.timeout <= 0 {
 		return
 	}
-	if w.t == nil {
-		w.t = time.AfterFunc(w.timeout, func() { w.abort(ErrHeartbeatTimeout) })
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped {
 		return
 	}
-	w.t.Reset(w.timeout)
+	w.armed, w.since = true, now
+	deadline := now.Add(w.timeout)
+	if w.t == nil {
+		w.t, w.due = time.AfterFunc(w.timeout, w.check), deadline
+	} else if deadline.Before(w.due) { // the timeout shrank (HeartbeatAuto)
+		w.t.Reset(w.timeout)
+		w.due = deadline
+	}
+}
+
+// setTimeout changes the timeout, from the next arm on.
+func (w *watchdog) setTimeout(d time.Duration) {
+	w.mu.Lock()
+	w.timeout = d
+	w.mu.Unlock()
 }
 
 // pause stops the timeout until the next arm.
 func (w *watchdog) pause() {
+	if w.timeout <= 0 && w.t == nil {
+		return
+	}
+	w.mu.Lock()
+	w.armed = false
+	w.mu.Unlock()
+}
+
+// check runs when the timer fires: it aborts when the deadline has passed while armed, and
+// otherwise sets the timer for the deadline as it is now.
+func (w *watchdog) check() {
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	left := w.timeout // paused: the deadline is at least a timeout away
+	if w.armed {
+		left = w.since.Add(w.timeout).Sub(now)
+	}
+	if left > 0 {
+		w.t.Reset(left)
+		w.due = now.Add(left)
+		w.mu.Unlock()
+		return
+	}
+	w.stopped = true
+	w.mu.Unlock()
+	w.abort(ErrHeartbeatTimeout)
+}
+
+// stop ends the watchdog and its timer.
+func (w *watchdog) stop() {
+	w.mu.Lock()
+	w.stopped = true
 	if w.t != nil {
 		w.t.Stop()
 	}
+	w.mu.Unlock()
 }

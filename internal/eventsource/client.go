@@ -2,6 +2,7 @@ package eventsource
 
 import (
 	"errors"
+	"io"
 	"iter"
 	"math/rand/v2"
 	"strconv"
@@ -60,7 +61,7 @@ const (
 	// failed.
 	CloseRetryLimit CloseReason = "retry-limit"
 	// CloseNetwork: the transport failed in a way that makes reconnecting futile (an error
-	// wrapping ErrPermanent, such as a CORS failure).
+	// wrapping ErrPermanent from the request or the body, such as a CORS failure).
 	CloseNetwork CloseReason = "network"
 	// CloseEventTooLarge: an event exceeded ClientOptions.MaxEventSize.
 	CloseEventTooLarge CloseReason = "event-too-large"
@@ -89,7 +90,8 @@ type CloseInfo struct {
 	Fatal bool
 	// Local is true when the close was asked for on this side (Close, a cancelled context).
 	Local bool
-	// Status and StatusText are those of the response that ended the stream, if any.
+	// Status and StatusText are those of the response that failed the connection, if
+	// any; zero after a stream that had opened (its 200 says nothing about the end).
 	Status     int
 	StatusText string
 	// Data is the payload of the complete or fatal event, if any.
@@ -115,9 +117,22 @@ func (e *CloseError) Error() string {
 		s += ")"
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + describe(e.Err)
 	}
 	return s
+}
+
+// describe words err for a message: the bare end-of-input errors of io, which say nothing
+// to a reader of a log ("EOF"), become what they mean for a stream; any other error,
+// wrapped ones included, speaks for itself.
+func describe(err error) string {
+	switch err {
+	case io.EOF:
+		return "the server ended the response"
+	case io.ErrUnexpectedEOF:
+		return "the connection was lost before the response ended"
+	}
+	return err.Error()
 }
 
 // Unwrap returns the underlying error, CloseInfo.Err.
@@ -126,7 +141,8 @@ func (e *CloseError) Unwrap() error { return e.Err }
 // ErrorInfo describes an error event: a failed attempt the client will retry (ReadyState
 // Connecting, RetryIn set) or a failure that closes it (ReadyState Closed).
 type ErrorInfo struct {
-	// Status and StatusText are those of the response, when there was one.
+	// Status and StatusText are those of the response that failed the attempt, when there
+	// was one; zero when a stream that had opened ended or dropped.
 	Status     int
 	StatusText string
 	// Attempt counts the consecutive failed attempts, this one included.

@@ -320,10 +320,10 @@ func TestClientSynctestResetAfter(t *testing.T) {
 			start := time.Now()
 			clientTestCheckErr(t, clientTestRun(t, s, c), eventsource.CloseRetryLimit)
 			assert.Equal(t, []string{
-				`open OPEN`, `error CONNECTING attempt=1 status=200(OK) retryIn=1s err=EOF`,
-				`open OPEN`, `error CONNECTING attempt=2 status=200(OK) retryIn=2s err=EOF`,
-				`open OPEN`, `error CLOSED attempt=3 status=200(OK) retryIn=0s err=EOF`,
-				`close retry-limit fatal=true local=false status=200(OK) data="" err=EOF CLOSED`,
+				`open OPEN`, `error CONNECTING attempt=1 status=0() retryIn=1s err=EOF`,
+				`open OPEN`, `error CONNECTING attempt=2 status=0() retryIn=2s err=EOF`,
+				`open OPEN`, `error CLOSED attempt=3 status=0() retryIn=0s err=EOF`,
+				`close retry-limit fatal=true local=false status=0() data="" err=EOF CLOSED`,
 			}, rec.entries())
 			assert.Equal(t, clientTestSeconds(0, 10, 21), clientTestOffsets(start, s.requests()))
 			assert.Equal(t, 30*time.Second, time.Since(start))
@@ -339,8 +339,8 @@ func TestClientSynctestResetAfter(t *testing.T) {
 			start := time.Now()
 			require.NoError(t, clientTestRun(t, s, c))
 			assert.Equal(t, []string{
-				`open OPEN`, `error CONNECTING attempt=1 status=200(OK) retryIn=1s err=EOF`,
-				`open OPEN`, `error CONNECTING attempt=1 status=200(OK) retryIn=1s err=EOF`,
+				`open OPEN`, `error CONNECTING attempt=1 status=0() retryIn=1s err=EOF`,
+				`open OPEN`, `error CONNECTING attempt=1 status=0() retryIn=1s err=EOF`,
 				clientTestErr204, clientTestClose204,
 			}, rec.entries())
 			assert.Equal(t, clientTestSeconds(0, 11, 22), clientTestOffsets(start, s.requests()))

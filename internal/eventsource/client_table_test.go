@@ -474,7 +474,7 @@ const (
 	clientTestCloseLocal  = `close local fatal=false local=true status=0() data="" err=nil CLOSED`
 	clientTestErr204      = `error CLOSED attempt=2 status=204(No Content) retryIn=0s err=nil`
 	clientTestClose204    = `close no-content fatal=false local=false status=204(No Content) data="" err=nil CLOSED`
-	clientTestEOFRetry1ms = `error CONNECTING attempt=1 status=200(OK) retryIn=1ms err=EOF`
+	clientTestEOFRetry1ms = `error CONNECTING attempt=1 status=0() retryIn=1ms err=EOF`
 )
 
 func clientTestTable() []clientTestCase {
@@ -771,7 +771,7 @@ func clientTestTable() []clientTestCase {
 			},
 			want: []string{
 				`open OPEN`,
-				`error CONNECTING attempt=1 status=200(OK) retryIn=7ms err=EOF`,
+				`error CONNECTING attempt=1 status=0() retryIn=7ms err=EOF`,
 				clientTestErr204, clientTestClose204,
 			},
 			requests: 2,
@@ -784,7 +784,7 @@ func clientTestTable() []clientTestCase {
 			},
 			want: []string{
 				`open OPEN`,
-				`error CONNECTING attempt=1 status=200(OK) retryIn=1ms err=heartbeat`,
+				`error CONNECTING attempt=1 status=0() retryIn=1ms err=heartbeat`,
 				clientTestErr204, clientTestClose204,
 			},
 			requests: 2,
@@ -798,7 +798,7 @@ func clientTestTable() []clientTestCase {
 			opts: func() eventsource.ClientOptions { return eventsource.ClientOptions{HeartbeatAuto: true} },
 			want: []string{
 				`open OPEN`,
-				`error CONNECTING attempt=1 status=200(OK) retryIn=1ms err=heartbeat`,
+				`error CONNECTING attempt=1 status=0() retryIn=1ms err=heartbeat`,
 				clientTestErr204, clientTestClose204,
 			},
 			requests: 2,
@@ -909,8 +909,8 @@ func clientTestTable() []clientTestCase {
 			want: []string{
 				`open OPEN`, `event message id="" data="1" OPEN`, clientTestEOFRetry1ms,
 				`open OPEN`, `event message id="" data="1" OPEN`,
-				`error CLOSED attempt=2 status=200(OK) retryIn=0s err=EOF`,
-				`close retry-limit fatal=true local=false status=200(OK) data="" err=EOF CLOSED`,
+				`error CLOSED attempt=2 status=0() retryIn=0s err=EOF`,
+				`close retry-limit fatal=true local=false status=0() data="" err=EOF CLOSED`,
 			},
 			requests: 2,
 			err:      eventsource.CloseRetryLimit,

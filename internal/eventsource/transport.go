@@ -87,9 +87,10 @@ type Response struct {
 // RoundTrip sends req and returns the response once its headers have arrived. The ctx a
 // Client passes also implements context.Context (Deadline and Value delegate to the
 // context given to Run). Cancelling ctx must abort the request and make reads from the
-// body return promptly with an error. An error that wraps ErrPermanent makes the client
-// fail the connection for good (a CORS failure, say) instead of reconnecting; any other
-// error counts as a network error, after which the client reconnects. Implementations
+// body return promptly with an error. An error that wraps ErrPermanent, from RoundTrip or
+// from reading the body, makes the client fail the connection for good (CloseNetwork: a
+// CORS failure, a page that stopped loading) instead of reconnecting; any other error
+// counts as a network error, after which the client reconnects. Implementations
 // must be safe for concurrent use.
 type Transport interface {
 	RoundTrip(ctx Context, req *Request) (*Response, error)
@@ -101,6 +102,21 @@ type TransportFunc func(ctx Context, req *Request) (*Response, error)
 // RoundTrip calls f.
 func (f TransportFunc) RoundTrip(ctx Context, req *Request) (*Response, error) {
 	return f(ctx, req)
+}
+
+// Pusher is implemented by a Response.Body whose bytes arrive by callback rather than by
+// Read, such as the WebAssembly binding's fetch body: the client then calls Push once
+// instead of reading, and handles each chunk inside deliver, on the goroutine that calls
+// it, while Run waits for the stream to end. It saves a goroutine hand-off per chunk.
+//
+// Push must return at once. The body then calls deliver with each chunk of the body, in
+// order (the chunk may be reused once deliver returns), and once with a non-nil error at
+// the end (io.EOF for a clean end), unless deliver returned false first: the stream is
+// then over, and deliver must not be called again. Calls never overlap, and deliver must
+// not be called from inside one of the client's callbacks. As Read must, the body ends
+// the stream with an error promptly once the attempt's context is cancelled.
+type Pusher interface {
+	Push(deliver func(chunk []byte, err error) (more bool))
 }
 
 // ErrPermanent marks a transport error after which reconnecting is futile.

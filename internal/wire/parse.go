@@ -69,11 +69,20 @@ type Parser struct {
 	buf     []byte // input; buf[start:] is not yet consumed
 	start   int
 	scanned int // buf[start:start+scanned] is known to hold no CR or LF
-	begun   bool
-	skipLF  bool // the last line ended with a CR as the last byte of input
-	err     error
+	// The next CR, found by one search of the input that serves every line up to it
+	// (streams with LF line ends have none: one search per read instead of one per line).
+	// With cr > 0, buf[cr-1] is a CR and there is none between the current position and
+	// it; with cr == 0 there is none between the current position and crTo.
+	cr, crTo int
+	begun    bool
+	skipLF   bool // the last line ended with a CR as the last byte of input
+	err      error
 
-	data     []byte // data buffer, each line followed by LF
+	data []byte // data buffer, each line followed by LF
+	// An event's first data line is not copied into data: line refers to it in buf, until
+	// a second data line comes or buf is about to be rewritten (compact).
+	dataLine []byte
+	oneLine  bool
 	typ      []byte // event type buffer
 	id       []byte // last event ID buffer
 	lastID   string // last event ID string
@@ -81,6 +90,7 @@ type Parser struct {
 	retry    time.Duration
 	hasRetry bool
 	scratch  []byte
+	block    []byte // what is left of the current block for small strings (stringSpace)
 }
 
 // Reset prepares p for a new connection whose last event ID is lastEventID: any unread
@@ -89,9 +99,10 @@ type Parser struct {
 func (p *Parser) Reset(lastEventID string) {
 	p.buf = p.buf[:0]
 	p.start, p.scanned = 0, 0
+	p.cr, p.crTo = 0, 0
 	p.begun, p.skipLF = false, false
 	p.err = nil
-	p.data = p.data[:0]
+	p.data, p.dataLine, p.oneLine = p.data[:0], nil, false
 	p.typ = p.typ[:0]
 	p.id = append(p.id[:0], lastEventID...)
 	p.lastID = lastEventID
@@ -154,8 +165,14 @@ func (p *Parser) compact() {
 	if p.start == 0 {
 		return
 	}
+	p.keepLine()
 	n := copy(p.buf, p.buf[p.start:])
 	p.buf = p.buf[:n]
+	if p.cr > p.start {
+		p.cr -= p.start
+	} else {
+		p.cr, p.crTo = 0, max(p.crTo-p.start, 0)
+	}
 	p.start = 0
 	if n == 0 && cap(p.buf) > 4*minReadSize {
 		p.buf = nil // drop a buffer grown for one large line
@@ -200,19 +217,63 @@ func (p *Parser) comment(line []byte) Event {
 func (p *Parser) End() {
 	p.buf = p.buf[:0]
 	p.start, p.scanned = 0, 0
+	p.cr, p.crTo = 0, 0
 	p.skipLF = false
-	p.data = p.data[:0]
+	p.data, p.dataLine, p.oneLine = p.data[:0], nil, false
 	p.typ = p.typ[:0]
 	p.id = append(p.id[:0], p.lastID...)
 }
 
 // line returns the next complete line, without its line end.
 func (p *Parser) line() ([]byte, bool) {
+	if (!p.begun || p.skipLF) && !p.lineStart() {
+		return nil, false
+	}
+	buf, start := p.buf, p.start
+	pos := start + p.scanned
+	var i int // the line end, relative to pos
+	if p.cr == 0 && p.crTo >= len(buf) {
+		i = bytes.IndexByte(buf[pos:], '\n') // no CR in the input
+	} else if cr := p.nextCR(pos); cr >= 0 {
+		i = cr - pos
+		if lf := bytes.IndexByte(buf[pos:cr], '\n'); lf >= 0 {
+			i = lf
+		}
+	} else {
+		i = bytes.IndexByte(buf[pos:], '\n')
+	}
+	if i < 0 {
+		p.scanned = len(buf) - start
+		if p.scanned > p.maxSize() {
+			p.fail(ErrEventTooLarge)
+		}
+		return nil, false
+	}
+	end := pos + i
+	if end-start > p.maxSize() {
+		p.fail(ErrEventTooLarge)
+		return nil, false
+	}
+	p.scanned = 0
+	p.start = end + 1
+	if buf[end] == '\r' {
+		if end+1 == len(buf) {
+			p.skipLF = true
+		} else if buf[end+1] == '\n' {
+			p.start++
+		}
+	}
+	return buf[start:end], true
+}
+
+// lineStart removes the stream's byte order mark before its first line and the LF of a
+// CRLF split between two inputs; it reports false when it needs more input.
+func (p *Parser) lineStart() bool {
 	if !p.begun {
 		rest := p.buf[p.start:]
 		const bom = "\xEF\xBB\xBF"
 		if len(rest) < len(bom) && bytes.HasPrefix([]byte(bom), rest) {
-			return nil, false // wait: this may still be a BOM
+			return false // wait: this may still be a BOM
 		}
 		if bytes.HasPrefix(rest, []byte(bom)) {
 			p.start += len(bom)
@@ -221,40 +282,34 @@ func (p *Parser) line() ([]byte, bool) {
 	}
 	if p.skipLF {
 		if p.start == len(p.buf) {
-			return nil, false
+			return false
 		}
 		if p.buf[p.start] == '\n' {
 			p.start++
 		}
 		p.skipLF = false
 	}
-	rest := p.buf[p.start:]
-	i := IndexLineEnd(borrow(rest[p.scanned:]))
-	if i < 0 {
-		p.scanned = len(rest)
-		if len(rest) > p.maxSize() {
-			p.fail(ErrEventTooLarge)
-		}
-		return nil, false
+	return true
+}
+
+// nextCR returns the index in p.buf of the first CR at or after pos, or -1 if there is
+// none in the input so far.
+func (p *Parser) nextCR(pos int) int {
+	if p.cr > pos {
+		return p.cr - 1
 	}
-	i += p.scanned
-	p.scanned = 0
-	if i > p.maxSize() {
-		p.fail(ErrEventTooLarge)
-		return nil, false
+	from := pos
+	if p.cr == 0 {
+		from = max(pos, p.crTo)
 	}
-	line := rest[:i]
-	p.start += i + 1
-	if rest[i] == '\r' {
-		if i+1 < len(rest) {
-			if rest[i+1] == '\n' {
-				p.start++
-			}
-		} else {
-			p.skipLF = true
+	if from < len(p.buf) {
+		if i := bytes.IndexByte(p.buf[from:], '\r'); i >= 0 {
+			p.cr = from + i + 1
+			return from + i
 		}
 	}
-	return line, true
+	p.cr, p.crTo = 0, len(p.buf)
+	return -1
 }
 
 // IndexLineEnd returns the index of the first CR or LF in s, or -1. It is the one
@@ -275,31 +330,43 @@ func IndexLineEnd(s string) int {
 func (p *Parser) fail(err error) {
 	p.err = err
 	p.buf, p.data, p.scratch = nil, nil, nil
+	p.dataLine, p.oneLine = nil, false
 	p.start, p.scanned = 0, 0
+	p.cr, p.crTo = 0, 0
 }
 
 // field processes one non-empty line.
 func (p *Parser) field(line []byte) {
-	if line[0] == ':' {
+	// The usual lines, "data: ...", "id: ..." and "event: ...", are told by their first
+	// bytes; anything else is split at its first colon.
+	switch line[0] {
+	case ':':
 		return // comment
+	case 'd':
+		if len(line) >= 5 && string(line[:5]) == "data:" {
+			p.addData(fieldValue(line[5:]))
+			return
+		}
+	case 'i':
+		if len(line) >= 3 && string(line[:3]) == "id:" {
+			p.setID(fieldValue(line[3:]))
+			return
+		}
+	case 'e':
+		if len(line) >= 6 && string(line[:6]) == "event:" {
+			p.typ = appendValid(p.typ[:0], fieldValue(line[6:]))
+			return
+		}
 	}
 	name, value := line, []byte(nil)
 	if i := bytes.IndexByte(line, ':'); i >= 0 {
-		name, value = line[:i], line[i+1:]
-		if len(value) > 0 && value[0] == ' ' {
-			value = value[1:]
-		}
+		name, value = line[:i], fieldValue(line[i+1:])
 	}
 	// Field names are compared as bytes: a name with invalid UTF-8 decodes to U+FFFD and
 	// matches none of these, exactly as its raw bytes do not.
 	switch string(name) {
 	case "data":
-		if len(p.data)+len(value) > p.maxSize() { // the final LF is not part of the data
-			p.fail(ErrEventTooLarge)
-			return
-		}
-		p.data = append(p.data, value...)
-		p.data = append(p.data, '\n')
+		p.addData(value)
 	case "event":
 		p.typ = appendValid(p.typ[:0], value)
 	case "id":
@@ -308,6 +375,38 @@ func (p *Parser) field(line []byte) {
 		if ms, ok := parseRetry(value); ok {
 			p.retry, p.hasRetry = ms, true
 		}
+	}
+}
+
+// fieldValue returns a field's value: what follows the colon, without one leading space.
+func fieldValue(v []byte) []byte {
+	if len(v) > 0 && v[0] == ' ' {
+		return v[1:]
+	}
+	return v
+}
+
+// addData adds a data line to the event's data.
+func (p *Parser) addData(value []byte) {
+	if !p.oneLine && len(p.data) == 0 {
+		p.dataLine, p.oneLine = value, true // a line is never longer than the maximum
+		return
+	}
+	p.keepLine()
+	if len(p.data)+len(value) > p.maxSize() { // the final LF is not part of the data
+		p.fail(ErrEventTooLarge)
+		return
+	}
+	p.data = append(p.data, value...)
+	p.data = append(p.data, '\n')
+}
+
+// keepLine copies the event's first data line into the data buffer.
+func (p *Parser) keepLine() {
+	if p.oneLine {
+		p.data = append(p.data, p.dataLine...)
+		p.data = append(p.data, '\n')
+		p.dataLine, p.oneLine = nil, false
 	}
 }
 
@@ -355,15 +454,18 @@ func parseRetry(v []byte) (time.Duration, bool) {
 // dispatch runs the specification's dispatch steps at a blank line.
 func (p *Parser) dispatch() (Event, bool) {
 	idChanged := string(p.id) != p.lastID
-	if len(p.data) == 0 {
+	if len(p.data) == 0 && !p.oneLine {
 		if idChanged {
 			p.lastID = string(p.id)
 		}
 		p.typ = p.typ[:0]
 		return Event{}, false
 	}
-	data := p.data[:len(p.data)-1]
-	if !utf8.Valid(data) {
+	data := p.dataLine
+	if !p.oneLine {
+		data = p.data[:len(p.data)-1]
+	}
+	if !validUTF8(data) {
 		p.scratch = appendUTF8(p.scratch[:0], data)
 		data = p.scratch
 	}
@@ -372,43 +474,71 @@ func (p *Parser) dispatch() (Event, bool) {
 	if len(p.typ) > 0 {
 		ev.Type = p.lastType
 	}
-	n := len(data) // the data's share of the allocation below
+	// One string holds the data (unless borrowed) and whatever of the ID and type changed.
+	n := len(data)
 	if p.BorrowData {
 		n = 0
 		ev.Data = borrow(data)
 	}
-	if !idChanged && !typeChanged {
-		if !p.BorrowData {
-			ev.Data = string(data)
-		}
-	} else {
-		// One allocation holds the data (unless borrowed) and whatever of the ID and type
-		// changed.
-		var b strings.Builder
-		b.Grow(n + len(p.id) + len(p.typ))
-		b.Write(data[:n])
+	size := n
+	if idChanged {
+		size += len(p.id)
+	}
+	if typeChanged {
+		size += len(p.typ)
+	}
+	if size > 0 {
+		b := p.stringSpace(size)
+		copy(b, data[:n])
+		i := n
 		if idChanged {
-			b.Write(p.id)
+			i += copy(b[i:], p.id)
 		}
 		if typeChanged {
-			b.Write(p.typ)
+			copy(b[i:], p.typ)
 		}
-		s := b.String()
+		s := unsafe.String(unsafe.SliceData(b), size)
 		if !p.BorrowData {
 			ev.Data = s[:n]
 		}
 		if idChanged {
-			ev.ID, n = s[n:n+len(p.id)], n+len(p.id)
+			ev.ID = s[n : n+len(p.id)]
 			p.lastID = ev.ID
+			n += len(p.id)
 		}
 		if typeChanged {
 			ev.Type = s[n:]
 			p.lastType = ev.Type
 		}
 	}
+	if idChanged && len(p.id) == 0 {
+		ev.ID, p.lastID = "", ""
+	}
 	p.typ = p.typ[:0]
 	p.data = p.data[:0]
+	p.dataLine, p.oneLine = nil, false
 	return ev, true
+}
+
+// Strings of up to smallString bytes are carved from blocks of stringBlock bytes, one
+// allocation per block instead of one per event.
+const (
+	stringBlock = 4 << 10
+	smallString = 256
+)
+
+// stringSpace returns n bytes for the strings of one event. The parser writes them once and
+// never again: the strings made of them may share a block with those of other events.
+func (p *Parser) stringSpace(n int) []byte {
+	if n > smallString {
+		return make([]byte, n)
+	}
+	if len(p.block)+n > cap(p.block) {
+		p.block = make([]byte, 0, stringBlock)
+	}
+	i := len(p.block)
+	p.block = p.block[:i+n]
+	return p.block[i : i+n : i+n]
 }
 
 // borrow returns a string that shares b's memory (see Parser.BorrowData); the line-end
@@ -420,9 +550,30 @@ func borrow(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
+// validUTF8 reports whether b is valid UTF-8, checking first, 8 bytes at a time, whether
+// it is ASCII (what most event streams carry), which costs a fraction of utf8.Valid.
+func validUTF8(b []byte) bool {
+	const high = 0x8080808080808080
+	if len(b) < 8 {
+		for i := range b {
+			if b[i] >= utf8.RuneSelf {
+				return utf8.Valid(b[i:])
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 <= len(b); i += 8 {
+		if load64(b[i:i+8])&high != 0 {
+			return utf8.Valid(b[i:])
+		}
+	}
+	// The last 8 bytes, overlapping what the loop looked at.
+	return load64(b[len(b)-8:])&high == 0 || utf8.Valid(b[len(b)-8:])
+}
+
 // appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8).
 func appendValid(dst, src []byte) []byte {
-	if utf8.Valid(src) {
+	if validUTF8(src) {
 		return append(dst, src...)
 	}
 	return appendUTF8(dst, src)

@@ -62,16 +62,17 @@ func TestParserBorrowDataAllocs(t *testing.T) {
 	}
 }
 
-// TestParserBorrowDataIsReused documents the contract: a borrowed Data is overwritten by
-// the next event, so it must be copied to be kept.
+// TestParserBorrowDataIsReused documents the contract: a borrowed Data may be overwritten
+// by the next event (here, data of several lines, joined in the parser's data buffer), so
+// it must be copied to be kept.
 func TestParserBorrowDataIsReused(t *testing.T) {
 	p := wire.Parser{BorrowData: true}
-	p.Feed([]byte("data: first\n\ndata: other\n\n"))
+	p.Feed([]byte("data: fi\ndata: rst\n\ndata: ot\ndata: her\n\n"))
 	first, ok := p.Next()
 	require.True(t, ok)
 	kept := strings.Clone(first.Data)
 	_, ok = p.Next()
 	require.True(t, ok)
-	require.Equal(t, "first", kept)
-	require.False(t, bytes.Equal([]byte(first.Data), []byte("first")), "the borrowed memory was reused")
+	require.Equal(t, "fi\nrst", kept)
+	require.False(t, bytes.Equal([]byte(first.Data), []byte("fi\nrst")), "the borrowed memory was reused")
 }

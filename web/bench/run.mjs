@@ -26,7 +26,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 let WORKLOADS = ALL_WORKLOADS.filter((w) => !w.diagnostic);
 let CLIENTS = ['native', 'polysse', 'eventsource', 'fetch-event-source', 'event-source-polyfill'];
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+const CHROMIUM_ARGS = [...(process.env.JSFLAGS ? [`--js-flags=${process.env.JSFLAGS}`] : []), '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const RUN_TIMEOUT_MS = 60_000;
 const READY_LOADS = 7;

@@ -34,12 +34,19 @@
 //     (a chunk arrives, a source opens or closes); nothing is polled on the real clock.
 // It uses no queueMicrotask, process.nextTick or setImmediate, which Jest fakes too.
 //
+// It returns keepAlive(v), by which polysse says whether a source is running: the real
+// timers armed for Go keep Node's event loop alive only while one is (Go's runtime leaves
+// the JS timer of a Go timer it stopped armed until it fires, and a closed source must
+// leave nothing that holds Node up). keepAlive is a no-op when the scheduling imports are
+// left as they are.
+//
 // wasm_exec.js is used as the Go toolchain ships it; this relies on its import names and on
 // three members of its Go class: mem, _nextCallbackTimeoutID and _resume (checked with Go
 // 1.26). When the scheduling members are missing, the scheduling imports are left as they are.
 function useTestClock(go) {
   const imports = go && go.importObject && go.importObject.gojs;
-  if (!imports || typeof imports['runtime.nanotime1'] !== 'function') return;
+  const noop = () => {};
+  if (!imports || typeof imports['runtime.nanotime1'] !== 'function') return noop;
 
   // The monotonic clock in ms: source() + offset, with offset chosen when the source
   // changes so that readings continue from the last one.
@@ -89,11 +96,20 @@ function useTestClock(go) {
     else realClearTimeout(t.handle);
   };
   // arm sets t's JS timer on the current clock. A timeout moved off fake timers (weak) does
-  // not keep Node alive: it may be one Go no longer needs, and under fake timers it did not.
+  // not keep Node alive: it may be one Go no longer needs, and under fake timers it did not;
+  // nor does any while no source runs (see keepAlive).
+  let alive = false; // no source runs yet
+  const hold = (t) => {
+    const h = t.handle;
+    if (t.clock || !h || typeof h.unref !== 'function' || typeof h.ref !== 'function') return;
+    if (alive && !t.weak) h.ref();
+    else h.unref();
+  };
   const arm = (id, t, ms, weak) => {
     t.clock = fakeClock();
+    t.weak = Boolean(weak);
     t.handle = globalThis.setTimeout(() => fire(id, t), Math.max(0, ms));
-    if (weak && !t.clock && t.handle && typeof t.handle.unref === 'function') t.handle.unref();
+    if (t.weak || !alive) hold(t);
   };
   const fire = (id, t) => {
     if (timeouts.get(id) !== t) return;
@@ -163,7 +179,7 @@ function useTestClock(go) {
   };
 
   if (typeof imports['runtime.scheduleTimeoutEvent'] !== 'function' || typeof go._resume !== 'function' ||
-      typeof go._nextCallbackTimeoutID !== 'number') return;
+      typeof go._nextCallbackTimeoutID !== 'number') return noop;
   // func scheduleTimeoutEvent(delay int64) int32
   imports['runtime.scheduleTimeoutEvent'] = (sp) => {
     sp >>>= 0;
@@ -182,5 +198,11 @@ function useTestClock(go) {
     if (!t) return;
     timeouts.delete(id);
     disarm(t);
+  };
+
+  return (v) => {
+    if (alive === Boolean(v)) return;
+    alive = Boolean(v);
+    for (const t of timeouts.values()) hold(t);
   };
 }

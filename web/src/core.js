@@ -300,17 +300,17 @@ function normalize(init) {
 
 // fetchTransport returns the JavaScript half of the Go fetch transport
 // (jsbridge's fetch transport) for one source: what is JavaScript's to do stays here, which
-// keeps the wasm module small. onStopped is called when the page stopped loading while a
-// request of the source was in flight (see stops); the failure is then permanent, as for
-// native EventSource.
-function fetchTransport(onStopped) {
+// keeps the wasm module small. A request or body read that fails because the page stopped
+// loading while it was in flight (see stops) fails permanently, as native EventSource
+// does. rt is what a response handle needs of the module (see responseHandle).
+function fetchTransport(rt) {
   return {
     // fetch starts one request and returns {abort, result}. result resolves to the
     // response with its headers as [name, value] pairs and read/cancel for the body, or
     // rejects with an Error whose message is meant for users and whose cors (a CORS
     // refusal) or permanent (it will not get better) flag is set.
     fetch(url, method, headers, body, withCredentials, fetchFn) {
-      return startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped);
+      return startFetch(url, method, headers, body, withCredentials, fetchFn, rt);
     },
   };
 }
@@ -332,16 +332,13 @@ function failedWith(what, cause, flags) {
   return Object.assign(new TypeError(`${what}: ${detail(cause)}`), flags);
 }
 
-function startFetch(url, method, headers, body, withCredentials, fetchFn, onStopped) {
+function startFetch(url, method, headers, body, withCredentials, fetchFn, rt) {
   const ac = new AbortController();
+  let handle = null;
   const since = stops.epoch;
   // stopped reports whether the page stopped loading since the request started; the
   // request then failed because of it.
-  const stopped = () => {
-    if (!stopSince(since)) return false;
-    onStopped();
-    return true;
-  };
+  const stopped = () => stopSince(since);
   const send = (pairs) => {
     const f = typeof fetchFn === 'function' ? fetchFn : globalThis.fetch;
     if (typeof f !== 'function') throw Object.assign(new TypeError('fetch is not available here; pass a fetch function in the options'), { permanent: true });
@@ -386,10 +383,17 @@ function startFetch(url, method, headers, body, withCredentials, fetchFn, onStop
     if (!(response instanceof Response) && (typeof response !== 'object' || response === null || typeof response.status !== 'number')) {
       throw Object.assign(new TypeError('the fetch function did not resolve to a Response'), { permanent: true });
     }
-    return responseHandle(response, ac.signal, stopped);
+    handle = responseHandle(response, ac.signal, stopped, rt);
+    return handle;
   })();
   result.catch(() => {}); // Go awaits it; an abort after Go gave up must not go unhandled
-  return { abort: () => ac.abort(), result };
+  return {
+    abort: () => {
+      ac.abort();
+      if (handle) handle.aborted(ac.signal.reason);
+    },
+    result,
+  };
 }
 
 const STOPPED = 'the page stopped loading (window.stop() or the browser\'s stop button), which aborted the request';
@@ -480,35 +484,64 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
   }
 }
 
-// responseHandle wraps a Response for Go. The body is read from the first read() on (so
-// that classify may still clone the Response), keeping one read pending and a few chunks
-// ahead of the parser: a stream that errors discards the chunks still queued in it. A read
-// that fails is reported as a lost connection, or, when stopped() says that the page
-// stopped loading, as a permanent failure; one after signal aborted is Go's own doing.
-function responseHandle(response, signal, stopped) {
-  const ahead = 8;
+// responseHandle wraps a Response for Go. The body is read from start() on (so that
+// classify may still clone the Response), with one read always pending, and each chunk is
+// pushed into Go as it arrives: written straight into Go's memory (rt.memory) at the
+// address rt.buffer gives, then handed over by rt.push, inside which Go parses it and
+// dispatches its events (see fetchBody in jsbridge). Nothing but numbers crosses the
+// boundary. A read that fails is reported as a lost connection, or, when stopped() says
+// that the page stopped loading, as a permanent failure; one after signal aborted is Go's
+// own doing. Go ends the stream by its answer to a push, or by cancel(); aborted() makes
+// sure that an aborted request ends it even if a custom fetch's body ignores the signal.
+function responseHandle(response, signal, stopped, rt) {
   let reader = null;
-  const queue = [];
-  let ended = false;
-  let failure = null;
+  let id = 0; // Go's id of the body, from start()
+  let ptr = 0; // Go's buffer for the next chunk, of cap bytes
+  let cap = 0;
+  let over = false; // Go has the end, or cancelled: push nothing more
   let pending = false;
-  let wake = null;
+  let failure = null;
+  const later = (f) => { Promise.resolve().then(f); };
+  // push hands Go n bytes written at ptr, or the end (-1) or a failure (-2). When the
+  // stream is over, the client's goroutine waits to go on: rt.resume runs Go's scheduler.
+  const push = (n) => {
+    if (over) return;
+    if (rt.push(id, n)) {
+      over = true;
+      rt.resume();
+    }
+  };
+  const deliver = (chunk) => {
+    if (chunk.length > cap) {
+      ptr = rt.buffer(id, chunk.length);
+      cap = ptr ? chunk.length : 0;
+      if (!ptr) { over = true; return; } // the body closed
+    }
+    new Uint8Array(rt.memory.buffer, ptr, chunk.length).set(chunk); // a fresh view: memory grows
+    push(chunk.length);
+  };
+  const fail = (e) => {
+    if (!failure) failure = e;
+    push(-2);
+  };
   const pump = () => {
-    if (pending || ended || failure || queue.length >= ahead) return;
+    if (pending || over) return;
     pending = true;
     reader.read().then(({ done, value }) => {
       pending = false;
-      if (done) ended = true;
-      else if (isUint8Array(value)) queue.push(ownBytes(value));
-      else failure = Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true });
-      if (wake) wake();
-      pump();
+      if (over) return;
+      if (done) push(-1);
+      else if (!isUint8Array(value)) fail(Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true }));
+      else {
+        if (value.length) deliver(value);
+        pump();
+      }
     }, (e) => {
       pending = false;
-      if (signal.aborted) failure = e;
-      else if (stopped()) failure = Object.assign(new TypeError(STOPPED), { permanent: true });
-      else failure = failedWith('connection lost', e);
-      if (wake) wake();
+      if (over) return;
+      if (signal.aborted) fail(e);
+      else if (stopped()) fail(Object.assign(new TypeError(STOPPED), { permanent: true }));
+      else fail(failedWith('connection lost', e));
     });
   };
   const headers = [];
@@ -519,69 +552,28 @@ function responseHandle(response, signal, stopped) {
     statusText: response.statusText,
     url: response.url,
     headers,
-    read() {
-      if (!reader) {
-        if (!response.body) return Promise.resolve(null);
+    get failure() { return failure; },
+    start(goID) {
+      id = goID;
+      if (over) return;
+      if (failure) later(() => push(-2)); // aborted before the stream started
+      else if (!response.body) later(() => push(-1));
+      else {
         reader = response.body.getReader();
+        pump();
       }
-      pump();
-      const next = () => {
-        if (queue.length) {
-          const chunk = queue.shift();
-          pump();
-          return chunk;
-        }
-        if (failure) throw failure;
-        if (ended) return null;
-        return undefined;
-      };
-      const now = next();
-      if (now !== undefined) return Promise.resolve(now);
-      return new Promise((resolve, reject) => {
-        wake = () => {
-          try {
-            const v = next();
-            if (v !== undefined) { wake = null; resolve(v); }
-          } catch (e) { wake = null; reject(e); }
-        };
-      });
+    },
+    aborted(e) {
+      if (over || failure) return;
+      failure = e;
+      if (id) later(() => push(-2));
     },
     cancel() {
-      ended = true;
-      queue.length = 0;
+      over = true;
       if (reader) reader.cancel().catch(() => {});
       else if (response.body) response.body.cancel().catch(() => {});
     },
   };
-}
-
-// GO_MESSAGES maps the texts of the Go errors that reach the binding's error and close
-// callbacks to messages for users.
-const GO_MESSAGES = new Map([
-  ['EOF', 'the server ended the response'],
-  ['unexpected EOF', 'the server ended the response in the middle of an event'],
-  ['sse: heartbeat timeout', 'no data from the server within the heartbeat timeout'],
-  ['sse: event too large', 'an event was larger than maxEventSize'],
-  ['jsbridge: fetch did not resolve to a Response', 'the fetch function did not resolve to a Response'],
-  ['jsbridge: read from closed body', 'the response body was read after it was closed'],
-]);
-
-// userMessage turns the message the binding passes to _error and _close (the text of a Go
-// error) into one for users: no Go package prefixes, no names of JavaScript error classes,
-// no bare "EOF". The binding joins errors with line breaks (errors.Join); the sentinels
-// that only classify (permanent, CORS) are dropped when a line says more.
-function userMessage(msg) {
-  if (typeof msg !== 'string' || msg === '') return '';
-  const lines = msg.split('\n').filter((l) => l !== '' && l !== 'sse: permanent transport failure');
-  const out = [];
-  for (const l of lines) {
-    if (l === 'jsbridge: cross-origin request refused (CORS)' && lines.length > 1) continue;
-    const known = GO_MESSAGES.get(l);
-    if (known) { out.push(known); continue; }
-    // A JavaScript error the binding wrapped: "jsbridge: TypeError: message".
-    out.push(l.replace(/^jsbridge: (?:[A-Za-z]*(?:Error|Exception): )?/, ''));
-  }
-  return out.join('; ');
 }
 
 function reportError(e) {
@@ -626,7 +618,14 @@ function readOnly(event, fields) {
   return event;
 }
 
-function createAPI(bridge, version) {
+function createAPI(bridge, version, rt) {
+  // running counts the Go clients that have not ended: only while there is one do the
+  // timers armed for Go keep Node alive (clock.js).
+  let clients = 0;
+  const running = (d) => {
+    clients += d;
+    rt.keepAlive(clients > 0);
+  };
   const NativeEventSource = globalThis.EventSource;
   const SourceMessageEvent = makeMessageEvent();
 
@@ -643,9 +642,6 @@ function createAPI(bridge, version) {
     #closeFired = false;
     #handlers = new Map();
     #onVisibility = null;
-    #stopped = false; // the page stopped loading while a request of this source was in flight
-    #attemptOpened = false; // the current attempt opened its stream
-    #endedOpen = false; // the attempt of the last error event had opened its stream
     #restarting = false; // restart() dropped the connection: nothing of it until the next open
 
     constructor(url, eventSourceInitDict = undefined) {
@@ -657,7 +653,7 @@ function createAPI(bridge, version) {
       this.#url = parseURL(s).href;
       this.#opts = normalize(eventSourceInitDict);
       this.#withCredentials = this.#opts.withCredentials;
-      this.#opts.transport = fetchTransport(() => { this.#stopped = true; });
+      this.#opts.transport = fetchTransport(rt);
       watchStops();
       if (!this.#opts.openWhenHidden && typeof document !== 'undefined') {
         this.#onVisibility = () => this.#visibilityChanged();
@@ -684,8 +680,6 @@ function createAPI(bridge, version) {
       if (this.#readyState === CLOSED) return;
       this.#readyState = CONNECTING;
       this.#restarting = true;
-      this.#attemptOpened = false;
-      this.#endedOpen = false;
       if (this.#handle) this.#handle.restart();
     }
 
@@ -699,58 +693,38 @@ function createAPI(bridge, version) {
           if (!live()) return;
           this.#readyState = OPEN;
           this.#restarting = false;
-          this.#attemptOpened = true;
-          this.#endedOpen = false;
           try { this.#origin = new URL(url).origin; } catch { this.#origin = new URL(this.#url).origin; }
           this.dispatchEvent(new Event('open'));
         },
-        _batch: (u8, len, count) => {
-          let p = 0;
-          const u32 = () => { const n = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24); p += 4; return n >>> 0; };
-          const whole = this.#decodeWhole(u8, len);
-          const text = whole === null
-            ? (n) => decoder.decode(u8.subarray(p, p + n))
-            : (n) => whole.slice(p, p + n);
-          for (let i = 0; i < count && p < len; i++) {
+        // _batch(ptr, len, count): count events, encoded at ptr in Go's memory (see
+        // jsbridge): decoded first, then dispatched, since a listener may run Go code that
+        // grows the memory or reuses the batch.
+        _batch: (ptr, len, count) => {
+          if (!live()) return;
+          const n = this.#decodeBatch(new Uint8Array(rt.memory.buffer, ptr, len), count);
+          const { types, ids, datas } = this.#batch;
+          for (let i = 0; i < n; i++) {
             if (this.#restarting) { // restart(), before or by a listener: drop the rest
               // Go counts them delivered: resume after the last event dispatched.
               if (live() && this.#handle) this.#handle.restart(this.#lastId);
-              return;
+              break;
             }
-            const flags = u8[p++];
-            if (flags & 1) { const n = u32(); this.#type = text(n); p += n; }
-            if (flags & 2) { const n = u32(); this.#lastId = text(n); p += n; }
-            const n = u32();
-            const data = n === 0 ? '' : text(n);
-            p += n;
-            if (!live()) return; // closed by a listener
-            this.dispatchEvent(new SourceMessageEvent(this.#type, data, this.#origin, this.#lastId));
+            this.#type = types[i];
+            this.#lastId = ids[i];
+            if (!live()) break; // closed by a listener
+            this.dispatchEvent(new SourceMessageEvent(types[i], datas[i], this.#origin, ids[i]));
           }
+          datas.fill(undefined, 0, n); // no event data kept alive by the arrays
         },
         _comment: (text, lastId) => {
           if (!live() || this.#restarting) return;
           this.#lastId = lastId;
           this.dispatchEvent(new SourceMessageEvent('comment', text, this.#origin, lastId));
         },
+        // _error and _close: the status is 0 after a stream that had opened, and the
+        // message is worded for users (both by the binding).
         _error: (status, statusText, attempt, retryIn, closing, message) => {
           if (!live()) return;
-          // A stream that opened and then dropped or ended has no status to report: its
-          // 200 said nothing about the failure.
-          const opened = this.#attemptOpened;
-          this.#attemptOpened = false;
-          this.#endedOpen = opened;
-          if (opened) status = 0;
-          message = userMessage(message);
-          if (this.#stopped && !closing) {
-            // The page stopped loading while the stream was open. The binding treats the
-            // failed read as a dropped connection; fail the source, as native does.
-            this.#readyState = CLOSED;
-            this.dispatchEvent(readOnly(new Event('error'), { attempt, message: STOPPED }));
-            if (gen !== this.#gen) return; // restarted meanwhile (openWhenHidden)
-            this.#disconnect();
-            this.#fireClose('network', true, 0, '', false, undefined, STOPPED);
-            return;
-          }
           this.#readyState = closing ? CLOSED : CONNECTING;
           const fields = { attempt };
           if (status) { fields.status = status; fields.statusText = statusText; }
@@ -759,37 +733,68 @@ function createAPI(bridge, version) {
           this.dispatchEvent(readOnly(new Event('error'), fields));
         },
         _close: (reason, fatal, status, statusText, isLocal, data, message) => {
+          running(-1); // this Go client has ended, and its timers with it
           if (gen !== this.#gen) return;
           this.#handle = null;
           if (this.#readyState !== CLOSED) this.#readyState = CLOSED;
           this.#removeVisibility();
-          if (this.#attemptOpened || this.#endedOpen) status = 0;
-          this.#fireClose(reason, fatal, status, statusText, isLocal, data === '' ? undefined : data, userMessage(message));
+          this.#fireClose(reason, fatal, status, statusText, isLocal, data === '' ? undefined : data, message);
         },
       };
       const opts = { ...this.#opts, lastEventId: this.#lastId };
       this.#handle = bridge.open(sink, this.#url, opts);
+      running(+1);
     }
 
-    // #decodeWhole decodes a batch in one go when each of its bytes decodes to one UTF-16
-    // code unit (ASCII, or a byte that is invalid UTF-8 on its own either way): its strings
-    // are then slices of the result, the same strings a decode per string gives, for much
-    // less (a decode per 64 B string costs about 10 times a slice). Then the length of the
-    // result equals the byte length: every multi-byte sequence decodes to fewer units than
-    // it has bytes. A batch that is not is decoded per string, and so are the next 32
-    // batches (a stream that carries non-ASCII text mostly keeps doing so). A slice keeps
-    // its batch's string alive, so batches above 64 KiB are decoded per string.
+    // #decodeBatch decodes the count records of a batch (u8) into this.#batch and returns
+    // how many there were. A record is a flag byte (1: a new event type follows, 2: a new
+    // last event ID follows), then those strings and the data, each as a little-endian
+    // uint32 length and UTF-8 bytes.
+    //
+    // A batch in which each byte decodes to one UTF-16 code unit (ASCII, or a byte that is
+    // invalid UTF-8 on its own either way) is decoded in one go: its strings are then slices
+    // of the result, the same strings a decode per string gives, for much less (a decode per
+    // 64 B string costs about 10 times a slice). Then the length of the result equals the
+    // byte length: every multi-byte sequence decodes to fewer units than it has bytes. A
+    // batch that is not is decoded per string, and so are the next 32 batches (a stream that
+    // carries non-ASCII text mostly keeps doing so). A slice keeps its batch's string alive,
+    // so batches above 64 KiB are decoded per string.
     #wholeSkip = 0;
-    #decodeWhole(u8, len) {
-      if (len > 65536) return null;
-      if (this.#wholeSkip > 0) {
+    #batch = { types: [], ids: [], datas: [] };
+    #decodeBatch(u8, count) {
+      const len = u8.length;
+      let whole = null;
+      if (len > 65536) {
+        // per string
+      } else if (this.#wholeSkip > 0) {
         this.#wholeSkip--;
-        return null;
+      } else {
+        whole = decoder.decode(u8);
+        if (whole.length !== len) {
+          whole = null;
+          this.#wholeSkip = 32;
+        }
       }
-      const s = decoder.decode(u8.subarray(0, len));
-      if (s.length === len) return s;
-      this.#wholeSkip = 32;
-      return null;
+      const { types, ids, datas } = this.#batch;
+      let type = this.#type;
+      let id = this.#lastId;
+      let p = 0;
+      const text = (n) => {
+        const s = n === 0 ? '' : whole !== null ? whole.slice(p, p + n) : decoder.decode(u8.subarray(p, p + n));
+        p += n;
+        return s;
+      };
+      const u32 = () => { const n = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24); p += 4; return n >>> 0; };
+      let i = 0;
+      for (; i < count && p < len; i++) {
+        const flags = u8[p++];
+        if (flags & 1) type = text(u32());
+        if (flags & 2) id = text(u32());
+        types[i] = type;
+        ids[i] = id;
+        datas[i] = text(u32());
+      }
+      return i;
     }
 
     #disconnect() {
@@ -892,7 +897,7 @@ function createAPI(bridge, version) {
 // runGo starts the module with the Go class from wasm_exec.js and resolves with the API.
 async function runGo(Go, instantiate) {
   const go = new Go();
-  useTestClock(go); // clock.js: Go's clock and timers follow a test's fake timers
+  const keepAlive = useTestClock(go); // clock.js: Go's clock and timers follow a test's fake timers
   const { instance } = await instantiate(go.importObject);
   let bridge;
   const prev = Object.getOwnPropertyDescriptor(globalThis, '__polysseReady');
@@ -904,7 +909,16 @@ async function runGo(Go, instantiate) {
     else delete globalThis.__polysseReady;
   }
   if (!bridge) throw new Error('polysse: the wasm module did not start');
-  return createAPI(bridge, bridge.version);
+  const x = instance.exports;
+  // rt is what a response handle needs of the module to push chunks into it.
+  const rt = {
+    memory: x.mem,
+    buffer: (id, n) => (go.exited ? 0 : x.polysse_buffer(id, n) >>> 0),
+    push: (id, n) => go.exited || x.polysse_push(id, n) !== 0,
+    resume: () => { if (!go.exited) go._resume(); },
+    keepAlive,
+  };
+  return createAPI(bridge, bridge.version, rt);
 }
 
 // withOwnGo runs load (which defines globalThis.Go) and returns the Go class it defined,
