@@ -14,12 +14,15 @@
 // Without the go command the tests skip, except under CI=true, where they fail.
 package wasmcheck
 
-// MaxGzipBytes is the size limit of the gzip-compressed polysse.wasm: 720 KB, read
-// strictly as 720,000 bytes (not 720 KiB = 737,280), and measured strictly too:
-// compress/gzip at BestCompression comes out about 0.9% larger than the gzip -9 that
-// `make wasm` reports (709,368 against 703,290 bytes when this was written). The aim is
-// 650 KB.
-const MaxGzipBytes = 720_000
+// MaxGzipBytes is the size limit of the gzip-compressed polysse.wasm: 725 KB, read
+// strictly as 725,000 bytes (not 725 KiB), and measured strictly too: compress/gzip at
+// BestCompression comes out about 1% larger than the gzip -9 that `make wasm` reports
+// (722,400 against 715,060 bytes when this was last raised). It was 720 KB; the pushed
+// body (JavaScript writes each chunk into Go's memory, Go parses and dispatches it in
+// that call) added about 4 KB and took the browser bench from 0.65× to 0.84× native, a
+// trade kept on purpose. The aim is 650 KB: web/bench/README.md accounts for the floor
+// (a module that imports syscall/js and time alone is 633 KB).
+const MaxGzipBytes = 725_000
 
 // ForbiddenDeps are packages the wasm build must not import: each costs tens of
 // kilobytes of compressed wasm (context was removed on purpose, saving about 40 KB), and
