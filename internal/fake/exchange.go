@@ -73,7 +73,7 @@ func (s *Scope) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUnhandled(w, r, url, body)
 		return
 	}
-	x := s.begin(rt, params, r, url, body, 0)
+	x := s.begin(rt, params, r, url, body)
 	x.serve(w)
 }
 
@@ -196,9 +196,8 @@ func lastEventID(r *http.Request, query string) (string, bool) {
 	return "", false
 }
 
-// begin counts the attempt of r for rt, picks its answer and journals it (a forwarded
-// request, with prev set, keeps its entry).
-func (s *Scope) begin(rt *route, params map[string]string, r *http.Request, url string, body []byte, _ int) *exchange {
+// begin counts the attempt of r for rt, picks its answer and journals it.
+func (s *Scope) begin(rt *route, params map[string]string, r *http.Request, url string, body []byte) *exchange {
 	x := &exchange{s: s, rt: rt, visited: []*route{rt}}
 	leiq := ""
 	if rt.spec.Options != nil {
