@@ -13,6 +13,19 @@ import (
 	"github.com/polysse/sse/server"
 )
 
+// The reasons of Conn.Reason that are not a server.Reason (those of a stream's session:
+// complete, fatal, closed, client-gone, evicted, shutdown).
+const (
+	// ReasonEnded: the fake ended the response cleanly (a plain response, or a stream
+	// that ended before it opened).
+	ReasonEnded = "ended"
+	// ReasonDropped: the fake dropped the connection (a network error for the client).
+	ReasonDropped = "dropped"
+	// ReasonRefused: the server answered a handler's Stream without a stream (a refusal,
+	// a redeemed completion token).
+	ReasonRefused = "refused"
+)
+
 // ErrEnded is wrapped by the errors of operations on a connection that has ended.
 var ErrEnded = errors.New("fake: connection ended")
 
@@ -21,8 +34,8 @@ var ErrEnded = errors.New("fake: connection ended")
 type EndedError struct {
 	ID, Route string
 	// Reason is why it ended: a server.Reason (complete, fatal, closed, client-gone,
-	// evicted, shutdown), "dropped", "ended", or "refused" for a handler's stream that
-	// the server refused.
+	// evicted, shutdown), ReasonDropped, ReasonEnded, or ReasonRefused for a handler's
+	// stream that the server refused.
 	Reason string
 }
 
@@ -52,6 +65,8 @@ type Conn struct {
 
 	sess  *server.Session // a stream
 	plain *plainConn      // a plain response
+
+	final string // the reason of a handler's stream that ended before it opened
 
 	mu      sync.Mutex
 	dropped bool
@@ -115,15 +130,17 @@ func (c *Conn) Reason() string {
 	c.mu.Unlock()
 	switch {
 	case refused != 0:
-		return "refused"
+		return ReasonRefused
 	case dropped:
-		return "dropped"
+		return ReasonDropped
 	case c.sess != nil:
 		return string(c.sess.Reason())
 	case c.plain != nil:
 		return c.plain.reason()
+	case c.final != "":
+		return c.final
 	}
-	return "ended"
+	return ReasonEnded
 }
 
 // outcome returns the journal's outcome for the connection once it has ended.
@@ -131,9 +148,9 @@ func (c *Conn) outcome() Outcome {
 	switch c.Reason() {
 	case "":
 		return OutcomeOpen
-	case "dropped":
+	case ReasonDropped:
 		return OutcomeDropped
-	case "refused":
+	case ReasonRefused:
 		return OutcomeRefused
 	case string(server.ReasonClientGone):
 		return OutcomeClientGone

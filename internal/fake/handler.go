@@ -128,7 +128,13 @@ func (c *Context) Stream() *Conn {
 		c.conn <- conn // for a later Stream call
 		return conn
 	case <-c.over:
-		return ended
+		select { // the connection handed over before the request was over
+		case conn := <-c.conn:
+			c.conn <- conn
+			return conn
+		default:
+			return ended
+		}
 	}
 }
 
@@ -141,6 +147,13 @@ func (c *Context) streamed(conn *Conn) {
 // stream.
 func (c *Context) refused(status int) {
 	conn := &Conn{route: c.Route, attempt: c.Attempt, req: c.Request, lastID: c.LastEventID, refused: max(status, 1)}
+	c.once.Do(func() { c.conn <- conn })
+}
+
+// unopened hands Stream an ended connection: the server started a stream that ended, for
+// reason, before its stream function ran.
+func (c *Context) unopened(reason string) {
+	conn := &Conn{route: c.Route, attempt: c.Attempt, req: c.Request, lastID: c.LastEventID, final: reason}
 	c.once.Do(func() { c.conn <- conn })
 }
 
@@ -244,7 +257,7 @@ func (x *exchange) carryOut(d *decision) {
 		c := &Conn{route: x.rt.name, attempt: x.attempt, req: x.req, lastID: x.lastID, x: x, plain: newPlainConn(x.w)}
 		if x.open(c) {
 			_ = c.Raw(d.body)
-			c.plain.finish("ended")
+			c.plain.finish(ReasonEnded)
 		}
 		close(d.done)
 	case decideDrop:
