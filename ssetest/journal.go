@@ -26,8 +26,10 @@ type Request struct {
 	Query  url.Values
 	// Header is the request header.
 	Header http.Header
-	// LastEventID is its Last-Event-ID (or the route's LastEventIDQuery parameter);
-	// HasLastEventID is false when it sent none.
+	// LastEventID is its last event ID as the route's server reads it: its
+	// Last-Event-ID header or, when that is empty, the route's LastEventIDQuery
+	// parameter, without CR, LF and NUL, and "" when longer than 1024 bytes.
+	// HasLastEventID is false when it sent neither (true for one read as "").
 	LastEventID    string
 	HasLastEventID bool
 	// Body is the request body (at most 64 KiB of it).

@@ -13,6 +13,7 @@ import (
 
 	sse "github.com/polysse/sse"
 	"github.com/polysse/sse/internal/fake/script"
+	"github.com/polysse/sse/internal/protocol"
 	"github.com/polysse/sse/server"
 )
 
@@ -120,9 +121,7 @@ func newEntry(r *http.Request, url string, body []byte) *Entry {
 		body = body[:MaxJournalBody]
 	}
 	e.Body = bytes.Clone(body)
-	if vs, ok := r.Header[http.CanonicalHeaderKey(sse.HeaderLastEventID)]; ok && len(vs) > 0 {
-		e.LastEventID, e.HasLastEventID = vs[0], true
-	}
+	e.LastEventID, e.HasLastEventID = lastEventID(r, "")
 	return e
 }
 
@@ -186,17 +185,24 @@ func varsOf(r *http.Request, params map[string]string, attempt int, lastID strin
 	return script.Vars{Attempt: attempt, LastEventID: lastID, Params: params, Query: r.URL.Query(), Header: r.Header}
 }
 
-// lastEventID returns the request's last event ID as the server reads it.
+// lastEventID returns the request's last event ID as the server reads it (with its
+// LastEventIDQuery option query: protocol.LastEventID), and whether the request carried
+// one (a Last-Event-ID header, or the query parameter), even one the server reads as "".
 func lastEventID(r *http.Request, query string) (string, bool) {
-	if vs, ok := r.Header[http.CanonicalHeaderKey(sse.HeaderLastEventID)]; ok && len(vs) > 0 {
-		return vs[0], true
+	hvs := r.Header[http.CanonicalHeaderKey(sse.HeaderLastEventID)]
+	header, has := "", len(hvs) > 0
+	if has {
+		header = hvs[0]
 	}
+	var fromQuery func() string
 	if query != "" {
-		if vs, ok := r.URL.Query()[query]; ok && len(vs) > 0 {
-			return vs[0], true
+		q := r.URL.Query()
+		if qvs, ok := q[query]; ok && len(qvs) > 0 {
+			has = true
+			fromQuery = func() string { return qvs[0] }
 		}
 	}
-	return "", false
+	return protocol.LastEventID(header, fromQuery), has
 }
 
 // begin counts the attempt of r for rt, picks its answer and journals it.

@@ -28,7 +28,8 @@ type Context struct {
 	Params map[string]string
 	// Attempt is the attempt number (1-based) for the route and its attempt key.
 	Attempt int
-	// LastEventID is the request's last event ID ("" when none); HasLastEventID says
+	// LastEventID is the request's last event ID as the route's server reads it ("" when
+	// none; see Entry.LastEventID); HasLastEventID says
 	// whether it sent one.
 	LastEventID    string
 	HasLastEventID bool

@@ -4,7 +4,9 @@ package fake_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"testing/synctest"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/polysse/sse/internal/fake"
 	"github.com/polysse/sse/internal/fake/script"
+	"github.com/polysse/sse/internal/protocol"
 	"github.com/polysse/sse/server"
 )
 
@@ -53,4 +56,51 @@ func TestAClientGoneRightAfterTheHeadIsClientGoneWhoeverWins(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The journal, the {lastEventId} template and the connection read the last event ID by
+// the server's rule (protocol.LastEventID): an empty header falls back to the query
+// parameter, CR, LF and NUL are removed, and one too long is ignored.
+func TestTheLastEventIDIsTheOneTheServerReads(t *testing.T) {
+	long := strings.Repeat("x", protocol.MaxLastEventIDLen+1)
+	tests := []struct {
+		name   string
+		header []string // nil: no header
+		query  string
+		wantID string
+		has    bool
+	}{
+		{"none", nil, "", "", false},
+		{"the header", []string{"7"}, "lid=9", "7", true},
+		{"an empty header falls back to the query", []string{""}, "lid=9", "9", true},
+		{"the query alone", nil, "lid=9", "9", true},
+		{"CR, LF and NUL removed", []string{"a\rb\nc\x00d"}, "", "abcd", true},
+		{"too long: ignored", []string{long}, "lid=9", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e, c := newEngine(t, `{"version": 1, "routes": [{"route": "GET /feed", "options": {"heartbeat": 0, "lastEventIdQuery": "lid"},
+					"answers": [{"stream": [{"event": {"data": "[{lastEventId}]"}}, "end"]}]}]}`)
+				req, err := http.NewRequest(http.MethodGet, "http://x/feed?"+tt.query, nil)
+				require.NoError(t, err)
+				if tt.header != nil {
+					req.Header[http.CanonicalHeaderKey("Last-Event-ID")] = tt.header
+				}
+				resp, err := c.Do(req)
+				require.NoError(t, err)
+				b, err := io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				resp.Body.Close()
+				assert.Equal(t, ": ok\ndata: ["+tt.wantID+"]\n\n", string(b))
+				synctest.Wait()
+				j := e.DefaultScope().Journal("GET /feed")
+				require.Len(t, j, 1)
+				assert.Equal(t, []any{tt.wantID, tt.has}, []any{j[0].LastEventID, j[0].HasLastEventID})
+				conn, err := e.DefaultScope().Conn(j[0].Conn)
+				require.NoError(t, err)
+				assert.Equal(t, tt.wantID, conn.LastEventID())
+			})
+		})
+	}
 }
