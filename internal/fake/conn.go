@@ -228,19 +228,26 @@ func (c *Conn) End() error {
 }
 
 // Drop cuts the connection after what is queued, without ending the response: the
-// client sees a network error. It does not wait; use Done.
+// client sees a network error. It does not wait; use Done. When the connection is
+// already ending (End, Complete, Fail or Drop came first), it drops nothing and fails
+// with an *EndedError: the connection ends as asked before.
 func (c *Conn) Drop() error {
 	if !c.isOpen() {
 		return c.ended()
 	}
-	c.mu.Lock()
-	c.dropped = true
-	c.mu.Unlock()
 	switch {
 	case c.sess != nil:
-		serverhook.Drop(c.sess)
+		// c.mu is held across the session's lock, so that Reason never sees the
+		// session ended by this drop without the drop recorded.
+		c.mu.Lock()
+		dropped := serverhook.Drop(c.sess)
+		c.dropped = c.dropped || dropped
+		c.mu.Unlock()
+		if !dropped {
+			return c.ended()
+		}
 		return nil
-	case c.plain != nil:
+	case c.plain != nil: // its owner records the drop when it carries it out
 		if !c.plain.end(true) {
 			return c.ended()
 		}

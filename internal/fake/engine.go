@@ -64,8 +64,8 @@ type Options struct {
 //	Scope.mu      overrides, attempt counts, next answers, journal, connections, generation
 //	pool.mu       a scope's servers (server.New runs under it and takes none of these)
 //
-// Leaves (nothing is locked while one is held): Conn.mu, a ResponseWriter's locks, the
-// token store's. The default routes are an immutable list behind an atomic pointer. No
+// Leaves (nothing is locked while one is held): Conn.mu (but for a session's lock, taken
+// under it by Conn.Drop), a ResponseWriter's locks, the token store's. The default routes are an immutable list behind an atomic pointer. No
 // engine lock is held while calling into a Session or a server (Push may wait for queue
 // space): operations on connections take no scope lock; a connection's state is read
 // before the scope's lock is taken to journal it; and a session's writer, which records

@@ -104,3 +104,46 @@ func TestTheLastEventIDIsTheOneTheServerReads(t *testing.T) {
 		})
 	}
 }
+
+// Drop on a stream that is already ending (End, Complete, Fail, or a first Drop) does not
+// drop: it fails with an error wrapping ErrEnded, and the connection and the journal
+// say how it really ended.
+func TestDropAfterTheEndDropsNothing(t *testing.T) {
+	const stream, plain = `{"stream": []}`, `{"respond": {"body": ["hold"]}}`
+	tests := []struct {
+		name        string
+		answer      string
+		end         func(*fake.Conn) error
+		wantReason  string
+		wantOutcome fake.Outcome
+	}{
+		{"after End", stream, (*fake.Conn).End, string(server.ReasonClosed), fake.OutcomeEnded},
+		{"after Complete", stream, func(c *fake.Conn) error { return c.Complete("done") }, string(server.ReasonComplete), fake.OutcomeEnded},
+		{"after Fail", stream, func(c *fake.Conn) error { return c.Fail("no") }, string(server.ReasonFatal), fake.OutcomeEnded},
+		{"after Drop", stream, (*fake.Conn).Drop, fake.ReasonDropped, fake.OutcomeDropped},
+		{"a plain response after End", plain, (*fake.Conn).End, fake.ReasonEnded, fake.OutcomeEnded},
+		{"a plain response after Drop", plain, (*fake.Conn).Drop, fake.ReasonDropped, fake.OutcomeDropped},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e, c := newEngine(t, `{"version": 1, "routes": [{"route": "GET /feed", "options": {"heartbeat": 0}, "answers": [`+tt.answer+`]}]}`)
+				s := e.DefaultScope()
+				resp, err := c.Get("http://x/feed")
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				conns, err := s.WaitConns(t.Context(), "GET /feed", true, 1)
+				require.NoError(t, err)
+				conn := conns[0]
+				require.NoError(t, tt.end(conn))
+				err = conn.Drop()
+				require.ErrorIs(t, err, fake.ErrEnded, "the second ending")
+				_, _ = io.Copy(io.Discard, resp.Body)
+				<-conn.Done()
+				assert.Equal(t, tt.wantReason, conn.Reason())
+				synctest.Wait()
+				assert.Equal(t, tt.wantOutcome, s.Journal("GET /feed")[0].Outcome)
+			})
+		})
+	}
+}
