@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -146,4 +147,25 @@ func TestDropAfterTheEndDropsNothing(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Engine.Close returns when its context is done, even while a server's shutdown waits
+// (here for a stream blocked on a client that does not read, until the server's write
+// timeout).
+func TestCloseHonoursItsContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		chunk := strings.Repeat("x", 32<<10)
+		e, c := newEngine(t, `{"version": 1, "routes": [{"route": "GET /flood", "options": {"heartbeat": 0},
+			"answers": [{"stream": [{"repeat": null, "steps": [{"raw": "`+chunk+`"}]}]}]}]}`)
+		resp, err := c.Get("http://x/flood")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		synctest.Wait() // the stream is blocked: the client reads nothing
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		start := time.Now()
+		err = e.Close(ctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, time.Second, time.Since(start))
+	})
 }
