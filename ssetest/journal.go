@@ -3,6 +3,7 @@ package ssetest
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -78,34 +79,37 @@ func (f *Fake) Requests(t testing.TB, route string, n int) []Request {
 	return requests(got)
 }
 
-// Settled waits until route ("" for any) has received n requests and every one of them
-// has been answered completely (its handler returned), and returns them. It fails the
-// test after WaitTimeout.
+// Settled waits until route ("" for any) has received n requests and the first n of
+// them have been answered completely (their handlers returned: their Outcome and End
+// are final), and returns those n, oldest first. Later requests may still be open. It
+// fails the test after WaitTimeout.
 func (f *Fake) Settled(t testing.TB, route string, n int) []Request {
 	t.Helper()
 	ctx, cancel := waitCtx(t)
 	defer cancel()
-	got, err := f.s.WaitJournal(ctx, "settled requests", func(es []fake.Entry) bool {
-		k := 0
+	var out []Request
+	what := "the first " + strconv.Itoa(n) + " requests to be answered"
+	if route != "" {
+		what = "the first " + strconv.Itoa(n) + " requests to " + route + " to be answered"
+	}
+	_, err := f.s.WaitJournal(ctx, what, func(es []fake.Entry) bool {
+		out = out[:0]
 		for _, e := range es {
+			if len(out) == n {
+				break
+			}
 			if route != "" && e.Route != route {
 				continue
 			}
 			if e.End.IsZero() {
 				return false
 			}
-			k++
+			out = append(out, request(e))
 		}
-		return k >= n
+		return len(out) == n
 	})
 	if err != nil {
 		t.Fatalf("ssetest: %v", err)
-	}
-	var out []Request
-	for _, e := range got {
-		if route == "" || e.Route == route {
-			out = append(out, request(e))
-		}
 	}
 	return out
 }
@@ -120,22 +124,31 @@ var ErrEnded = fake.ErrEnded
 
 // NextConn waits for the next connection of route ("" for any) and returns it: each call
 // returns the connection that opened after the one the previous call returned (each
-// once, in order, open or since ended). It fails the test after WaitTimeout.
+// once, in order, open or since ended). Calls from several goroutines at once each get
+// a different connection. It fails the test after WaitTimeout.
 func (f *Fake) NextConn(t testing.TB, route string) *Conn {
 	t.Helper()
-	f.mu.Lock()
-	after := f.cursors[route]
-	f.mu.Unlock()
 	ctx, cancel := waitCtx(t)
 	defer cancel()
-	c, err := f.s.NextConn(ctx, route, after)
-	if err != nil {
-		t.Fatalf("ssetest: %v", err)
+	for {
+		f.mu.Lock()
+		after := f.cursors[route]
+		f.mu.Unlock()
+		c, err := f.s.NextConn(ctx, route, after)
+		if err != nil {
+			t.Fatalf("ssetest: %v", err)
+		}
+		// Claim c unless another call took it (or a Reset moved the cursor) meanwhile.
+		f.mu.Lock()
+		claimed := f.cursors[route] == after
+		if claimed {
+			f.cursors[route] = c.Num()
+		}
+		f.mu.Unlock()
+		if claimed {
+			return &Conn{c}
+		}
 	}
-	f.mu.Lock()
-	f.cursors[route] = max(f.cursors[route], c.Num())
-	f.mu.Unlock()
-	return &Conn{c}
 }
 
 // Conns returns the open connections of route ("" for any), in the order they opened.

@@ -1,0 +1,61 @@
+package ssetest_test
+
+// Regression tests of ssetest's own behaviour (the fake's capabilities are in
+// capability_test.go).
+
+import (
+	"net/http"
+	"testing"
+	"testing/synctest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/polysse/sse/ssetest"
+)
+
+// Settled waits for the first n requests of the route to be answered, not for every
+// request: a later one still open does not hold it up.
+func TestSettledWaitsForTheFirstNRequests(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := ssetest.New(t)
+		f.Handle("GET /feed", ssetest.Stream(ssetest.Data("a"), ssetest.End()).Times(1), ssetest.Stream())
+		for range 2 {
+			resp, err := f.Client().Get(ssetest.URL + "/feed")
+			require.NoError(t, err)
+			defer resp.Body.Close()
+		}
+		f.NextConn(t, "GET /feed")
+		held := f.NextConn(t, "GET /feed")
+		got := f.Settled(t, "GET /feed", 1)
+		require.Len(t, got, 1, "the first n")
+		assert.Equal(t, []any{1, "ended"}, []any{got[0].Attempt, got[0].Outcome})
+		assert.Equal(t, "", held.Reason(), "the second is still open")
+	})
+}
+
+// NextConn called from several goroutines at once returns each connection once.
+func TestNextConnFromManyGoroutinesYieldsEachConnectionOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := ssetest.New(t)
+		f.Handle("GET /feed", ssetest.Stream())
+		const n = 3
+		ids := make(chan string, n)
+		for range n {
+			go func() { ids <- f.NextConn(t, "GET /feed").ID() }()
+		}
+		synctest.Wait() // all of them wait for the first connection
+		for range n {
+			resp, err := f.Client().Get(ssetest.URL + "/feed")
+			require.NoError(t, err)
+			defer resp.Body.Close()
+		}
+		var got []string
+		for range n {
+			got = append(got, <-ids)
+		}
+		assert.ElementsMatch(t, []string{"c1", "c2", "c3"}, got)
+	})
+}
+
+var _ = http.MethodGet
