@@ -5,6 +5,7 @@ package ssetest_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 	"testing/synctest"
 
@@ -58,4 +59,24 @@ func TestNextConnFromManyGoroutinesYieldsEachConnectionOnce(t *testing.T) {
 	})
 }
 
-var _ = http.MethodGet
+
+// New inside a bubble works while another goroutine of the bubble is blocked on a mutex
+// that the caller holds (telling a bubble apart once waited for the bubble's other
+// goroutines to block durably, which they never do then).
+func TestNewWhileTheCallerHoldsAMutexAnotherGoroutineWants(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		mu.Lock()
+		go func() {
+			mu.Lock()
+			defer mu.Unlock()
+		}()
+		f := ssetest.New(t)
+		mu.Unlock()
+		f.Handle("GET /feed", ssetest.Respond(http.StatusNoContent, nil))
+		resp, err := f.Client().Get(ssetest.URL + "/feed")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	})
+}

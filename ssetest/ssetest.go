@@ -43,7 +43,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -138,11 +137,18 @@ func (f *Fake) Close() error {
 	return f.e.Close(ctx)
 }
 
-// inBubble reports whether the calling goroutine is in a synctest bubble.
-func inBubble() (in bool) {
-	defer func() { _ = recover() }()
-	synctest.Wait() // panics outside a bubble
-	return true
+// bubbleEpoch is where the clock of every synctest bubble starts.
+var bubbleEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// inBubble reports whether the calling goroutine is in a synctest bubble, without side
+// effects (synctest.Wait, which panics outside a bubble, would wait for the bubble's
+// other goroutines, and panics when two goroutines of one bubble call it at once):
+// outside a bubble, time.Now carries a monotonic clock reading; inside one, the time is
+// the bubble's clock alone, which starts at midnight UTC 2000-01-01 and only moves on.
+func inBubble() bool {
+	now := time.Now()
+	noMonotonic := now == now.Round(0) // Round(0) strips the monotonic reading, if any
+	return noMonotonic && !now.Before(bubbleEpoch)
 }
 
 func (f *Fake) cleanup() {
