@@ -137,7 +137,10 @@ func Publish(topic string, ev sse.Event) Step {
 }
 
 // Repeat runs steps n times (n < 0: until the connection ends); {i} in their strings is
-// the 1-based round.
+// the 1-based round. An endless Repeat must be able to wait or write in every round:
+// one whose steps never do (only Publish, Wait(0), empty Raw or Event, no steps) is
+// rejected where it is given, as it would spin; a round whose templates expanded empty,
+// so that it neither wrote nor waited, is followed by a short wait (10 ms).
 func Repeat(n int, steps ...Step) Step {
 	s := script.Step{Kind: script.StepRepeat, Steps: scriptSteps(steps)}
 	if n >= 0 {

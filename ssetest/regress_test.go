@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	sse "github.com/polysse/sse"
 	"github.com/polysse/sse/ssetest"
 )
 
@@ -78,5 +79,32 @@ func TestNewWhileTheCallerHoldsAMutexAnotherGoroutineWants(t *testing.T) {
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	})
+}
+
+// An endless Repeat whose steps never wait or write is rejected where it is given (it
+// would spin): Handle names the route and the step; Context.Serve returns the error.
+func TestAnEndlessRepeatThatWouldSpinIsRejected(t *testing.T) {
+	spin := ssetest.Stream(ssetest.Data("a"), ssetest.Repeat(-1, ssetest.Publish("t", sse.Event{Data: "x"}), ssetest.Wait(0)))
+	t.Run("Handle", func(t *testing.T) {
+		f := ssetest.NewFake() // its errors are panics
+		defer f.Close()
+		assert.PanicsWithValue(t, `ssetest: route "GET /feed": script: answers[0].stream[1].repeat: a repeat step without a count must wait or write in every round, but its steps never do (it would spin): add a wait step, or give it a count`,
+			func() { f.Handle("GET /feed", spin) })
+	})
+	t.Run("Serve", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := ssetest.New(t)
+			served := make(chan error, 1)
+			f.HandleFunc("GET /feed", func(c *ssetest.Context) {
+				served <- c.Serve(spin)
+				_ = c.Respond(http.StatusTeapot, nil, "")
+			})
+			resp, err := f.Client().Get(ssetest.URL + "/feed")
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusTeapot, resp.StatusCode)
+			assert.ErrorContains(t, <-served, "stream[1].repeat: a repeat step without a count must wait or write")
+		})
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -67,6 +68,8 @@ type Conn struct {
 	plain *plainConn      // a plain response
 
 	final string // the reason of a handler's stream that ended before it opened
+
+	progressed atomic.Uint64 // the steps that wrote or waited (see runRepeat)
 
 	mu      sync.Mutex
 	dropped bool

@@ -180,8 +180,12 @@ func (c *Context) Respond(status int, header http.Header, body []byte) error {
 func (c *Context) Drop() error { return c.send(&decision{kind: decideDrop}) }
 
 // Serve answers with a scripted answer (its delay, its steps, with this attempt's
-// template values).
+// template values). It fails with a *script.Error, answering nothing, when a is not
+// valid (as script.ParseAnswer checks it).
 func (c *Context) Serve(a script.Answer) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
 	return c.send(&decision{kind: decideServe, answer: &a})
 }
 

@@ -169,3 +169,29 @@ func TestCloseHonoursItsContext(t *testing.T) {
 		assert.Equal(t, time.Second, time.Since(start))
 	})
 }
+
+// An endless repeat whose round writes nothing and does not wait (its templates expanded
+// empty) waits a little between rounds on the runtime's clock instead of spinning: in a
+// bubble, time goes on, and the connection ends when the client goes away.
+func TestAnEndlessRepeatThatDoesNothingDoesNotSpin(t *testing.T) {
+	for _, steps := range []string{
+		`[{"raw": "{query.r}"}]`,
+		`[{"wait": "{query.w}"}, {"event": {"data": "{query.d}"}}, {"retry": "{query.r}"}]`,
+		`[{"repeat": "{query.n}", "steps": [{"wait": 1}]}]`,
+	} {
+		t.Run(steps, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e, c := newEngine(t, `{"version": 1, "routes": [{"route": "GET /feed", "options": {"heartbeat": 0},
+					"answers": [{"stream": [{"repeat": null, "steps": `+steps+`}]}]}]}`)
+				resp, err := c.Get("http://x/feed")
+				require.NoError(t, err)
+				time.Sleep(time.Minute) // the bubble's time: it moves on only if the stream blocks
+				conns := e.DefaultScope().Conns("GET /feed", true)
+				require.Len(t, conns, 1)
+				resp.Body.Close()
+				<-conns[0].Done()
+				assert.Equal(t, string(server.ReasonClientGone), conns[0].Reason())
+			})
+		})
+	}
+}
