@@ -2,6 +2,7 @@ package ssetest
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -173,8 +174,14 @@ func Fail(data string) Step {
 }
 
 // Header returns an http.Header of name/value pairs (a value "" is a nil value: the
-// header is removed).
+// header is removed). It panics when pairs has an odd length, naming the name without a
+// value: a mistake in the test's code, reported as httptest.NewRequest reports bad
+// input, at the line that made it.
 func Header(pairs ...string) http.Header {
+	if len(pairs)%2 != 0 {
+		panic("ssetest: Header takes name/value pairs, got " + strconv.Itoa(len(pairs)) +
+			" arguments: " + strconv.Quote(pairs[len(pairs)-1]) + " has no value")
+	}
 	h := http.Header{}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		k := http.CanonicalHeaderKey(pairs[i])

@@ -38,8 +38,9 @@ type Request struct {
 	// Status is the response status, 0 when none was written (a dropped connection,
 	// or not yet).
 	Status int
-	// Outcome says how it was answered: "open" (still), "ended", "dropped",
-	// "client-gone", "refused" (the server answered without a stream), "unhandled".
+	// Outcome says how it was answered: OutcomeOpen (still), OutcomeEnded,
+	// OutcomeDropped, OutcomeClientGone, OutcomeRefused (the server answered without a
+	// stream) or OutcomeUnhandled.
 	Outcome string
 	// Start and End are when it arrived and when its answer ended (zero while open).
 	Start, End time.Time
@@ -74,7 +75,7 @@ func (f *Fake) Requests(t testing.TB, route string, n int) []Request {
 	defer cancel()
 	got, err := f.s.WaitRequests(ctx, route, n)
 	if err != nil {
-		t.Fatalf("ssetest: %v", err)
+		t.Fatal(message(err))
 	}
 	return requests(got)
 }
@@ -109,7 +110,7 @@ func (f *Fake) Settled(t testing.TB, route string, n int) []Request {
 		return len(out) == n
 	})
 	if err != nil {
-		t.Fatalf("ssetest: %v", err)
+		t.Fatal(message(err))
 	}
 	return out
 }
@@ -118,9 +119,6 @@ func (f *Fake) Settled(t testing.TB, route string, n int) []Request {
 // response (a Respond answer). Its methods are safe for concurrent use and fail with an
 // error wrapping ErrEnded once it has ended.
 type Conn struct{ c *fake.Conn }
-
-// ErrEnded is wrapped by the errors of operations on a connection that has ended.
-var ErrEnded = fake.ErrEnded
 
 // NextConn waits for the next connection of route ("" for any) and returns it: each call
 // returns the connection that opened after the one the previous call returned (each
@@ -136,7 +134,7 @@ func (f *Fake) NextConn(t testing.TB, route string) *Conn {
 		f.mu.Unlock()
 		c, err := f.s.NextConn(ctx, route, after)
 		if err != nil {
-			t.Fatalf("ssetest: %v", err)
+			t.Fatal(message(err))
 		}
 		// Claim c unless another call took it (or a Reset moved the cursor) meanwhile.
 		f.mu.Lock()
@@ -181,35 +179,36 @@ func (c *Conn) Session() *server.Session { return c.c.Session() }
 // Done returns a channel closed when the connection has ended.
 func (c *Conn) Done() <-chan struct{} { return c.c.Done() }
 
-// Reason returns why it ended ("" while open): a server.Reason ("complete", "fatal",
-// "closed", "client-gone", ...), "dropped", "ended" or "refused".
+// Reason returns why it ended ("" while open): ReasonComplete, ReasonFatal,
+// ReasonClosed, ReasonClientGone, ReasonEvicted, ReasonShutdown (a stream's server
+// session's), ReasonEnded, ReasonDropped or ReasonRefused.
 func (c *Conn) Reason() string { return c.c.Reason() }
 
 // Send sends ev.
-func (c *Conn) Send(ev sse.Event) error { return c.c.Send(ev) }
+func (c *Conn) Send(ev sse.Event) error { return userErr(c.c.Send(ev)) }
 
 // Comment sends a comment (":" alone for an empty text).
-func (c *Conn) Comment(text string) error { return c.c.Comment(text) }
+func (c *Conn) Comment(text string) error { return userErr(c.c.Comment(text)) }
 
 // Raw sends b exactly, as a chunk of its own.
-func (c *Conn) Raw(b []byte) error { return c.c.Raw(b) }
+func (c *Conn) Raw(b []byte) error { return userErr(c.c.Raw(b)) }
 
 // End ends the response cleanly after what is queued; it does not wait (see Done).
-func (c *Conn) End() error { return c.c.End() }
+func (c *Conn) End() error { return userErr(c.c.End()) }
 
 // Drop cuts the connection after what is queued: the client sees a network error.
-func (c *Conn) Drop() error { return c.c.Drop() }
+func (c *Conn) Drop() error { return userErr(c.c.Drop()) }
 
 // Complete ends a stream with a complete event and a completion token (see the Complete
 // step); it waits until the event is written.
-func (c *Conn) Complete(data string) error { return c.c.Complete(data) }
+func (c *Conn) Complete(data string) error { return userErr(c.c.Complete(data)) }
 
 // Fail ends a stream with a fatal event and a completion token.
-func (c *Conn) Fail(data string) error { return c.c.Fail(data) }
+func (c *Conn) Fail(data string) error { return userErr(c.c.Fail(data)) }
 
 // Sleep waits for d (the bubble's time in synctest), returning early with an error when
 // the connection ends.
-func (c *Conn) Sleep(d time.Duration) error { return c.c.Sleep(d) }
+func (c *Conn) Sleep(d time.Duration) error { return userErr(c.c.Sleep(d)) }
 
 // Wait waits until the connection has ended (at most WaitTimeout, then it fails t) and
 // returns its Reason.
@@ -253,18 +252,18 @@ func (c *Context) Stream() *Conn { return &Conn{c.c.Stream()} }
 // Respond answers with a plain response (status, header, body) and returns once it is
 // written.
 func (c *Context) Respond(status int, header http.Header, body string) error {
-	return c.c.Respond(status, header, []byte(body))
+	return userErr(c.c.Respond(status, header, []byte(body)))
 }
 
 // Drop answers with no response: the client sees a network error.
-func (c *Context) Drop() error { return c.c.Drop() }
+func (c *Context) Drop() error { return userErr(c.c.Drop()) }
 
 // Serve answers with a scripted answer (with this attempt's template values).
-func (c *Context) Serve(a Answer) error { return c.c.Serve(a.a) }
+func (c *Context) Serve(a Answer) error { return userErr(c.c.Serve(a.a)) }
 
 // Sleep waits for d (the bubble's time in synctest); it returns early with an error
 // once the request is over.
-func (c *Context) Sleep(d time.Duration) error { return c.c.Sleep(d) }
+func (c *Context) Sleep(d time.Duration) error { return userErr(c.c.Sleep(d)) }
 
 // Done returns a channel closed when the request is over.
 func (c *Context) Done() <-chan struct{} { return c.c.Done() }

@@ -4,6 +4,7 @@ package ssetest_test
 // capability_test.go).
 
 import (
+	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -33,7 +34,7 @@ func TestSettledWaitsForTheFirstNRequests(t *testing.T) {
 		}
 		got := f.Settled(t, "GET /feed", 1)
 		require.Len(t, got, 1, "the first n")
-		assert.Equal(t, []any{1, "ended"}, []any{got[0].Attempt, got[0].Outcome})
+		assert.Equal(t, []any{1, ssetest.OutcomeEnded}, []any{got[0].Attempt, got[0].Outcome})
 		assert.Equal(t, []any{2, ""}, []any{held.Attempt(), held.Reason()}, "the second is still open")
 	})
 }
@@ -107,5 +108,64 @@ func TestAnEndlessRepeatThatWouldSpinIsRejected(t *testing.T) {
 			assert.Equal(t, http.StatusTeapot, resp.StatusCode)
 			assert.ErrorContains(t, <-served, "stream[1].repeat: a repeat step without a count must wait or write")
 		})
+	})
+}
+
+// The errors a test sees say "ssetest:", and errors.Is still finds ErrEnded.
+func TestErrorsSaySsetest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := ssetest.New(t)
+		f.Handle("GET /feed", ssetest.Stream(ssetest.End()))
+		resp, err := f.Client().Get(ssetest.URL + "/feed")
+		require.NoError(t, err)
+		resp.Body.Close()
+		c := f.NextConn(t, "GET /feed")
+		assert.Equal(t, ssetest.ReasonClosed, c.Wait(t))
+		for name, err := range map[string]error{
+			"Send": c.Send(sse.Event{Data: "late"}), "Comment": c.Comment("late"), "Raw": c.Raw([]byte("late")),
+			"End": c.End(), "Drop": c.Drop(), "Complete": c.Complete(""), "Fail": c.Fail(""),
+		} {
+			require.Error(t, err, name)
+			assert.ErrorIs(t, err, ssetest.ErrEnded, name)
+			assert.Equal(t, "ssetest: connection c1 (GET /feed) has ended: closed", err.Error(), name)
+		}
+		assert.Equal(t, "ssetest: connection ended", ssetest.ErrEnded.Error())
+		_, err = f.Broadcast("GET /nowhere", sse.Event{Data: "x"})
+		assert.EqualError(t, err, `ssetest: no route "GET /nowhere"`)
+	})
+}
+
+// Header panics on an odd number of arguments, naming the one without a value (a
+// programming error, as httptest.NewRequest panics on bad input).
+func TestHeaderWithAnOddNumberOfArgumentsPanics(t *testing.T) {
+	assert.PanicsWithValue(t, `ssetest: Header takes name/value pairs, got 3 arguments: "Retry-After" has no value`,
+		func() { ssetest.Header("Content-Type", "text/plain", "Retry-After") })
+	assert.Equal(t, http.Header{"Content-Type": {"text/plain"}, "X-Gone": nil}, ssetest.Header("content-type", "text/plain", "X-Gone", ""))
+}
+
+// The outcome and reason constants are the words the journal and connections use.
+func TestOutcomeAndReasonConstants(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := ssetest.New(t)
+		f.Unhandled(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) })
+		f.Handle("GET /drop", ssetest.Stream(ssetest.Drop()))
+		f.Handle("GET /end", ssetest.Respond(http.StatusOK, nil, ssetest.Raw("x"), ssetest.End()))
+		f.Route(ssetest.Route{Pattern: "GET /refused", Answers: []ssetest.Answer{ssetest.Stream()},
+			Options: ssetest.Options{Refuse: &ssetest.Refusal{Status: http.StatusServiceUnavailable}}})
+		for _, path := range []string{"/drop", "/end", "/refused", "/none"} {
+			if resp, err := f.Client().Get(ssetest.URL + path); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}
+		j := f.Settled(t, "", 4)
+		assert.Equal(t, []string{ssetest.OutcomeDropped, ssetest.OutcomeEnded, ssetest.OutcomeRefused, ssetest.OutcomeUnhandled},
+			[]string{j[0].Outcome, j[1].Outcome, j[2].Outcome, j[3].Outcome})
+		reasons := map[string]string{}
+		for range 2 {
+			c := f.NextConn(t, "")
+			reasons[c.Route()] = c.Wait(t)
+		}
+		assert.Equal(t, map[string]string{"GET /drop": ssetest.ReasonDropped, "GET /end": ssetest.ReasonEnded}, reasons)
 	})
 }

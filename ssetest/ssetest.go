@@ -290,7 +290,7 @@ func (f *Fake) Route(r Route) {
 		err = f.s.Use(rt)
 	}
 	if err != nil {
-		f.fatalf("ssetest: route %q: %v", r.Pattern, err)
+		f.fatalf("ssetest: route %q: %s", r.Pattern, strings.TrimPrefix(err.Error(), "fake: "))
 	}
 }
 
@@ -389,11 +389,11 @@ func (f *Fake) Load(jsonScript []byte) {
 	f.helper()
 	file, err := script.ParseFile(jsonScript)
 	if err != nil {
-		f.fatalf("ssetest: %v", err)
+		f.fatalf("%s", message(err))
 	}
 	for i := len(file.Routes) - 1; i >= 0; i-- { // the first is tried first
 		if err := f.s.Use(fake.Route{Route: file.Routes[i]}); err != nil {
-			f.fatalf("ssetest: %v", err)
+			f.fatalf("%s", message(err))
 		}
 	}
 }
@@ -403,7 +403,7 @@ func (f *Fake) LoadFile(path string) {
 	f.helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		f.fatalf("ssetest: %v", err)
+		f.fatalf("%s", message(err))
 	}
 	f.Load(b)
 }
@@ -413,7 +413,7 @@ func (f *Fake) LoadFile(path string) {
 func (f *Fake) Next(route string, a Answer) {
 	f.helper()
 	if err := f.s.Next(route, a.a); err != nil {
-		f.fatalf("ssetest: %v", err)
+		f.fatalf("%s", message(err))
 	}
 }
 
@@ -430,13 +430,15 @@ func (f *Fake) Reset() {
 // receive it, and keep it for replay with ReplaySize). It returns the ids the servers
 // gave it (with AutoID).
 func (f *Fake) Publish(topic string, ev sse.Event) ([]string, error) {
-	return f.s.Publish(context.Background(), topic, ev)
+	ids, err := f.s.Publish(context.Background(), topic, ev)
+	return ids, userErr(err)
 }
 
 // Broadcast sends ev to every open connection of route and returns how many it
 // reached.
 func (f *Fake) Broadcast(route string, ev sse.Event) (int, error) {
-	return f.s.Broadcast(route, ev)
+	n, err := f.s.Broadcast(route, ev)
+	return n, userErr(err)
 }
 
 // waitCtx returns the context of a wait of t.
