@@ -29,8 +29,7 @@ type Context struct {
 	// Attempt is the attempt number (1-based) for the route and its attempt key.
 	Attempt int
 	// LastEventID is the request's last event ID as the route's server reads it ("" when
-	// none; see Entry.LastEventID); HasLastEventID says
-	// whether it sent one.
+	// none; see Entry.LastEventID); HasLastEventID says whether it sent one.
 	LastEventID    string
 	HasLastEventID bool
 	// Route is the route's name.
