@@ -17,7 +17,8 @@ func TestInBubble(t *testing.T) {
 		for range 2 { // at once, from two goroutines of the bubble
 			go func() { got <- inBubble() }()
 		}
-		if !<-got || !<-got || !inBubble() {
+		first, second := <-got, <-got
+		if !first || !second || !inBubble() {
 			t.Fatal("inBubble() = false inside a bubble")
 		}
 	})
