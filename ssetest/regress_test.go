@@ -118,6 +118,7 @@ func TestErrorsSaySsetest(t *testing.T) {
 		f.Handle("GET /feed", ssetest.Stream(ssetest.End()))
 		resp, err := f.Client().Get(ssetest.URL + "/feed")
 		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body) // to the end: the stream ends, not the client
 		resp.Body.Close()
 		c := f.NextConn(t, "GET /feed")
 		assert.Equal(t, ssetest.ReasonClosed, c.Wait(t))
