@@ -258,7 +258,8 @@ func (c *Context) Respond(status int, header http.Header, body string) error {
 // Drop answers with no response: the client sees a network error.
 func (c *Context) Drop() error { return userErr(c.c.Drop()) }
 
-// Serve answers with a scripted answer (with this attempt's template values).
+// Serve answers with a scripted answer (with this attempt's template values). It fails,
+// answering nothing, when a is not valid (an endless Repeat that would spin).
 func (c *Context) Serve(a Answer) error { return userErr(c.c.Serve(a.a)) }
 
 // Sleep waits for d (the bubble's time in synctest); it returns early with an error
