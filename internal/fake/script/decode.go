@@ -123,6 +123,17 @@ func ParseOptions(b []byte) (*Options, error) {
 	return decodeOptions("", b)
 }
 
+// Validate checks an answer built in Go (not decoded) as ParseAnswer checks a decoded
+// one.
+func (a *Answer) Validate() error {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return &Error{Msg: err.Error()}
+	}
+	_, err = decodeAnswer("", b)
+	return err
+}
+
 // Validate checks a route built in Go (not decoded) as ParseRoute checks a decoded one.
 func (r *Route) Validate(answers bool) error {
 	b, err := json.Marshal(r)
@@ -901,6 +912,9 @@ func decodeStep(path string, b []byte, set stepSet, depth int, budget *int) (*St
 		}
 		if s.Steps, err = decodeSteps(join(path, "steps"), inner, set, depth+1, budget); err != nil {
 			return nil, err
+		}
+		if s.Num == nil && stepsProgress(s.Steps) == progressNever {
+			return nil, &Error{Path: p, Msg: errSpins}
 		}
 	case "complete", "fail":
 		s.Kind = StepComplete
