@@ -24,53 +24,25 @@ const (
 
 // read is the node's reader: it reads the log from the last entry dispatched and
 // dispatches every entry, checking that each names the one before it. It reads on a
-// connection of its own (a dedicated one), so that it sees every loss of it: the
-// client's pool would retry a read on a new connection, to a Redis that may have failed
-// over meanwhile, without a word. After such a loss, and after a read that waited a
-// Block for nothing, it checks the log at its position before it reads on (recheck). It
-// returns when ctx is cancelled (Close).
+// connection of its own (readerConn), so that it sees every loss of it: the client's pool
+// would retry a read on a new connection, to a Redis that may have failed over
+// meanwhile, without a word. After such a loss, and after a read that waited a Block for
+// nothing, it checks the log at its position before it reads on (recheck). It returns
+// when ctx is cancelled (Close).
 func (b *Broker) read(ctx context.Context) {
 	defer close(b.done)
-	var conn rueidis.DedicatedClient
-	drop := func() {
-		if conn != nil {
-			conn.Close() // a read abandoned on it may still be pending: never back to the pool
-			conn = nil
-		}
-	}
-	defer drop()
-	delay := retryMin
+	conn := readerConn{c: b.c}
+	defer conn.drop()
+	var retry backoff
 	check := false // recheck before the next read
 	fail := func(err error) bool {
-		drop()
+		conn.drop()
 		if ctx.Err() != nil {
 			return false
 		}
-		b.mu.Lock()
-		b.unsure = true
-		b.mu.Unlock()
 		check = true
-		b.stats.readErrors.Add(1)
-		if prev := b.health.put(err); prev == nil {
-			b.o.Logger.LogAttrs(ctx, slog.LevelWarn, "redis: broker: reading the log failed; retrying with backoff (open streams stay open)",
-				slog.String("log", b.logKey), slog.String("error", err.Error()))
-		}
-		wait := delay/2 + rand.N(delay/2+1)
-		delay = min(2*delay, retryMax)
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	recovered := func() {
-		delay = retryMin
-		if prev := b.health.put(nil); prev != nil {
-			b.o.Logger.LogAttrs(ctx, slog.LevelInfo, "redis: broker: reading the log again", slog.String("log", b.logKey))
-		}
+		b.readFailed(ctx, err)
+		return retry.wait(ctx)
 	}
 	for ctx.Err() == nil {
 		b.mu.Lock()
@@ -87,29 +59,92 @@ func (b *Broker) read(ctx context.Context) {
 		if !b.waitGate(ctx) {
 			return
 		}
-		if conn == nil {
-			conn, _ = b.c.Dedicate() // released by drop
-		}
 		if check {
-			if err := b.recheck(ctx, conn); err != nil {
+			if err := b.recheck(ctx, conn.get()); err != nil {
 				if !fail(err) {
 					return
 				}
 				continue
 			}
 			check = false
-			recovered()
+			retry.reset()
+			b.readWorks(ctx)
 		}
-		entries, err := b.xread(ctx, conn)
+		entries, err := b.xread(ctx, conn.get())
 		if err != nil {
 			if !fail(err) {
 				return
 			}
 			continue
 		}
-		recovered()
+		retry.reset()
+		b.readWorks(ctx)
 		check = len(entries) == 0 // a Block without entries: the log may have been lost quietly
 		b.dispatch(ctx, entries)
+	}
+}
+
+// readerConn is the reader's own connection to Redis, a dedicated one of the client's.
+type readerConn struct {
+	c rueidis.Client
+	d rueidis.DedicatedClient
+}
+
+// get returns the connection, taking one from the client when there is none.
+func (r *readerConn) get() rueidis.DedicatedClient {
+	if r.d == nil {
+		r.d, _ = r.c.Dedicate() // given back by drop
+	}
+	return r.d
+}
+
+// drop closes the connection: a read abandoned on it may still be pending, so it never
+// goes back to the client's pool.
+func (r *readerConn) drop() {
+	if r.d != nil {
+		r.d.Close()
+		r.d = nil
+	}
+}
+
+// backoff is the reader's delay before it reconnects: it doubles from retryMin to
+// retryMax, and each wait is a random time between half of it and all of it.
+type backoff struct{ delay time.Duration }
+
+// wait waits for the next attempt; it returns false when ctx is done first.
+func (r *backoff) wait(ctx context.Context) bool {
+	d := max(r.delay, retryMin)
+	r.delay = min(2*d, retryMax)
+	t := time.NewTimer(d/2 + rand.N(d/2+1))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (r *backoff) reset() { r.delay = retryMin }
+
+// readFailed records a failed round trip of the reader: Redis may change before the
+// next one succeeds (restart, failover), so the cache serves no resume until the reader
+// has checked the log again.
+func (b *Broker) readFailed(ctx context.Context, err error) {
+	b.mu.Lock()
+	b.unsure = true
+	b.mu.Unlock()
+	b.stats.readErrors.Add(1)
+	if prev := b.health.put(err); prev == nil {
+		b.o.Logger.LogAttrs(ctx, slog.LevelWarn, "redis: broker: reading the log failed; retrying with backoff (open streams stay open)",
+			slog.String("log", b.logKey), slog.String("error", err.Error()))
+	}
+}
+
+// readWorks records a successful round trip of the reader.
+func (b *Broker) readWorks(ctx context.Context) {
+	if prev := b.health.put(nil); prev != nil {
+		b.o.Logger.LogAttrs(ctx, slog.LevelInfo, "redis: broker: reading the log again", slog.String("log", b.logKey))
 	}
 }
 
