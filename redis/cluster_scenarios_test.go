@@ -385,8 +385,8 @@ func TestClusterRedisOutage(t *testing.T) {
 	checkLeaks(t)
 	c := newCluster(t, clusterOptions{
 		nodes: 3, persistence: redistest.AOFAlways,
-		// No cache: every resume reads Redis (a node serves a resume from its cache even
-		// while Redis is down: TestClusterFrozenRedis).
+		// No cache: every resume reads Redis (a node serves a resume from its cache while
+		// Redis is down until its reader notices: TestClusterFrozenRedis).
 		broker: redis.BrokerOptions{Timeout: 300 * time.Millisecond, CacheSize: -1},
 		// Queues that take the bursts: no client is evicted (and reconnects).
 		server: server.Options{Stream: completingStream, QueueSize: 1024},
