@@ -10,6 +10,7 @@ import (
 	"time"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/redis"
 	"github.com/polysse/sse/redis/redistest"
 	"github.com/polysse/sse/server"
@@ -160,7 +161,7 @@ func TestClusterFailover(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkLeaks(t)
+			testsupport.CheckLeaks(t)
 			primary := redistest.Start(t, redistest.Options{})
 			link := newRelay(t, primary.Addr())
 			replica := redistest.Start(t, redistest.Options{ReplicaOf: link.addr()})
@@ -322,7 +323,7 @@ func waitBreaks(t *testing.T, c *cluster) {
 // told of the gap; a resume from the lost newest id, which every node's cache holds, is a
 // gap, never "complete".
 func TestClusterFailoverQuiet(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	primary := redistest.Start(t, redistest.Options{})
 	link := newRelay(t, primary.Addr())
 	replica := redistest.Start(t, redistest.Options{ReplicaOf: link.addr()})
@@ -408,7 +409,7 @@ func TestClusterFailoverQuiet(t *testing.T) {
 func TestClusterLogLostQuietly(t *testing.T) {
 	for _, how := range []string{"re-pointed", "flushed"} {
 		t.Run(how, func(t *testing.T) {
-			checkLeaks(t)
+			testsupport.CheckLeaks(t)
 			first := redistest.Start(t, redistest.Options{})
 			vip := newRelay(t, first.Addr())
 			c := newCluster(t, clusterOptions{nodes: 2, redis: first, addr: vip.addr()})
@@ -461,7 +462,7 @@ func TestClusterRecheckFollowsTheChain(t *testing.T) {
 	for _, replaced := range []bool{false, true} {
 		name := map[bool]string{false: "the entry deleted, the next names it", true: "the entry replaced"}[replaced]
 		t.Run(name, func(t *testing.T) {
-			checkLeaks(t)
+			testsupport.CheckLeaks(t)
 			c := newCluster(t, clusterOptions{nodes: 1})
 			r := newRecorder(t, c.nodes[0].url("topic=t"), "")
 			r.waitFor(t, 10*time.Second, "the stream to open", func(r *recorder) bool { return r.opens > 0 })
