@@ -39,7 +39,8 @@ the package (and of the repository).
 
 Two files here come from the Go toolchain ($goversion), by The Go Authors, under
 the BSD-style licence in LICENSE.go-runtime:
-  - wasm_exec.js, Go's JavaScript support file for WebAssembly, unchanged;
+  - wasm_exec.js, Go's JavaScript support file for WebAssembly, unchanged; polysse.js
+    and polysse.mjs contain it too, unchanged, as the body of their function defineGo;
   - polysse.wasm, polysse's Go code compiled to WebAssembly, which contains the Go
     runtime and parts of the Go standard library.
 NOTICE

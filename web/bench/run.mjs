@@ -5,6 +5,7 @@
 //
 //   node run.mjs [--root DIR] [--rounds 5] [--markdown FILE] [--workloads K,K,...]
 //                [--profile CLIENT:WORKLOAD|dispatch|ready] [--exp [NAME=]URLDIR,...] [--clients A,B,...]
+//                [--ready-loads 7]
 //
 // DIR (default: the web/ directory) is what the server serves: /bench/* is this directory,
 // /dist/* the output of make wasm. --exp /exp/ adds a client polysse-exp, a second build of
@@ -32,13 +33,15 @@ const RUN_TIMEOUT_MS = 60_000;
 const READY_LOADS = 7;
 
 function parseArgs(argv) {
-  const o = { root: resolve(here, '..'), rounds: 5, markdown: '', profile: '', chromium: '/usr/bin/chromium', exp: '', clients: '', workloads: '' };
+  const o = { root: resolve(here, '..'), rounds: 5, 'ready-loads': READY_LOADS, markdown: '', profile: '', chromium: '/usr/bin/chromium', exp: '', clients: '', workloads: '' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (!(k in o)) throw new Error(`unknown option ${argv[i]}`);
     o[k] = argv[++i];
   }
   o.rounds = Number(o.rounds);
+  o['ready-loads'] = Number(o['ready-loads']);
+  if (!(o['ready-loads'] >= 1)) throw new Error('--ready-loads must be at least 1');
   if (!(o.rounds >= 1)) throw new Error('--rounds must be at least 1');
   return o;
 }
@@ -70,37 +73,147 @@ function rotate(xs, k) {
   return xs.slice(k).concat(xs.slice(0, k));
 }
 
-async function measureReady(context, base, src = '') {
-  const results = [];
-  for (let i = 0; i < READY_LOADS; i++) {
-    const page = await context.newPage();
-    await page.goto(src ? `${base}/bench/ready-exp.html?src=${encodeURIComponent(src)}` : `${base}/bench/ready.html`);
+// readyPage is the page that times polysse.js: ready.html, or ready-exp.html for another
+// build's polysse.js (src, --exp).
+const readyPage = (base, src) => (src ? `${base}/bench/ready-exp.html?src=${encodeURIComponent(src)}` : `${base}/bench/ready.html`);
+
+async function loadReady(context, url) {
+  const page = await context.newPage();
+  try {
+    await page.goto(url);
     const r = await page.evaluate(async () => {
       const res = await window.readyResult;
       const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/polysse.wasm'));
       return { ...res, wasmFetchEnd: wasm ? wasm.responseEnd - window.readyT0 : NaN };
     });
-    await page.close();
     if (r.error) throw new Error(`polysse.ready rejected: ${r.error}`);
-    results.push(r);
+    return r;
+  } finally {
+    await page.close();
   }
-  return results;
 }
 
-// measureReadySplit loads ready-split.html, which repeats the loader's steps and times each.
-async function measureReadySplit(context, base) {
-  const runs = [];
-  for (let i = 0; i < READY_LOADS; i++) {
-    const page = await context.newPage();
-    await page.goto(`${base}/bench/ready-split.html`);
-    runs.push(await page.evaluate(() => window.splitResult));
-    await page.close();
+// measureReady times polysse.ready for each of urls (the ready pages of the builds compared),
+// interleaved, in two kinds of page load:
+//   - first loads, each in a browser context of its own: an empty HTTP cache, an empty code
+//     cache and a renderer process of its own, which is what a first visit has;
+//   - repeat loads, in one context per build after one first load that is not counted:
+//     polysse.js and polysse.wasm come from the HTTP cache, revalidated (the server sends
+//     Cache-Control: no-cache, then 304), and V8 may use what it cached from earlier loads.
+// It returns, per url, { first: [...ms], repeat: [...ms], wasmFetchEnd: [...ms] }.
+async function measureReady(browser, urls, loads = READY_LOADS) {
+  const out = urls.map(() => ({ first: [], repeat: [], wasmFetchEnd: [] }));
+  const warm = [];
+  for (const url of urls) {
+    const c = await browser.newContext();
+    warm.push(c);
+    await loadReady(c, url);
   }
-  const names = runs[0].steps.map(([n]) => n).slice(1);
-  const parts = names.map((n, i) => `${n} +${median(runs.map((r) => r.steps[i + 1][1])).toFixed(1)} ms`);
-  return `ready split (median of ${runs.length} loads, first one cold): ${parts.join(', ')}; ` +
-    `total ${median(runs.map((r) => r.total)).toFixed(1)} ms (first load ${runs[0].total.toFixed(1)} ms); ` +
-    `the wasm download alone ${median(runs.map((r) => r.wasmFetch)).toFixed(1)} ms`;
+  try {
+    for (let i = 0; i < loads; i++) {
+      for (const [k, url] of urls.entries()) {
+        const c = await browser.newContext();
+        try {
+          const r = await loadReady(c, url);
+          out[k].first.push(r.ms);
+          out[k].wasmFetchEnd.push(r.wasmFetchEnd);
+        } finally {
+          await c.close();
+        }
+        out[k].repeat.push((await loadReady(warm[k], url)).ms);
+      }
+    }
+  } finally {
+    for (const c of warm) await c.close();
+  }
+  return out;
+}
+
+const fmtMs = (xs) => `median ${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
+
+// READY_TRACE_CATEGORIES: V8's WebAssembly events (streaming compilation, instantiation,
+// each lazy compilation), the devtools timeline (requests, script evaluation, the wasm code
+// cache: v8.wasm.moduleCacheHit, v8.wasm.cachedModule) and the page's user-timing marks.
+const READY_TRACE_CATEGORIES = ['v8.wasm', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'];
+
+// splitReady traces loads of url (first loads, each in a context of its own, then repeat
+// loads in one context) and splits each load's time, from the page's mark polysse-t0 to
+// its mark polysse-ready, at what the renderer did: polysse.js received, the polysse.wasm
+// request sent, its response started, its streaming compilation finished, the module
+// instantiated; and the time V8 spent compiling functions lazily (on their first call,
+// on the main thread) while Go's main ran. Tracing slows the page a little: the ready
+// times above are from loads without it.
+async function splitReady(browser, url, loads = READY_LOADS) {
+  await browser.startTracing(undefined, { categories: READY_TRACE_CATEGORIES });
+  let trace;
+  const kinds = [];
+  try {
+    for (let i = 0; i < loads; i++) {
+      const c = await browser.newContext();
+      try {
+        await loadReady(c, url);
+      } finally {
+        await c.close();
+      }
+      kinds.push('first');
+    }
+    const c = await browser.newContext();
+    try {
+      for (let i = 0; i <= loads; i++) {
+        await loadReady(c, url);
+        kinds.push(i ? 'repeat' : 'first, not counted');
+      }
+    } finally {
+      await c.close();
+    }
+  } finally {
+    trace = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
+  }
+  const events = trace.sort((a, b) => a.ts - b.ts);
+  const t0s = events.filter((e) => e.name === 'polysse-t0' && e.ph !== 'e');
+  const urlOf = new Map();
+  for (const e of events) if (e.name === 'ResourceSendRequest') urlOf.set(e.args.data.requestId, e.args.data.url);
+  const loadsOut = [];
+  for (const [i, t0] of t0s.entries()) {
+    const end = events.find((e) => e.pid === t0.pid && e.name === 'polysse-ready' && e.ts > t0.ts);
+    if (!end) continue;
+    const ev = events.filter((e) => e.pid === t0.pid && e.ts >= t0.ts && e.ts <= end.ts);
+    const at = (e) => (e ? (e.ts - t0.ts) / 1000 : NaN);
+    const endOf = (e) => (e ? (e.ts + (e.dur || 0) - t0.ts) / 1000 : NaN);
+    const req = (re, name) => ev.find((e) => e.name === name && re.test(urlOf.get(e.args?.data?.requestId) || ''));
+    const compiled = ev.filter((e) => e.name === 'wasm.FinishStreaming').pop();
+    const inst = ev.find((e) => e.name === 'wasm.AsyncInstantiate' || e.name === 'wasm.SyncInstantiate');
+    const lazy = ev.filter((e) => e.name === 'wasm.CompileLazy');
+    const marks = [
+      ['polysse.js received', endOf(req(/\/polysse\.js$/, 'ResourceFinish'))],
+      ['evaluated up to the polysse.wasm request', at(req(/\/polysse\.wasm$/, 'ResourceSendRequest'))],
+      ['polysse.wasm response started', at(req(/\/polysse\.wasm$/, 'ResourceReceiveResponse'))],
+      ['downloaded and compiled', endOf(compiled)],
+      ['instantiated', endOf(inst)],
+      ['Go main reached polysse.ready', at(end)],
+    ];
+    loadsOut.push({
+      kind: kinds[i] ?? '?', marks,
+      lazyN: lazy.length, lazyMs: lazy.reduce((a, e) => a + (e.dur || 0), 0) / 1000,
+      cacheHit: ev.some((e) => e.name === 'v8.wasm.moduleCacheHit'),
+    });
+  }
+  const cached = trace.filter((e) => e.name === 'v8.wasm.cachedModule').length;
+  const lines = [];
+  for (const kind of ['first', 'repeat']) {
+    const ls = loadsOut.filter((l) => l.kind === kind);
+    if (!ls.length) continue;
+    const steps = ls[0].marks.map(([name], j) => {
+      const d = ls.map((l) => l.marks[j][1] - (j ? l.marks[j - 1][1] : 0)).filter(Number.isFinite);
+      return `${name} +${d.length ? median(d).toFixed(1) : '?'} ms`;
+    });
+    lines.push(`ready split, ${kind} loads (traced, median of ${ls.length}): ${steps.join(', ')}; ` +
+      `total ${median(ls.map((l) => l.marks[l.marks.length - 1][1])).toFixed(1)} ms; ` +
+      `lazy compilation of ${median(ls.map((l) => l.lazyN))} wasm functions on the main thread ${median(ls.map((l) => l.lazyMs)).toFixed(1)} ms (during Go main); ` +
+      `wasm code cache hits ${ls.filter((l) => l.cacheHit).length}/${ls.length}`);
+  }
+  lines.push(`V8 wrote polysse.wasm's code to the code cache (v8.wasm.cachedModule) ${cached} times in these ${loadsOut.length} loads`);
+  return lines.join('\n');
 }
 
 async function profileRun(page, cdp, client, w) {
@@ -223,7 +336,7 @@ function table(results, rounds) {
   return lines.join('\n');
 }
 
-function verdicts(results, readyMs) {
+function verdicts(results, readyMs, readyRepeatMs) {
   const out = [];
   if (!CLIENTS.includes('native') || !CLIENTS.includes('polysse')) return out;
   const peers = CLIENTS.filter((c) => c !== 'native' && !c.startsWith('polysse'));
@@ -241,7 +354,9 @@ function verdicts(results, readyMs) {
   const ahead = peers.filter((c) => !(g('polysse') > g(c) || !Number.isFinite(g(c))));
   out.push(`geometric mean: polysse ${fmtRatio(g('polysse'))} native; ` +
     (ahead.length ? `behind ${ahead.join(', ')} — TARGET MISSED` : 'ahead of every JS polyfill — target met'));
-  out.push(`ready: median ${readyMs.toFixed(1)} ms — ${readyMs <= 50 ? 'target (≤ 50 ms) met' : 'TARGET (≤ 50 ms) MISSED'}`);
+  for (const [kind, ms] of [['first load', readyMs], ['repeat load', readyRepeatMs]]) {
+    out.push(`ready, ${kind}: median ${ms.toFixed(1)} ms — ${ms <= 50 ? 'target (≤ 50 ms) met' : 'TARGET (≤ 50 ms) MISSED'}`);
+  }
   return out;
 }
 
@@ -274,32 +389,37 @@ async function main() {
     const version = browser.version();
     const context = await browser.newContext();
 
-    // Ready time first, in fresh pages: the first load compiles polysse.wasm from scratch.
-    const ready = await measureReady(context, server.url);
-    const split = await measureReadySplit(await browser.newContext(), server.url);
-    const readyMs = ready.map((r) => r.ms);
-    const readyMed = median(readyMs.slice(1));
-    let readyLine = `polysse ready (script load start → polysse.ready resolved): first load ${readyMs[0].toFixed(1)} ms, ` +
-      `then median ${readyMed.toFixed(1)} ms (min ${Math.min(...readyMs.slice(1)).toFixed(1)}, max ${Math.max(...readyMs.slice(1)).toFixed(1)}) over ${readyMs.length - 1} more page loads; ` +
-      `polysse.wasm fetched by ${median(ready.map((r) => r.wasmFetchEnd)).toFixed(1)} ms (median)`;
-    for (const e of exps) {
-      const er = (await measureReady(await browser.newContext(), server.url, new URL('polysse.js', new URL(e.dir, server.url)).pathname)).map((r) => r.ms);
-      readyLine += `\n${e.client} ready: first load ${er[0].toFixed(1)} ms, then median ${median(er.slice(1)).toFixed(1)} ms ` +
-        `(min ${Math.min(...er.slice(1)).toFixed(1)}, max ${Math.max(...er.slice(1)).toFixed(1)})`;
+    // Ready time first: first loads and repeat loads (measureReady), the current build and
+    // each --exp build interleaved, then the split of the current build's loads (a trace).
+    const readyUrls = [readyPage(server.url), ...exps.map((e) => readyPage(server.url, new URL('polysse.js', new URL(e.dir, server.url)).pathname))];
+    const readyRuns = await measureReady(browser, readyUrls, o['ready-loads']);
+    const split = await splitReady(browser, readyUrls[0], o['ready-loads']);
+    const ready = readyRuns[0];
+    const readyMed = median(ready.first);
+    const readyRepeatMed = median(ready.repeat);
+    let readyLine = `polysse ready (script load start → polysse.ready resolved), ${ready.first.length} loads each: ` +
+      `first load (new browser context: empty caches) ${fmtMs(ready.first)}; ` +
+      `repeat load (HTTP cache, revalidated with 304) ${fmtMs(ready.repeat)}; ` +
+      `polysse.wasm fetched by ${median(ready.wasmFetchEnd).toFixed(1)} ms (median, first loads)`;
+    for (const [i, e] of exps.entries()) {
+      readyLine += `\n${e.client} ready: first load ${fmtMs(readyRuns[i + 1].first)}; repeat load ${fmtMs(readyRuns[i + 1].repeat)}`;
     }
     if (o.profile === 'ready') {
       console.log(`${readyLine}\n${split}`);
-      // A CPU profile of one more (warm) load of ready-split.html.
-      const p = await context.newPage();
-      const c = await context.newCDPSession(p);
+      // A CPU profile of one more first load of ready.html.
+      const pc = await browser.newContext();
+      const p = await pc.newPage();
+      await p.goto(`${server.url}/bench/page.html`); // the same site, so that the profiled page keeps this renderer
+      const c = await pc.newCDPSession(p);
       await c.send('Profiler.enable');
       await c.send('Profiler.setSamplingInterval', { interval: 100 });
       await c.send('Profiler.start');
-      await p.goto(`${server.url}/bench/ready-split.html`);
-      const r = await p.evaluate(() => window.splitResult);
+      await p.goto(readyUrls[0]);
+      const r = await p.evaluate(() => window.readyResult);
       const { profile } = await c.send('Profiler.stop');
-      console.log(`profiled load: ${r.steps.map(([n, v]) => `${n} +${v.toFixed(1)}`).join(', ')}`);
+      console.log(`profiled first load: ready in ${r.ms.toFixed(1)} ms`);
       printProfile(profile, 1, 30);
+      await pc.close();
       return;
     }
 
@@ -403,7 +523,7 @@ $1`)
 
     const tbl = table(results, o.rounds);
     readyLine += `; in the benchmark page (dynamic script, warm cache): ${inPage.ms.toFixed(1)} ms\n\n${split}`;
-    const v = verdicts(results, readyMed);
+    const v = verdicts(results, readyMed, readyRepeatMed);
     // Other work on the machine skews the numbers; the load average says how much there was.
     const head = `Chromium ${version} (headless, /usr/bin/chromium), polysse ${inPage.version}, ${o.rounds} rounds interleaved, medians; ` +
       `load average ${load0.map((x) => x.toFixed(1)).join(' ')} before, ${loadavg().map((x) => x.toFixed(1)).join(' ')} after`;

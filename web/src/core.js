@@ -921,8 +921,8 @@ async function runGo(Go, instantiate) {
   return createAPI(bridge, bridge.version, rt);
 }
 
-// withOwnGo runs load (which defines globalThis.Go) and returns the Go class it defined,
-// leaving the page's own globalThis.Go as it was.
+// withOwnGo runs load (defineGo, which defines globalThis.Go) and returns the Go class it
+// defined, leaving the page's own globalThis.Go as it was.
 async function withOwnGo(load) {
   const prev = Object.getOwnPropertyDescriptor(globalThis, 'Go');
   try {
@@ -937,8 +937,10 @@ async function withOwnGo(load) {
 }
 
 // compile returns a Promise of the compiled module. It starts at once, so that the download
-// and compilation overlap with loading wasm_exec.js. Go's module imports nothing but the
-// "gojs" functions wasm_exec.js provides at instantiation, so compiling needs no Go class.
+// and compilation overlap with the evaluation of the rest of the loader. Go's module imports
+// nothing but the "gojs" functions wasm_exec.js provides at instantiation, so compiling
+// needs no Go class. It uses only globals (no const of this file), so that polysse.js can
+// call it before this file's top level has run (classic.js).
 async function compile(source) {
   if (source instanceof WebAssembly.Module) return source;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);

@@ -1,5 +1,5 @@
 // ES module loader: init() loads the module once and resolves with the API. In Node the
-// wasm file is read from disk; in browsers it is streamed with instantiateStreaming.
+// wasm file is read from disk; in browsers it is streamed with compileStreaming.
 let loaded;
 
 export async function init(options = {}) {
@@ -10,17 +10,11 @@ export async function init(options = {}) {
   return loaded;
 }
 
-// GoClass is wasm_exec.js's Go class, kept once loaded: the module cache runs
-// wasm_exec.js only once, so a retry after a failed load must not expect it to define Go
-// again.
-let GoClass;
-
 async function load(options) {
   const module = source(options).then(compile);
   module.catch(() => {}); // reported through the returned promise, below
-  const execURL = new URL('./wasm_exec.js', import.meta.url).href;
-  GoClass ??= await withOwnGo(() => import(/* webpackIgnore: true */ /* @vite-ignore */ execURL));
-  return runGo(GoClass, instantiate(module));
+  const Go = await withOwnGo(defineGo); // wasm_exec.js is part of this module (defineGo)
+  return runGo(Go, instantiate(module));
 }
 
 // source resolves options to what compile takes: a module, bytes (a file: URL is read from
