@@ -22,8 +22,13 @@ const DefaultMaxEventSize = protocol.DefaultMaxEventSize
 // The public package sse exports this same value.
 var ErrEventTooLarge = errors.New("sse: event too large")
 
-// minReadSize is the smallest free space a Parser offers a Read call.
-const minReadSize = 32 << 10
+// A Parser's input buffer starts at readSize bytes and doubles when less than minFree
+// bytes are free after the consumed input is dropped: a line left over from one read
+// makes the next one smaller instead of making the buffer grow.
+const (
+	readSize = 32 << 10
+	minFree  = readSize / 4
+)
 
 // Parser is an incremental event stream parser that follows the event stream
 // interpretation rules of the WHATWG HTML Standard ("Server-sent events", section
@@ -68,7 +73,9 @@ type Parser struct {
 
 	buf     []byte // input; buf[start:] is not yet consumed
 	start   int
-	scanned int // buf[start:start+scanned] is known to hold no CR or LF
+	scanned int  // buf[start:start+scanned] is known to hold no CR or LF
+	scanHi  bool // and may hold a byte >= 0x80 (findLineEnd did not report it ASCII)
+	lineEnd int  // the end in buf of the line that line returned last
 	// The next CR, found by one search of the input that serves every line up to it
 	// (streams with LF line ends have none: one search per read instead of one per line).
 	// With cr > 0, buf[cr-1] is a CR and there is none between the current position and
@@ -79,18 +86,22 @@ type Parser struct {
 	err      error
 
 	data []byte // data buffer, each line followed by LF
-	// An event's first data line is not copied into data: line refers to it in buf, until
-	// a second data line comes or buf is about to be rewritten (compact).
-	dataLine []byte
-	oneLine  bool
-	typ      []byte // event type buffer
-	id       []byte // last event ID buffer
-	lastID   string // last event ID string
-	lastType string // the most recent non-default event type, reused to avoid allocation
-	retry    time.Duration
-	hasRetry bool
-	scratch  []byte
-	block    []byte // what is left of the current block for small strings (stringSpace)
+	// An event's first data line is not copied into data: it stays in buf, at
+	// buf[lineFrom:lineTo], until a second data line comes or buf is about to be rewritten
+	// (compact). Offsets, not a slice, so that no pointer is written per event.
+	lineFrom, lineTo int
+	oneLine          bool
+	// dataASCII: every data line of the event so far is known to be ASCII (findLineEnd found
+	// no byte >= 0x80 in it), so the data needs no UTF-8 check.
+	dataASCII bool
+	typ       []byte // event type buffer
+	id        []byte // last event ID buffer
+	lastID    string // last event ID string
+	lastType  string // the most recent non-default event type, reused to avoid allocation
+	retry     time.Duration
+	hasRetry  bool
+	scratch   []byte
+	block     []byte // what is left of the current block for small strings (stringSpace)
 }
 
 // Reset prepares p for a new connection whose last event ID is lastEventID: any unread
@@ -98,11 +109,11 @@ type Parser struct {
 // error is cleared. The retry value and MaxEventSize are kept.
 func (p *Parser) Reset(lastEventID string) {
 	p.buf = p.buf[:0]
-	p.start, p.scanned = 0, 0
+	p.start, p.scanned, p.scanHi = 0, 0, false
 	p.cr, p.crTo = 0, 0
 	p.begun, p.skipLF = false, false
 	p.err = nil
-	p.data, p.dataLine, p.oneLine = p.data[:0], nil, false
+	p.data, p.oneLine = p.data[:0], false
 	p.typ = p.typ[:0]
 	p.id = append(p.id[:0], lastEventID...)
 	p.lastID = lastEventID
@@ -150,8 +161,8 @@ func (p *Parser) Fill(r io.Reader) (int, error) {
 		p.fail(ErrEventTooLarge)
 		return 0, p.err
 	}
-	if cap(p.buf)-len(p.buf) < minReadSize {
-		grown := make([]byte, len(p.buf), max(2*cap(p.buf), len(p.buf)+minReadSize))
+	if cap(p.buf)-len(p.buf) < minFree {
+		grown := make([]byte, len(p.buf), max(2*cap(p.buf), readSize))
 		copy(grown, p.buf)
 		p.buf = grown
 	}
@@ -174,7 +185,7 @@ func (p *Parser) compact() {
 		p.cr, p.crTo = 0, max(p.crTo-p.start, 0)
 	}
 	p.start = 0
-	if n == 0 && cap(p.buf) > 4*minReadSize {
+	if n == 0 && cap(p.buf) > 4*readSize {
 		p.buf = nil // drop a buffer grown for one large line
 	}
 }
@@ -184,7 +195,7 @@ func (p *Parser) compact() {
 // Retry fields are consumed on the way, and so are comments unless Comments is set.
 func (p *Parser) Next() (Event, bool) {
 	for p.err == nil {
-		line, ok := p.line()
+		line, ascii, ok := p.line()
 		if !ok {
 			return Event{}, false
 		}
@@ -197,7 +208,7 @@ func (p *Parser) Next() (Event, bool) {
 		if p.Comments && line[0] == ':' {
 			return p.comment(line), true
 		}
-		p.field(line)
+		p.field(line, ascii)
 	}
 	return Event{}, false
 }
@@ -216,45 +227,37 @@ func (p *Parser) comment(line []byte) Event {
 // included, as the specification requires. The last event ID is kept.
 func (p *Parser) End() {
 	p.buf = p.buf[:0]
-	p.start, p.scanned = 0, 0
+	p.start, p.scanned, p.scanHi = 0, 0, false
 	p.cr, p.crTo = 0, 0
 	p.skipLF = false
-	p.data, p.dataLine, p.oneLine = p.data[:0], nil, false
+	p.data, p.oneLine = p.data[:0], false
 	p.typ = p.typ[:0]
 	p.id = append(p.id[:0], p.lastID...)
 }
 
-// line returns the next complete line, without its line end.
-func (p *Parser) line() ([]byte, bool) {
+// line returns the next complete line, without its line end, and whether it is known to
+// be ASCII (false: it may or may not be).
+func (p *Parser) line() (line []byte, ascii, ok bool) {
 	if (!p.begun || p.skipLF) && !p.lineStart() {
-		return nil, false
+		return nil, false, false
 	}
 	buf, start := p.buf, p.start
-	pos := start + p.scanned
-	var i int // the line end, relative to pos
-	if p.cr == 0 && p.crTo >= len(buf) {
-		i = bytes.IndexByte(buf[pos:], '\n') // no CR in the input
-	} else if cr := p.nextCR(pos); cr >= 0 {
-		i = cr - pos
-		if lf := bytes.IndexByte(buf[pos:cr], '\n'); lf >= 0 {
-			i = lf
-		}
-	} else {
-		i = bytes.IndexByte(buf[pos:], '\n')
-	}
+	i, ascii := p.findLineEnd(start + p.scanned) // relative to start+scanned
 	if i < 0 {
 		p.scanned = len(buf) - start
+		p.scanHi = p.scanHi || !ascii
 		if p.scanned > p.maxSize() {
 			p.fail(ErrEventTooLarge)
 		}
-		return nil, false
+		return nil, false, false
 	}
-	end := pos + i
+	end := start + p.scanned + i
 	if end-start > p.maxSize() {
 		p.fail(ErrEventTooLarge)
-		return nil, false
+		return nil, false, false
 	}
-	p.scanned = 0
+	ascii = ascii && !p.scanHi
+	p.scanned, p.scanHi, p.lineEnd = 0, false, end
 	p.start = end + 1
 	if buf[end] == '\r' {
 		if end+1 == len(buf) {
@@ -263,7 +266,7 @@ func (p *Parser) line() ([]byte, bool) {
 			p.start++
 		}
 	}
-	return buf[start:end], true
+	return buf[start:end], ascii, true
 }
 
 // lineStart removes the stream's byte order mark before its first line and the LF of a
@@ -292,26 +295,6 @@ func (p *Parser) lineStart() bool {
 	return true
 }
 
-// nextCR returns the index in p.buf of the first CR at or after pos, or -1 if there is
-// none in the input so far.
-func (p *Parser) nextCR(pos int) int {
-	if p.cr > pos {
-		return p.cr - 1
-	}
-	from := pos
-	if p.cr == 0 {
-		from = max(pos, p.crTo)
-	}
-	if from < len(p.buf) {
-		if i := bytes.IndexByte(p.buf[from:], '\r'); i >= 0 {
-			p.cr = from + i + 1
-			return from + i
-		}
-	}
-	p.cr, p.crTo = 0, len(p.buf)
-	return -1
-}
-
 // IndexLineEnd returns the index of the first CR or LF in s, or -1. It is the one
 // line-end scanner of the module: the parser splits its input with it and the encoder of
 // the public package splits multi-line values with it. A []byte is scanned without a copy
@@ -330,13 +313,13 @@ func IndexLineEnd(s string) int {
 func (p *Parser) fail(err error) {
 	p.err = err
 	p.buf, p.data, p.scratch = nil, nil, nil
-	p.dataLine, p.oneLine = nil, false
-	p.start, p.scanned = 0, 0
+	p.oneLine = false
+	p.start, p.scanned, p.scanHi = 0, 0, false
 	p.cr, p.crTo = 0, 0
 }
 
-// field processes one non-empty line.
-func (p *Parser) field(line []byte) {
+// field processes one non-empty line; ascii reports that the line is known to be ASCII.
+func (p *Parser) field(line []byte, ascii bool) {
 	// The usual lines, "data: ...", "id: ..." and "event: ...", are told by their first
 	// bytes; anything else is split at its first colon.
 	switch line[0] {
@@ -344,17 +327,17 @@ func (p *Parser) field(line []byte) {
 		return // comment
 	case 'd':
 		if len(line) >= 5 && string(line[:5]) == "data:" {
-			p.addData(fieldValue(line[5:]))
+			p.addData(fieldValue(line[5:]), ascii)
 			return
 		}
 	case 'i':
 		if len(line) >= 3 && string(line[:3]) == "id:" {
-			p.setID(fieldValue(line[3:]))
+			p.setID(fieldValue(line[3:]), ascii)
 			return
 		}
 	case 'e':
 		if len(line) >= 6 && string(line[:6]) == "event:" {
-			p.typ = appendValid(p.typ[:0], fieldValue(line[6:]))
+			p.setType(fieldValue(line[6:]), ascii)
 			return
 		}
 	}
@@ -366,11 +349,11 @@ func (p *Parser) field(line []byte) {
 	// matches none of these, exactly as its raw bytes do not.
 	switch string(name) {
 	case "data":
-		p.addData(value)
+		p.addData(value, ascii)
 	case "event":
-		p.typ = appendValid(p.typ[:0], value)
+		p.setType(value, ascii)
 	case "id":
-		p.setID(value)
+		p.setID(value, ascii)
 	case "retry":
 		if ms, ok := parseRetry(value); ok {
 			p.retry, p.hasRetry = ms, true
@@ -386,10 +369,13 @@ func fieldValue(v []byte) []byte {
 	return v
 }
 
-// addData adds a data line to the event's data.
-func (p *Parser) addData(value []byte) {
+// addData adds a data line to the event's data. value is the end of the line that line
+// returned last, so it ends at p.lineEnd in buf.
+func (p *Parser) addData(value []byte, ascii bool) {
 	if !p.oneLine && len(p.data) == 0 {
-		p.dataLine, p.oneLine = value, true // a line is never longer than the maximum
+		// A line is never longer than the maximum.
+		p.lineFrom, p.lineTo, p.oneLine = p.lineEnd-len(value), p.lineEnd, true
+		p.dataASCII = ascii
 		return
 	}
 	p.keepLine()
@@ -397,6 +383,7 @@ func (p *Parser) addData(value []byte) {
 		p.fail(ErrEventTooLarge)
 		return
 	}
+	p.dataASCII = p.dataASCII && ascii
 	p.data = append(p.data, value...)
 	p.data = append(p.data, '\n')
 }
@@ -404,22 +391,43 @@ func (p *Parser) addData(value []byte) {
 // keepLine copies the event's first data line into the data buffer.
 func (p *Parser) keepLine() {
 	if p.oneLine {
-		p.data = append(p.data, p.dataLine...)
+		p.data = append(p.data, p.buf[p.lineFrom:p.lineTo]...)
 		p.data = append(p.data, '\n')
-		p.dataLine, p.oneLine = nil, false
+		p.oneLine = false
 	}
 }
 
+// setType processes an event field; ascii reports that value is known to be ASCII. The
+// type buffer is rewritten in place when it has room, so that no pointer is stored.
+func (p *Parser) setType(value []byte, ascii bool) {
+	if (ascii || validUTF8(value)) && cap(p.typ) >= len(value) {
+		p.typ = p.typ[:len(value)]
+		copy(p.typ, value)
+		return
+	}
+	p.typ = appendValid(p.typ[:0], value)
+}
+
 // setID processes an id field: the value becomes the last event ID buffer unless it
-// contains NUL or is longer than MaxIDLen, in which case the field is ignored.
-func (p *Parser) setID(value []byte) {
+// contains NUL or is longer than MaxIDLen, in which case the field is ignored. ascii
+// reports that value is known to be ASCII.
+func (p *Parser) setID(value []byte, ascii bool) {
 	if bytes.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
 		return // replacing invalid bytes never makes a value shorter
+	}
+	if ascii || validUTF8(value) {
+		if cap(p.id) >= len(value) { // in place: no pointer stored
+			p.id = p.id[:len(value)]
+			copy(p.id, value)
+		} else {
+			p.id = append(p.id[:0], value...)
+		}
+		return
 	}
 	// The value is appended after the buffer's, which stays if invalid bytes made the
 	// value too long, and is then moved to the front.
 	n := len(p.id)
-	p.id = appendValid(p.id, value)
+	p.id = appendUTF8(p.id, value)
 	if p.MaxIDLen > 0 && len(p.id)-n > p.MaxIDLen {
 		p.id = p.id[:n]
 		return
@@ -461,11 +469,13 @@ func (p *Parser) dispatch() (Event, bool) {
 		p.typ = p.typ[:0]
 		return Event{}, false
 	}
-	data := p.dataLine
-	if !p.oneLine {
+	var data []byte
+	if p.oneLine {
+		data = p.buf[p.lineFrom:p.lineTo]
+	} else {
 		data = p.data[:len(p.data)-1]
 	}
-	if !validUTF8(data) {
+	if !p.dataASCII && !validUTF8(data) {
 		p.scratch = appendUTF8(p.scratch[:0], data)
 		data = p.scratch
 	}
@@ -516,7 +526,7 @@ func (p *Parser) dispatch() (Event, bool) {
 	}
 	p.typ = p.typ[:0]
 	p.data = p.data[:0]
-	p.dataLine, p.oneLine = nil, false
+	p.oneLine = false
 	return ev, true
 }
 
