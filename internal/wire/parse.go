@@ -81,6 +81,9 @@ type Parser struct {
 	// With cr > 0, buf[cr-1] is a CR and there is none between the current position and
 	// it; with cr == 0 there is none between the current position and crTo.
 	cr, crTo int
+	// The next byte >= 0x80, kept as cr is (natively: scan_other.go), so that one search
+	// of the input tells every line up to it that it is ASCII and needs no UTF-8 check.
+	hi, hiTo int
 	begun    bool
 	skipLF   bool // the last line ended with a CR as the last byte of input
 	err      error
@@ -110,7 +113,7 @@ type Parser struct {
 func (p *Parser) Reset(lastEventID string) {
 	p.buf = p.buf[:0]
 	p.start, p.scanned, p.scanHi = 0, 0, false
-	p.cr, p.crTo = 0, 0
+	p.cr, p.crTo, p.hi, p.hiTo = 0, 0, 0, 0
 	p.begun, p.skipLF = false, false
 	p.err = nil
 	p.data, p.oneLine = p.data[:0], false
@@ -184,6 +187,11 @@ func (p *Parser) compact() {
 	} else {
 		p.cr, p.crTo = 0, max(p.crTo-p.start, 0)
 	}
+	if p.hi > p.start {
+		p.hi -= p.start
+	} else {
+		p.hi, p.hiTo = 0, max(p.hiTo-p.start, 0)
+	}
 	p.start = 0
 	if n == 0 && cap(p.buf) > 4*readSize {
 		p.buf = nil // drop a buffer grown for one large line
@@ -194,23 +202,33 @@ func (p *Parser) compact() {
 // input holds no further complete event (feed more) or the parser stopped (see Err).
 // Retry fields are consumed on the way, and so are comments unless Comments is set.
 func (p *Parser) Next() (Event, bool) {
+	var ev Event
+	ok := p.next(&ev)
+	return ev, ok
+}
+
+// next is Next writing the event into *ev, which must be the zero Event; it stays so when
+// next reports false. The event is built in place, where the caller wants it, instead of
+// being returned by value through every layer (an Event does not fit in registers).
+func (p *Parser) next(ev *Event) bool {
 	for p.err == nil {
 		line, ascii, ok := p.line()
 		if !ok {
-			return Event{}, false
+			return false
 		}
 		if len(line) == 0 {
-			if ev, ok := p.dispatch(); ok {
-				return ev, true
+			if p.dispatch(ev) {
+				return true
 			}
 			continue
 		}
 		if p.Comments && line[0] == ':' {
-			return p.comment(line), true
+			*ev = p.comment(line)
+			return true
 		}
 		p.field(line, ascii)
 	}
-	return Event{}, false
+	return false
 }
 
 // comment returns the comment line line as an Event (see Parser.Comments).
@@ -228,7 +246,7 @@ func (p *Parser) comment(line []byte) Event {
 func (p *Parser) End() {
 	p.buf = p.buf[:0]
 	p.start, p.scanned, p.scanHi = 0, 0, false
-	p.cr, p.crTo = 0, 0
+	p.cr, p.crTo, p.hi, p.hiTo = 0, 0, 0, 0
 	p.skipLF = false
 	p.data, p.oneLine = p.data[:0], false
 	p.typ = p.typ[:0]
@@ -242,7 +260,13 @@ func (p *Parser) line() (line []byte, ascii, ok bool) {
 		return nil, false, false
 	}
 	buf, start := p.buf, p.start
-	i, ascii := p.findLineEnd(start + p.scanned) // relative to start+scanned
+	var i int // the line end, relative to start+scanned
+	if p.cr == 0 && p.crTo >= len(buf) && p.hi == 0 && p.hiTo >= len(buf) {
+		// Known: no CR and no byte >= 0x80 in the input (set natively, in scan_other.go).
+		i, ascii = bytes.IndexByte(buf[start+p.scanned:], '\n'), true
+	} else {
+		i, ascii = p.findLineEnd(start + p.scanned)
+	}
 	if i < 0 {
 		p.scanned = len(buf) - start
 		p.scanHi = p.scanHi || !ascii
@@ -315,7 +339,7 @@ func (p *Parser) fail(err error) {
 	p.buf, p.data, p.scratch = nil, nil, nil
 	p.oneLine = false
 	p.start, p.scanned, p.scanHi = 0, 0, false
-	p.cr, p.crTo = 0, 0
+	p.cr, p.crTo, p.hi, p.hiTo = 0, 0, 0, 0
 }
 
 // field processes one non-empty line; ascii reports that the line is known to be ASCII.
@@ -412,8 +436,15 @@ func (p *Parser) setType(value []byte, ascii bool) {
 // contains NUL or is longer than MaxIDLen, in which case the field is ignored. ascii
 // reports that value is known to be ASCII.
 func (p *Parser) setID(value []byte, ascii bool) {
-	if bytes.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
+	if p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
 		return // replacing invalid bytes never makes a value shorter
+	}
+	if ascii || asciiNoNUL(value) { // the usual id: ASCII, checked in one pass if need be
+		if ascii && bytes.IndexByte(value, 0) >= 0 {
+			return
+		}
+	} else if bytes.IndexByte(value, 0) >= 0 {
+		return
 	}
 	if ascii || validUTF8(value) {
 		if cap(p.id) >= len(value) { // in place: no pointer stored
@@ -459,15 +490,16 @@ func parseRetry(v []byte) (time.Duration, bool) {
 	return time.Duration(ms) * time.Millisecond, true
 }
 
-// dispatch runs the specification's dispatch steps at a blank line.
-func (p *Parser) dispatch() (Event, bool) {
+// dispatch runs the specification's dispatch steps at a blank line; an event is written
+// into *ev (the zero Event) and reported with true.
+func (p *Parser) dispatch(ev *Event) bool {
 	idChanged := string(p.id) != p.lastID
 	if len(p.data) == 0 && !p.oneLine {
 		if idChanged {
 			p.lastID = string(p.id)
 		}
 		p.typ = p.typ[:0]
-		return Event{}, false
+		return false
 	}
 	var data []byte
 	if p.oneLine {
@@ -480,7 +512,7 @@ func (p *Parser) dispatch() (Event, bool) {
 		data = p.scratch
 	}
 	typeChanged := len(p.typ) > 0 && string(p.typ) != p.lastType
-	ev := Event{ID: p.lastID, Type: "message"}
+	ev.ID, ev.Type = p.lastID, "message"
 	if len(p.typ) > 0 {
 		ev.Type = p.lastType
 	}
@@ -527,7 +559,7 @@ func (p *Parser) dispatch() (Event, bool) {
 	p.typ = p.typ[:0]
 	p.data = p.data[:0]
 	p.oneLine = false
-	return ev, true
+	return true
 }
 
 // Strings of up to smallString bytes are carved from blocks of stringBlock bytes, one
@@ -560,10 +592,15 @@ func borrow(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// validUTF8 reports whether b is valid UTF-8, checking first, 8 bytes at a time, whether
+// Masks for looking at 8 bytes at a time: the low and the high bit of each byte.
+const (
+	ones = 0x0101010101010101
+	high = 0x8080808080808080
+)
+
+// validUTF8 reports whether b is valid UTF-8, checking first, 16 bytes at a time, whether
 // it is ASCII (what most event streams carry), which costs a fraction of utf8.Valid.
 func validUTF8(b []byte) bool {
-	const high = 0x8080808080808080
 	if len(b) < 8 {
 		for i := range b {
 			if b[i] >= utf8.RuneSelf {
@@ -572,13 +609,40 @@ func validUTF8(b []byte) bool {
 		}
 		return true
 	}
-	for i := 0; i+8 <= len(b); i += 8 {
-		if load64(b[i:i+8])&high != 0 {
+	i := 0
+	for ; i+16 <= len(b); i += 16 {
+		if (load64(b, i)|load64(b, i+8))&high != 0 {
+			return utf8.Valid(b[i:])
+		}
+	}
+	if i+8 <= len(b) {
+		if load64(b, i)&high != 0 {
 			return utf8.Valid(b[i:])
 		}
 	}
 	// The last 8 bytes, overlapping what the loop looked at.
-	return load64(b[len(b)-8:])&high == 0 || utf8.Valid(b[len(b)-8:])
+	return load64(b, len(b)-8)&high == 0 || utf8.Valid(b[len(b)-8:])
+}
+
+// asciiNoNUL reports whether b holds only ASCII bytes other than NUL: an id value that
+// needs neither the NUL rule nor a UTF-8 check. (w-ones)&^w&high is non-zero exactly when
+// a byte of w is zero.
+func asciiNoNUL(b []byte) bool {
+	if len(b) < 8 {
+		for _, c := range b {
+			if c == 0 || c >= utf8.RuneSelf {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 <= len(b); i += 8 {
+		if w := load64(b, i); (w|(w-ones)&^w)&high != 0 {
+			return false
+		}
+	}
+	w := load64(b, len(b)-8) // the last 8, overlapping
+	return (w|(w-ones)&^w)&high == 0
 }
 
 // appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8).
@@ -663,14 +727,14 @@ func NewReader(r io.Reader, maxEventSize int, lastEventID string) *Reader {
 // Next returns the next event. At the end of the stream it returns io.EOF, having
 // discarded any incomplete event; ErrEventTooLarge when an event exceeds the limit; or the
 // underlying reader's error.
-func (rd *Reader) Next() (Event, error) {
+func (rd *Reader) Next() (ev Event, err error) {
 	empty := 0
 	for {
-		if ev, ok := rd.p.Next(); ok {
+		if rd.p.next(&ev) {
 			return ev, nil
 		}
-		if err := rd.p.Err(); err != nil {
-			return Event{}, err
+		if perr := rd.p.Err(); perr != nil {
+			return Event{}, perr
 		}
 		if rd.err != nil {
 			if rd.err == io.EOF {

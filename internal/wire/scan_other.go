@@ -2,24 +2,38 @@
 
 package wire
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // findLineEnd returns the index, relative to pos, of the first CR or LF in p.buf[pos:], or
-// -1 if there is none, and whether the bytes before it are known to be ASCII: never here,
-// where bytes.IndexByte's vector search for LF (and one search for CR that serves every
-// line up to the CR found) beats one pass that would look for all three at once.
+// -1 if there is none, and whether the bytes before it (all of p.buf[pos:] when there is
+// none) are ASCII. Natively bytes.IndexByte's vector search for LF, one search for CR
+// that serves every line up to the CR found, and one for the next byte >= 0x80 that
+// serves every line up to that byte beat one pass looking for all three at once.
 func (p *Parser) findLineEnd(pos int) (int, bool) {
+	i := p.indexLineEnd(pos)
+	end := len(p.buf)
+	if i >= 0 {
+		end = pos + i
+	}
+	return i, p.asciiUntil(pos, end)
+}
+
+// indexLineEnd is findLineEnd's search for CR or LF.
+func (p *Parser) indexLineEnd(pos int) int {
 	buf := p.buf
 	if p.cr == 0 && p.crTo >= len(buf) {
-		return bytes.IndexByte(buf[pos:], '\n'), false // no CR in the input
+		return bytes.IndexByte(buf[pos:], '\n') // no CR in the input
 	}
 	if cr := p.nextCR(pos); cr >= 0 {
 		if lf := bytes.IndexByte(buf[pos:cr], '\n'); lf >= 0 {
-			return lf, false
+			return lf
 		}
-		return cr - pos, false
+		return cr - pos
 	}
-	return bytes.IndexByte(buf[pos:], '\n'), false
+	return bytes.IndexByte(buf[pos:], '\n')
 }
 
 // nextCR returns the index in p.buf of the first CR at or after pos, or -1 if there is
@@ -39,5 +53,49 @@ func (p *Parser) nextCR(pos int) int {
 		}
 	}
 	p.cr, p.crTo = 0, len(p.buf)
+	return -1
+}
+
+// asciiUntil reports whether p.buf[pos:end] holds no byte >= 0x80. With p.hi > 0,
+// p.buf[p.hi-1] is the first such byte at or after the current position; with p.hi == 0
+// there is none between the current position and p.hiTo. A search goes to the end of the
+// input, so each byte is looked at once however the input is split into lines.
+func (p *Parser) asciiUntil(pos, end int) bool {
+	if p.hi > pos {
+		return p.hi-1 >= end
+	}
+	from := pos
+	if p.hi == 0 {
+		if p.hiTo >= end {
+			return true
+		}
+		from = max(pos, p.hiTo)
+	}
+	if i := indexHigh(p.buf[from:]); i >= 0 {
+		p.hi = from + i + 1
+		return from+i >= end
+	}
+	p.hi, p.hiTo = 0, len(p.buf)
+	return true
+}
+
+// indexHigh returns the index of the first byte >= 0x80 in b, or -1: 32 bytes per step
+// while there is none, what nearly every event stream is made of.
+func indexHigh(b []byte) int {
+	n := len(b)
+	for len(b) >= 32 && (load64(b, 0)|load64(b, 8)|load64(b, 16)|load64(b, 24))&high == 0 {
+		b = b[32:]
+	}
+	for len(b) >= 8 {
+		if w := load64(b, 0) & high; w != 0 {
+			return n - len(b) + bits.TrailingZeros64(w)>>3
+		}
+		b = b[8:]
+	}
+	for i, c := range b {
+		if c >= 0x80 {
+			return n - len(b) + i
+		}
+	}
 	return -1
 }

@@ -12,16 +12,14 @@ import "math/bits"
 // natively too, so that the fuzz targets can exercise it: go test -tags wireswar -fuzz ...
 func (p *Parser) findLineEnd(pos int) (int, bool) {
 	const (
-		ones = 0x0101010101010101
-		high = 0x8080808080808080
-		lf   = '\n' * ones
-		cr   = '\r' * ones
+		lf = '\n' * ones
+		cr = '\r' * ones
 	)
 	b := p.buf[pos:]
 	var hi uint64 // the high bits of every byte looked at
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		w := load64(b[i:])
+		w := load64(b, i)
 		x, y := w^lf, w^cr
 		// A byte of x or y is zero where w holds LF or CR. (v-ones)&^v&high sets the high
 		// bit of each zero byte of v, and possibly of bytes after one: the lowest is exact.
