@@ -516,11 +516,16 @@ func (p *Parser) dispatch(ev *Event) bool {
 	if len(p.typ) > 0 {
 		ev.Type = p.lastType
 	}
-	// One string holds the data (unless borrowed) and whatever of the ID and type changed.
+	// One string holds the data (unless borrowed or large) and whatever of the ID and type
+	// changed. Large data gets a string of its own, which string() allocates without
+	// clearing it first: a block for it all would be cleared, then written.
 	n := len(data)
 	if p.BorrowData {
 		n = 0
 		ev.Data = borrow(data)
+	} else if n > smallString {
+		n = 0
+		ev.Data = string(data)
 	}
 	size := n
 	if idChanged {
@@ -540,7 +545,7 @@ func (p *Parser) dispatch(ev *Event) bool {
 			copy(b[i:], p.typ)
 		}
 		s := unsafe.String(unsafe.SliceData(b), size)
-		if !p.BorrowData {
+		if !p.BorrowData && len(data) <= smallString {
 			ev.Data = s[:n]
 		}
 		if idChanged {
