@@ -512,9 +512,11 @@ func (p *Parser) dispatch(ev *Event) bool {
 		data = p.scratch
 	}
 	typeChanged := len(p.typ) > 0 && string(p.typ) != p.lastType
-	ev.ID, ev.Type = p.lastID, "message"
+	// The event's strings are made in locals and written into *ev once each: while the
+	// collector runs, every pointer written through ev costs a write barrier.
+	id, typ, text := p.lastID, "message", ""
 	if len(p.typ) > 0 {
-		ev.Type = p.lastType
+		typ = p.lastType
 	}
 	// One string holds the data (unless borrowed or large) and whatever of the ID and type
 	// changed. Large data gets a string of its own, which string() allocates without
@@ -522,10 +524,10 @@ func (p *Parser) dispatch(ev *Event) bool {
 	n := len(data)
 	if p.BorrowData {
 		n = 0
-		ev.Data = borrow(data)
+		text = borrow(data)
 	} else if n > smallString {
 		n = 0
-		ev.Data = string(data)
+		text = string(data)
 	}
 	size := n
 	if idChanged {
@@ -545,22 +547,23 @@ func (p *Parser) dispatch(ev *Event) bool {
 			copy(b[i:], p.typ)
 		}
 		s := unsafe.String(unsafe.SliceData(b), size)
-		if !p.BorrowData && len(data) <= smallString {
-			ev.Data = s[:n]
+		if n > 0 {
+			text = s[:n]
 		}
 		if idChanged {
-			ev.ID = s[n : n+len(p.id)]
-			p.lastID = ev.ID
+			id = s[n : n+len(p.id)]
+			p.lastID = id
 			n += len(p.id)
 		}
 		if typeChanged {
-			ev.Type = s[n:]
-			p.lastType = ev.Type
+			typ = s[n:]
+			p.lastType = typ
 		}
 	}
 	if idChanged && len(p.id) == 0 {
-		ev.ID, p.lastID = "", ""
+		id, p.lastID = "", ""
 	}
+	ev.ID, ev.Type, ev.Data = id, typ, text
 	p.typ = p.typ[:0]
 	p.data = p.data[:0]
 	p.oneLine = false
