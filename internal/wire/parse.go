@@ -76,13 +76,12 @@ type Parser struct {
 	scanned int  // buf[start:start+scanned] is known to hold no CR or LF
 	scanHi  bool // and may hold a byte >= 0x80 (findLineEnd did not report it ASCII)
 	lineEnd int  // the end in buf of the line that line returned last
-	// The next CR, found by one search of the input that serves every line up to it
-	// (streams with LF line ends have none: one search per read instead of one per line).
+	// What the native scanner knows of the input ahead (scan_other.go): the next CR and
+	// the next byte >= 0x80, each found by one search that serves every line up to it.
 	// With cr > 0, buf[cr-1] is a CR and there is none between the current position and
-	// it; with cr == 0 there is none between the current position and crTo.
+	// it; with cr == 0 there is none between the current position and crTo. The same for
+	// hi and hiTo.
 	cr, crTo int
-	// The next byte >= 0x80, kept as cr is (natively: scan_other.go), so that one search
-	// of the input tells every line up to it that it is ASCII and needs no UTF-8 check.
 	hi, hiTo int
 	begun    bool
 	skipLF   bool // the last line ended with a CR as the last byte of input
@@ -174,7 +173,10 @@ func (p *Parser) Fill(r io.Reader) (int, error) {
 	return n, err
 }
 
-// compact moves the unconsumed input to the front of the buffer.
+// compact moves the unconsumed input to the front of the buffer. It runs once per input,
+// so it is kept out of line rather than copied into Feed and Fill (the wasm binary's size).
+//
+//go:noinline
 func (p *Parser) compact() {
 	if p.start == 0 {
 		return
@@ -182,16 +184,7 @@ func (p *Parser) compact() {
 	p.keepLine()
 	n := copy(p.buf, p.buf[p.start:])
 	p.buf = p.buf[:n]
-	if p.cr > p.start {
-		p.cr -= p.start
-	} else {
-		p.cr, p.crTo = 0, max(p.crTo-p.start, 0)
-	}
-	if p.hi > p.start {
-		p.hi -= p.start
-	} else {
-		p.hi, p.hiTo = 0, max(p.hiTo-p.start, 0)
-	}
+	p.rebase()
 	p.start = 0
 	if n == 0 && cap(p.buf) > 4*readSize {
 		p.buf = nil // drop a buffer grown for one large line
@@ -237,7 +230,7 @@ func (p *Parser) comment(line []byte) Event {
 	if len(text) > 0 && text[0] == ' ' {
 		text = text[1:]
 	}
-	p.scratch = appendValid(p.scratch[:0], text) // a borrowed Data in it is stale by now
+	p.scratch = appendValid(p.scratch[:0], text, false) // a borrowed Data in it is stale by now
 	return Event{ID: p.lastID, Comment: string(p.scratch)}
 }
 
@@ -260,9 +253,8 @@ func (p *Parser) line() (line []byte, ascii, ok bool) {
 		return nil, false, false
 	}
 	buf, start := p.buf, p.start
-	var i int // the line end, relative to start+scanned
-	if p.cr == 0 && p.crTo >= len(buf) && p.hi == 0 && p.hiTo >= len(buf) {
-		// Known: no CR and no byte >= 0x80 in the input (set natively, in scan_other.go).
+	var i int           // the line end, relative to start+scanned
+	if p.plainInput() { // no CR and no byte >= 0x80 in the input
 		i, ascii = bytes.IndexByte(buf[start+p.scanned:], '\n'), true
 	} else {
 		i, ascii = p.findLineEnd(start + p.scanned)
@@ -361,7 +353,7 @@ func (p *Parser) field(line []byte, ascii bool) {
 		}
 	case 'e':
 		if len(line) >= 6 && string(line[:6]) == "event:" {
-			p.setType(fieldValue(line[6:]), ascii)
+			p.typ = appendValid(p.typ[:0], fieldValue(line[6:]), ascii)
 			return
 		}
 	}
@@ -375,7 +367,7 @@ func (p *Parser) field(line []byte, ascii bool) {
 	case "data":
 		p.addData(value, ascii)
 	case "event":
-		p.setType(value, ascii)
+		p.typ = appendValid(p.typ[:0], value, ascii)
 	case "id":
 		p.setID(value, ascii)
 	case "retry":
@@ -421,44 +413,17 @@ func (p *Parser) keepLine() {
 	}
 }
 
-// setType processes an event field; ascii reports that value is known to be ASCII. The
-// type buffer is rewritten in place when it has room, so that no pointer is stored.
-func (p *Parser) setType(value []byte, ascii bool) {
-	if (ascii || validUTF8(value)) && cap(p.typ) >= len(value) {
-		p.typ = p.typ[:len(value)]
-		copy(p.typ, value)
-		return
-	}
-	p.typ = appendValid(p.typ[:0], value)
-}
-
 // setID processes an id field: the value becomes the last event ID buffer unless it
 // contains NUL or is longer than MaxIDLen, in which case the field is ignored. ascii
 // reports that value is known to be ASCII.
 func (p *Parser) setID(value []byte, ascii bool) {
-	if p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
+	if bytes.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
 		return // replacing invalid bytes never makes a value shorter
-	}
-	if ascii || asciiNoNUL(value) { // the usual id: ASCII, checked in one pass if need be
-		if ascii && bytes.IndexByte(value, 0) >= 0 {
-			return
-		}
-	} else if bytes.IndexByte(value, 0) >= 0 {
-		return
-	}
-	if ascii || validUTF8(value) {
-		if cap(p.id) >= len(value) { // in place: no pointer stored
-			p.id = p.id[:len(value)]
-			copy(p.id, value)
-		} else {
-			p.id = append(p.id[:0], value...)
-		}
-		return
 	}
 	// The value is appended after the buffer's, which stays if invalid bytes made the
 	// value too long, and is then moved to the front.
 	n := len(p.id)
-	p.id = appendUTF8(p.id, value)
+	p.id = appendValid(p.id, value, ascii)
 	if p.MaxIDLen > 0 && len(p.id)-n > p.MaxIDLen {
 		p.id = p.id[:n]
 		return
@@ -511,59 +476,23 @@ func (p *Parser) dispatch(ev *Event) bool {
 		p.scratch = appendUTF8(p.scratch[:0], data)
 		data = p.scratch
 	}
-	typeChanged := len(p.typ) > 0 && string(p.typ) != p.lastType
-	// The event's strings are made in locals and written into *ev once each: while the
-	// collector runs, every pointer written through ev costs a write barrier.
-	id, typ, text := p.lastID, "message", ""
+	// Each string is written into *ev once: while the collector runs, every pointer
+	// written through ev costs a write barrier.
+	typ := "message"
 	if len(p.typ) > 0 {
+		if string(p.typ) != p.lastType {
+			p.lastType = p.keep(p.typ)
+		}
 		typ = p.lastType
 	}
-	// One string holds the data (unless borrowed or large) and whatever of the ID and type
-	// changed. Large data gets a string of its own, which string() allocates without
-	// clearing it first: a block for it all would be cleared, then written.
-	n := len(data)
-	if p.BorrowData {
-		n = 0
-		text = borrow(data)
-	} else if n > smallString {
-		n = 0
-		text = string(data)
-	}
-	size := n
 	if idChanged {
-		size += len(p.id)
+		p.lastID = p.keep(p.id)
 	}
-	if typeChanged {
-		size += len(p.typ)
+	text := borrow(data)
+	if !p.BorrowData {
+		text = p.keep(data)
 	}
-	if size > 0 {
-		b := p.stringSpace(size)
-		copy(b, data[:n])
-		i := n
-		if idChanged {
-			i += copy(b[i:], p.id)
-		}
-		if typeChanged {
-			copy(b[i:], p.typ)
-		}
-		s := unsafe.String(unsafe.SliceData(b), size)
-		if n > 0 {
-			text = s[:n]
-		}
-		if idChanged {
-			id = s[n : n+len(p.id)]
-			p.lastID = id
-			n += len(p.id)
-		}
-		if typeChanged {
-			typ = s[n:]
-			p.lastType = typ
-		}
-	}
-	if idChanged && len(p.id) == 0 {
-		id, p.lastID = "", ""
-	}
-	ev.ID, ev.Type, ev.Data = id, typ, text
+	ev.ID, ev.Type, ev.Data = p.lastID, typ, text
 	p.typ = p.typ[:0]
 	p.data = p.data[:0]
 	p.oneLine = false
@@ -577,18 +506,27 @@ const (
 	smallString = 256
 )
 
-// stringSpace returns n bytes for the strings of one event. The parser writes them once and
-// never again: the strings made of them may share a block with those of other events.
-func (p *Parser) stringSpace(n int) []byte {
+// keep returns a string holding a copy of b. A small one is carved from the current block,
+// which the parser writes once and never again, so the strings of many events share it; a
+// larger one is a string of its own, which string() allocates without clearing it first.
+// Not inlined: dispatch calls it up to three times, and the wasm binary's size counts.
+//
+//go:noinline
+func (p *Parser) keep(b []byte) string {
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
 	if n > smallString {
-		return make([]byte, n)
+		return string(b)
 	}
 	if len(p.block)+n > cap(p.block) {
 		p.block = make([]byte, 0, stringBlock)
 	}
 	i := len(p.block)
 	p.block = p.block[:i+n]
-	return p.block[i : i+n : i+n]
+	copy(p.block[i:], b)
+	return unsafe.String(&p.block[i], n)
 }
 
 // borrow returns a string that shares b's memory (see Parser.BorrowData); the line-end
@@ -606,7 +544,7 @@ const (
 	high = 0x8080808080808080
 )
 
-// validUTF8 reports whether b is valid UTF-8, checking first, 16 bytes at a time, whether
+// validUTF8 reports whether b is valid UTF-8, checking first, 8 bytes at a time, whether
 // it is ASCII (what most event streams carry), which costs a fraction of utf8.Valid.
 func validUTF8(b []byte) bool {
 	if len(b) < 8 {
@@ -617,13 +555,7 @@ func validUTF8(b []byte) bool {
 		}
 		return true
 	}
-	i := 0
-	for ; i+16 <= len(b); i += 16 {
-		if (load64(b, i)|load64(b, i+8))&high != 0 {
-			return utf8.Valid(b[i:])
-		}
-	}
-	if i+8 <= len(b) {
+	for i := 0; i+8 <= len(b); i += 8 {
 		if load64(b, i)&high != 0 {
 			return utf8.Valid(b[i:])
 		}
@@ -632,30 +564,10 @@ func validUTF8(b []byte) bool {
 	return load64(b, len(b)-8)&high == 0 || utf8.Valid(b[len(b)-8:])
 }
 
-// asciiNoNUL reports whether b holds only ASCII bytes other than NUL: an id value that
-// needs neither the NUL rule nor a UTF-8 check. (w-ones)&^w&high is non-zero exactly when
-// a byte of w is zero.
-func asciiNoNUL(b []byte) bool {
-	if len(b) < 8 {
-		for _, c := range b {
-			if c == 0 || c >= utf8.RuneSelf {
-				return false
-			}
-		}
-		return true
-	}
-	for i := 0; i+8 <= len(b); i += 8 {
-		if w := load64(b, i); (w|(w-ones)&^w)&high != 0 {
-			return false
-		}
-	}
-	w := load64(b, len(b)-8) // the last 8, overlapping
-	return (w|(w-ones)&^w)&high == 0
-}
-
-// appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8).
-func appendValid(dst, src []byte) []byte {
-	if validUTF8(src) {
+// appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8); ascii
+// reports that src is known to be ASCII.
+func appendValid(dst, src []byte, ascii bool) []byte {
+	if ascii || validUTF8(src) {
 		return append(dst, src...)
 	}
 	return appendUTF8(dst, src)

@@ -21,6 +21,27 @@ func (p *Parser) findLineEnd(pos int) (int, bool) {
 	return i, p.asciiUntil(pos, end)
 }
 
+// plainInput reports whether the input is known to hold no CR and no byte >= 0x80, the
+// usual case, where a line ends at the next LF and is ASCII.
+func (p *Parser) plainInput() bool {
+	return p.cr == 0 && p.crTo >= len(p.buf) && p.hi == 0 && p.hiTo >= len(p.buf)
+}
+
+// rebase moves what the scanner knows of the input along with it, when compact moves
+// p.buf[p.start:] to the front.
+func (p *Parser) rebase() {
+	if p.cr > p.start {
+		p.cr -= p.start
+	} else {
+		p.cr, p.crTo = 0, max(p.crTo-p.start, 0)
+	}
+	if p.hi > p.start {
+		p.hi -= p.start
+	} else {
+		p.hi, p.hiTo = 0, max(p.hiTo-p.start, 0)
+	}
+}
+
 // indexLineEnd is findLineEnd's search for CR or LF.
 func (p *Parser) indexLineEnd(pos int) int {
 	buf := p.buf

@@ -39,3 +39,9 @@ func (p *Parser) findLineEnd(pos int) (int, bool) {
 	}
 	return -1, hi&high == 0
 }
+
+// rebase has nothing to move: this scanner keeps no state.
+func (p *Parser) rebase() {}
+
+// plainInput is false here: findLineEnd's one pass finds LF, CR and bytes >= 0x80 alike.
+func (p *Parser) plainInput() bool { return false }
