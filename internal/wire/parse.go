@@ -103,7 +103,7 @@ type Parser struct {
 	retry     time.Duration
 	hasRetry  bool
 	scratch   []byte
-	block     []byte // what is left of the current block for small strings (stringSpace)
+	block     []byte // the current block for small strings (keep)
 }
 
 // Reset prepares p for a new connection whose last event ID is lastEventID: any unread
