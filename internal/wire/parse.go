@@ -22,8 +22,13 @@ const DefaultMaxEventSize = protocol.DefaultMaxEventSize
 // The public package sse exports this same value.
 var ErrEventTooLarge = errors.New("sse: event too large")
 
-// minReadSize is the smallest free space a Parser offers a Read call.
-const minReadSize = 32 << 10
+// A Parser's input buffer starts at readSize bytes and doubles when less than minFree
+// bytes are free after the consumed input is dropped: a line left over from one read
+// makes the next one smaller instead of making the buffer grow.
+const (
+	readSize = 32 << 10
+	minFree  = readSize / 4
+)
 
 // Parser is an incremental event stream parser that follows the event stream
 // interpretation rules of the WHATWG HTML Standard ("Server-sent events", section
@@ -68,29 +73,37 @@ type Parser struct {
 
 	buf     []byte // input; buf[start:] is not yet consumed
 	start   int
-	scanned int // buf[start:start+scanned] is known to hold no CR or LF
-	// The next CR, found by one search of the input that serves every line up to it
-	// (streams with LF line ends have none: one search per read instead of one per line).
+	scanned int  // buf[start:start+scanned] is known to hold no CR or LF
+	scanHi  bool // and may hold a byte >= 0x80 (findLineEnd did not report it ASCII)
+	lineEnd int  // the end in buf of the line that line returned last
+	// What the native scanner knows of the input ahead (scan_other.go): the next CR and
+	// the next byte >= 0x80, each found by one search that serves every line up to it.
 	// With cr > 0, buf[cr-1] is a CR and there is none between the current position and
-	// it; with cr == 0 there is none between the current position and crTo.
+	// it; with cr == 0 there is none between the current position and crTo. The same for
+	// hi and hiTo.
 	cr, crTo int
+	hi, hiTo int
 	begun    bool
 	skipLF   bool // the last line ended with a CR as the last byte of input
 	err      error
 
 	data []byte // data buffer, each line followed by LF
-	// An event's first data line is not copied into data: line refers to it in buf, until
-	// a second data line comes or buf is about to be rewritten (compact).
-	dataLine []byte
-	oneLine  bool
-	typ      []byte // event type buffer
-	id       []byte // last event ID buffer
-	lastID   string // last event ID string
-	lastType string // the most recent non-default event type, reused to avoid allocation
-	retry    time.Duration
-	hasRetry bool
-	scratch  []byte
-	block    []byte // what is left of the current block for small strings (stringSpace)
+	// An event's first data line is not copied into data: it stays in buf, at
+	// buf[lineFrom:lineTo], until a second data line comes or buf is about to be rewritten
+	// (compact). Offsets, not a slice, so that no pointer is written per event.
+	lineFrom, lineTo int
+	oneLine          bool
+	// dataASCII: every data line of the event so far is known to be ASCII (findLineEnd found
+	// no byte >= 0x80 in it), so the data needs no UTF-8 check.
+	dataASCII bool
+	typ       []byte // event type buffer
+	id        []byte // last event ID buffer
+	lastID    string // last event ID string
+	lastType  string // the most recent non-default event type, reused to avoid allocation
+	retry     time.Duration
+	hasRetry  bool
+	scratch   []byte
+	block     []byte // the current block for small strings (keep)
 }
 
 // Reset prepares p for a new connection whose last event ID is lastEventID: any unread
@@ -98,11 +111,11 @@ type Parser struct {
 // error is cleared. The retry value and MaxEventSize are kept.
 func (p *Parser) Reset(lastEventID string) {
 	p.buf = p.buf[:0]
-	p.start, p.scanned = 0, 0
-	p.cr, p.crTo = 0, 0
+	p.start, p.scanned, p.scanHi = 0, 0, false
+	p.cr, p.crTo, p.hi, p.hiTo = 0, 0, 0, 0
 	p.begun, p.skipLF = false, false
 	p.err = nil
-	p.data, p.dataLine, p.oneLine = p.data[:0], nil, false
+	p.data, p.oneLine = p.data[:0], false
 	p.typ = p.typ[:0]
 	p.id = append(p.id[:0], lastEventID...)
 	p.lastID = lastEventID
@@ -150,8 +163,8 @@ func (p *Parser) Fill(r io.Reader) (int, error) {
 		p.fail(ErrEventTooLarge)
 		return 0, p.err
 	}
-	if cap(p.buf)-len(p.buf) < minReadSize {
-		grown := make([]byte, len(p.buf), max(2*cap(p.buf), len(p.buf)+minReadSize))
+	if cap(p.buf)-len(p.buf) < minFree {
+		grown := make([]byte, len(p.buf), max(2*cap(p.buf), readSize))
 		copy(grown, p.buf)
 		p.buf = grown
 	}
@@ -160,7 +173,10 @@ func (p *Parser) Fill(r io.Reader) (int, error) {
 	return n, err
 }
 
-// compact moves the unconsumed input to the front of the buffer.
+// compact moves the unconsumed input to the front of the buffer. It runs once per input,
+// so it is kept out of line rather than copied into Feed and Fill (the wasm binary's size).
+//
+//go:noinline
 func (p *Parser) compact() {
 	if p.start == 0 {
 		return
@@ -168,13 +184,9 @@ func (p *Parser) compact() {
 	p.keepLine()
 	n := copy(p.buf, p.buf[p.start:])
 	p.buf = p.buf[:n]
-	if p.cr > p.start {
-		p.cr -= p.start
-	} else {
-		p.cr, p.crTo = 0, max(p.crTo-p.start, 0)
-	}
+	p.rebase()
 	p.start = 0
-	if n == 0 && cap(p.buf) > 4*minReadSize {
+	if n == 0 && cap(p.buf) > 4*readSize {
 		p.buf = nil // drop a buffer grown for one large line
 	}
 }
@@ -183,23 +195,33 @@ func (p *Parser) compact() {
 // input holds no further complete event (feed more) or the parser stopped (see Err).
 // Retry fields are consumed on the way, and so are comments unless Comments is set.
 func (p *Parser) Next() (Event, bool) {
+	var ev Event
+	ok := p.next(&ev)
+	return ev, ok
+}
+
+// next is Next writing the event into *ev, which must be the zero Event; it stays so when
+// next reports false. The event is built in place, where the caller wants it, instead of
+// being returned by value through every layer (an Event does not fit in registers).
+func (p *Parser) next(ev *Event) bool {
 	for p.err == nil {
-		line, ok := p.line()
+		line, ascii, ok := p.line()
 		if !ok {
-			return Event{}, false
+			return false
 		}
 		if len(line) == 0 {
-			if ev, ok := p.dispatch(); ok {
-				return ev, true
+			if p.dispatch(ev) {
+				return true
 			}
 			continue
 		}
 		if p.Comments && line[0] == ':' {
-			return p.comment(line), true
+			*ev = p.comment(line)
+			return true
 		}
-		p.field(line)
+		p.field(line, ascii)
 	}
-	return Event{}, false
+	return false
 }
 
 // comment returns the comment line line as an Event (see Parser.Comments).
@@ -208,7 +230,7 @@ func (p *Parser) comment(line []byte) Event {
 	if len(text) > 0 && text[0] == ' ' {
 		text = text[1:]
 	}
-	p.scratch = appendValid(p.scratch[:0], text) // a borrowed Data in it is stale by now
+	p.scratch = appendValid(p.scratch[:0], text, false) // a borrowed Data in it is stale by now
 	return Event{ID: p.lastID, Comment: string(p.scratch)}
 }
 
@@ -216,45 +238,42 @@ func (p *Parser) comment(line []byte) Event {
 // included, as the specification requires. The last event ID is kept.
 func (p *Parser) End() {
 	p.buf = p.buf[:0]
-	p.start, p.scanned = 0, 0
-	p.cr, p.crTo = 0, 0
+	p.start, p.scanned, p.scanHi = 0, 0, false
+	p.cr, p.crTo, p.hi, p.hiTo = 0, 0, 0, 0
 	p.skipLF = false
-	p.data, p.dataLine, p.oneLine = p.data[:0], nil, false
+	p.data, p.oneLine = p.data[:0], false
 	p.typ = p.typ[:0]
 	p.id = append(p.id[:0], p.lastID...)
 }
 
-// line returns the next complete line, without its line end.
-func (p *Parser) line() ([]byte, bool) {
+// line returns the next complete line, without its line end, and whether it is known to
+// be ASCII (false: it may or may not be).
+func (p *Parser) line() (line []byte, ascii, ok bool) {
 	if (!p.begun || p.skipLF) && !p.lineStart() {
-		return nil, false
+		return nil, false, false
 	}
 	buf, start := p.buf, p.start
-	pos := start + p.scanned
-	var i int // the line end, relative to pos
-	if p.cr == 0 && p.crTo >= len(buf) {
-		i = bytes.IndexByte(buf[pos:], '\n') // no CR in the input
-	} else if cr := p.nextCR(pos); cr >= 0 {
-		i = cr - pos
-		if lf := bytes.IndexByte(buf[pos:cr], '\n'); lf >= 0 {
-			i = lf
-		}
+	var i int           // the line end, relative to start+scanned
+	if p.plainInput() { // no CR and no byte >= 0x80 in the input
+		i, ascii = bytes.IndexByte(buf[start+p.scanned:], '\n'), true
 	} else {
-		i = bytes.IndexByte(buf[pos:], '\n')
+		i, ascii = p.findLineEnd(start + p.scanned)
 	}
 	if i < 0 {
 		p.scanned = len(buf) - start
+		p.scanHi = p.scanHi || !ascii
 		if p.scanned > p.maxSize() {
 			p.fail(ErrEventTooLarge)
 		}
-		return nil, false
+		return nil, false, false
 	}
-	end := pos + i
+	end := start + p.scanned + i
 	if end-start > p.maxSize() {
 		p.fail(ErrEventTooLarge)
-		return nil, false
+		return nil, false, false
 	}
-	p.scanned = 0
+	ascii = ascii && !p.scanHi
+	p.scanned, p.scanHi, p.lineEnd = 0, false, end
 	p.start = end + 1
 	if buf[end] == '\r' {
 		if end+1 == len(buf) {
@@ -263,7 +282,7 @@ func (p *Parser) line() ([]byte, bool) {
 			p.start++
 		}
 	}
-	return buf[start:end], true
+	return buf[start:end], ascii, true
 }
 
 // lineStart removes the stream's byte order mark before its first line and the LF of a
@@ -292,26 +311,6 @@ func (p *Parser) lineStart() bool {
 	return true
 }
 
-// nextCR returns the index in p.buf of the first CR at or after pos, or -1 if there is
-// none in the input so far.
-func (p *Parser) nextCR(pos int) int {
-	if p.cr > pos {
-		return p.cr - 1
-	}
-	from := pos
-	if p.cr == 0 {
-		from = max(pos, p.crTo)
-	}
-	if from < len(p.buf) {
-		if i := bytes.IndexByte(p.buf[from:], '\r'); i >= 0 {
-			p.cr = from + i + 1
-			return from + i
-		}
-	}
-	p.cr, p.crTo = 0, len(p.buf)
-	return -1
-}
-
 // IndexLineEnd returns the index of the first CR or LF in s, or -1. It is the one
 // line-end scanner of the module: the parser splits its input with it and the encoder of
 // the public package splits multi-line values with it. A []byte is scanned without a copy
@@ -330,13 +329,13 @@ func IndexLineEnd(s string) int {
 func (p *Parser) fail(err error) {
 	p.err = err
 	p.buf, p.data, p.scratch = nil, nil, nil
-	p.dataLine, p.oneLine = nil, false
-	p.start, p.scanned = 0, 0
-	p.cr, p.crTo = 0, 0
+	p.oneLine = false
+	p.start, p.scanned, p.scanHi = 0, 0, false
+	p.cr, p.crTo, p.hi, p.hiTo = 0, 0, 0, 0
 }
 
-// field processes one non-empty line.
-func (p *Parser) field(line []byte) {
+// field processes one non-empty line; ascii reports that the line is known to be ASCII.
+func (p *Parser) field(line []byte, ascii bool) {
 	// The usual lines, "data: ...", "id: ..." and "event: ...", are told by their first
 	// bytes; anything else is split at its first colon.
 	switch line[0] {
@@ -344,17 +343,17 @@ func (p *Parser) field(line []byte) {
 		return // comment
 	case 'd':
 		if len(line) >= 5 && string(line[:5]) == "data:" {
-			p.addData(fieldValue(line[5:]))
+			p.addData(fieldValue(line[5:]), ascii)
 			return
 		}
 	case 'i':
 		if len(line) >= 3 && string(line[:3]) == "id:" {
-			p.setID(fieldValue(line[3:]))
+			p.setID(fieldValue(line[3:]), ascii)
 			return
 		}
 	case 'e':
 		if len(line) >= 6 && string(line[:6]) == "event:" {
-			p.typ = appendValid(p.typ[:0], fieldValue(line[6:]))
+			p.typ = appendValid(p.typ[:0], fieldValue(line[6:]), ascii)
 			return
 		}
 	}
@@ -366,11 +365,11 @@ func (p *Parser) field(line []byte) {
 	// matches none of these, exactly as its raw bytes do not.
 	switch string(name) {
 	case "data":
-		p.addData(value)
+		p.addData(value, ascii)
 	case "event":
-		p.typ = appendValid(p.typ[:0], value)
+		p.typ = appendValid(p.typ[:0], value, ascii)
 	case "id":
-		p.setID(value)
+		p.setID(value, ascii)
 	case "retry":
 		if ms, ok := parseRetry(value); ok {
 			p.retry, p.hasRetry = ms, true
@@ -386,10 +385,13 @@ func fieldValue(v []byte) []byte {
 	return v
 }
 
-// addData adds a data line to the event's data.
-func (p *Parser) addData(value []byte) {
+// addData adds a data line to the event's data. value is the end of the line that line
+// returned last, so it ends at p.lineEnd in buf.
+func (p *Parser) addData(value []byte, ascii bool) {
 	if !p.oneLine && len(p.data) == 0 {
-		p.dataLine, p.oneLine = value, true // a line is never longer than the maximum
+		// A line is never longer than the maximum.
+		p.lineFrom, p.lineTo, p.oneLine = p.lineEnd-len(value), p.lineEnd, true
+		p.dataASCII = ascii
 		return
 	}
 	p.keepLine()
@@ -397,6 +399,7 @@ func (p *Parser) addData(value []byte) {
 		p.fail(ErrEventTooLarge)
 		return
 	}
+	p.dataASCII = p.dataASCII && ascii
 	p.data = append(p.data, value...)
 	p.data = append(p.data, '\n')
 }
@@ -404,22 +407,23 @@ func (p *Parser) addData(value []byte) {
 // keepLine copies the event's first data line into the data buffer.
 func (p *Parser) keepLine() {
 	if p.oneLine {
-		p.data = append(p.data, p.dataLine...)
+		p.data = append(p.data, p.buf[p.lineFrom:p.lineTo]...)
 		p.data = append(p.data, '\n')
-		p.dataLine, p.oneLine = nil, false
+		p.oneLine = false
 	}
 }
 
 // setID processes an id field: the value becomes the last event ID buffer unless it
-// contains NUL or is longer than MaxIDLen, in which case the field is ignored.
-func (p *Parser) setID(value []byte) {
+// contains NUL or is longer than MaxIDLen, in which case the field is ignored. ascii
+// reports that value is known to be ASCII.
+func (p *Parser) setID(value []byte, ascii bool) {
 	if bytes.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
 		return // replacing invalid bytes never makes a value shorter
 	}
 	// The value is appended after the buffer's, which stays if invalid bytes made the
 	// value too long, and is then moved to the front.
 	n := len(p.id)
-	p.id = appendValid(p.id, value)
+	p.id = appendValid(p.id, value, ascii)
 	if p.MaxIDLen > 0 && len(p.id)-n > p.MaxIDLen {
 		p.id = p.id[:n]
 		return
@@ -451,73 +455,48 @@ func parseRetry(v []byte) (time.Duration, bool) {
 	return time.Duration(ms) * time.Millisecond, true
 }
 
-// dispatch runs the specification's dispatch steps at a blank line.
-func (p *Parser) dispatch() (Event, bool) {
+// dispatch runs the specification's dispatch steps at a blank line; an event is written
+// into *ev (the zero Event) and reported with true.
+func (p *Parser) dispatch(ev *Event) bool {
 	idChanged := string(p.id) != p.lastID
 	if len(p.data) == 0 && !p.oneLine {
 		if idChanged {
 			p.lastID = string(p.id)
 		}
 		p.typ = p.typ[:0]
-		return Event{}, false
+		return false
 	}
-	data := p.dataLine
-	if !p.oneLine {
+	var data []byte
+	if p.oneLine {
+		data = p.buf[p.lineFrom:p.lineTo]
+	} else {
 		data = p.data[:len(p.data)-1]
 	}
-	if !validUTF8(data) {
+	if !p.dataASCII && !validUTF8(data) {
 		p.scratch = appendUTF8(p.scratch[:0], data)
 		data = p.scratch
 	}
-	typeChanged := len(p.typ) > 0 && string(p.typ) != p.lastType
-	ev := Event{ID: p.lastID, Type: "message"}
+	// Each string is written into *ev once: while the collector runs, every pointer
+	// written through ev costs a write barrier.
+	typ := "message"
 	if len(p.typ) > 0 {
-		ev.Type = p.lastType
+		if string(p.typ) != p.lastType {
+			p.lastType = p.keep(p.typ)
+		}
+		typ = p.lastType
 	}
-	// One string holds the data (unless borrowed) and whatever of the ID and type changed.
-	n := len(data)
-	if p.BorrowData {
-		n = 0
-		ev.Data = borrow(data)
-	}
-	size := n
 	if idChanged {
-		size += len(p.id)
+		p.lastID = p.keep(p.id)
 	}
-	if typeChanged {
-		size += len(p.typ)
+	text := borrow(data)
+	if !p.BorrowData {
+		text = p.keep(data)
 	}
-	if size > 0 {
-		b := p.stringSpace(size)
-		copy(b, data[:n])
-		i := n
-		if idChanged {
-			i += copy(b[i:], p.id)
-		}
-		if typeChanged {
-			copy(b[i:], p.typ)
-		}
-		s := unsafe.String(unsafe.SliceData(b), size)
-		if !p.BorrowData {
-			ev.Data = s[:n]
-		}
-		if idChanged {
-			ev.ID = s[n : n+len(p.id)]
-			p.lastID = ev.ID
-			n += len(p.id)
-		}
-		if typeChanged {
-			ev.Type = s[n:]
-			p.lastType = ev.Type
-		}
-	}
-	if idChanged && len(p.id) == 0 {
-		ev.ID, p.lastID = "", ""
-	}
+	ev.ID, ev.Type, ev.Data = p.lastID, typ, text
 	p.typ = p.typ[:0]
 	p.data = p.data[:0]
-	p.dataLine, p.oneLine = nil, false
-	return ev, true
+	p.oneLine = false
+	return true
 }
 
 // Strings of up to smallString bytes are carved from blocks of stringBlock bytes, one
@@ -527,18 +506,27 @@ const (
 	smallString = 256
 )
 
-// stringSpace returns n bytes for the strings of one event. The parser writes them once and
-// never again: the strings made of them may share a block with those of other events.
-func (p *Parser) stringSpace(n int) []byte {
+// keep returns a string holding a copy of b. A small one is carved from the current block,
+// which the parser writes once and never again, so the strings of many events share it; a
+// larger one is a string of its own, which string() allocates without clearing it first.
+// Not inlined: dispatch calls it up to three times, and the wasm binary's size counts.
+//
+//go:noinline
+func (p *Parser) keep(b []byte) string {
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
 	if n > smallString {
-		return make([]byte, n)
+		return string(b)
 	}
 	if len(p.block)+n > cap(p.block) {
 		p.block = make([]byte, 0, stringBlock)
 	}
 	i := len(p.block)
 	p.block = p.block[:i+n]
-	return p.block[i : i+n : i+n]
+	copy(p.block[i:], b)
+	return unsafe.String(&p.block[i], n)
 }
 
 // borrow returns a string that shares b's memory (see Parser.BorrowData); the line-end
@@ -550,10 +538,15 @@ func borrow(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
+// Masks for looking at 8 bytes at a time: the low and the high bit of each byte.
+const (
+	ones = 0x0101010101010101
+	high = 0x8080808080808080
+)
+
 // validUTF8 reports whether b is valid UTF-8, checking first, 8 bytes at a time, whether
 // it is ASCII (what most event streams carry), which costs a fraction of utf8.Valid.
 func validUTF8(b []byte) bool {
-	const high = 0x8080808080808080
 	if len(b) < 8 {
 		for i := range b {
 			if b[i] >= utf8.RuneSelf {
@@ -563,17 +556,18 @@ func validUTF8(b []byte) bool {
 		return true
 	}
 	for i := 0; i+8 <= len(b); i += 8 {
-		if load64(b[i:i+8])&high != 0 {
+		if load64(b, i)&high != 0 {
 			return utf8.Valid(b[i:])
 		}
 	}
 	// The last 8 bytes, overlapping what the loop looked at.
-	return load64(b[len(b)-8:])&high == 0 || utf8.Valid(b[len(b)-8:])
+	return load64(b, len(b)-8)&high == 0 || utf8.Valid(b[len(b)-8:])
 }
 
-// appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8).
-func appendValid(dst, src []byte) []byte {
-	if validUTF8(src) {
+// appendValid appends src to dst, replacing invalid UTF-8 (see appendUTF8); ascii
+// reports that src is known to be ASCII.
+func appendValid(dst, src []byte, ascii bool) []byte {
+	if ascii || validUTF8(src) {
 		return append(dst, src...)
 	}
 	return appendUTF8(dst, src)
@@ -653,14 +647,14 @@ func NewReader(r io.Reader, maxEventSize int, lastEventID string) *Reader {
 // Next returns the next event. At the end of the stream it returns io.EOF, having
 // discarded any incomplete event; ErrEventTooLarge when an event exceeds the limit; or the
 // underlying reader's error.
-func (rd *Reader) Next() (Event, error) {
+func (rd *Reader) Next() (ev Event, err error) {
 	empty := 0
 	for {
-		if ev, ok := rd.p.Next(); ok {
+		if rd.p.next(&ev) {
 			return ev, nil
 		}
-		if err := rd.p.Err(); err != nil {
-			return Event{}, err
+		if perr := rd.p.Err(); perr != nil {
+			return Event{}, perr
 		}
 		if rd.err != nil {
 			if rd.err == io.EOF {

@@ -648,3 +648,31 @@ func TestParserAllocs(t *testing.T) {
 		assert.LessOrEqual(t, allocs, 1.0, "allocations per event")
 	})
 }
+
+// TestParserNonASCIIAtEveryPosition puts a byte >= 0x80 (an invalid one, and the start of a
+// valid 2-byte sequence) at every position of a stream whose lines are longer than the
+// 8 and 32 bytes the scanners look at per step, and splits each such stream at every
+// point: the parser skips the UTF-8 check of values it found ASCII, so where a non-ASCII
+// byte lies relative to lines, words and reads must never change the output, which must
+// equal the reference parser's.
+func TestParserNonASCIIAtEveryPosition(t *testing.T) {
+	base := "id: 0123456789abcdefghij\nevent: update-type-name\r\n" +
+		"data: {\"json\":\"0123456789abcdefghijklmnopqrstuvwxyz\"}\ndata: b\r\n\n" +
+		"data: second event with a long enough line to span words\n\n"
+	for _, bad := range []string{"\xFF", "\xC3\xA9"} {
+		t.Run(fmt.Sprintf("%q", bad), func(t *testing.T) {
+			for pos := range len(base) {
+				in := []byte(base[:pos] + bad + base[pos:])
+				want := wiretest.RefParse(in, "")
+				for cut := range len(in) + 1 {
+					got := feedChunks(0, "", in[:cut], in[cut:])
+					if !assert.Equal(t, want, got, "input %q split at %d", in, cut) {
+						return
+					}
+				}
+				assert.Equal(t, want, readAll(iotest.OneByteReader(strings.NewReader(string(in))), 0, ""),
+					"input %q read a byte at a time", in)
+			}
+		})
+	}
+}
