@@ -1,6 +1,8 @@
 package clock_test
 
 import (
+	"strconv"
+	"syscall/js"
 	"testing"
 	"time"
 
@@ -92,4 +94,48 @@ func TestSystemLongDelayInSteps(t *testing.T) {
 func TestSystemUnixNano(t *testing.T) {
 	got, want := clock.System().UnixNano(), time.Now().UnixNano()
 	assert.InDelta(t, want, got, float64(10*time.Second), "Date.now() in nanoseconds")
+}
+
+// TestSystemUseHost gives System a loader's hooks (as web/src/clock.js does) that log
+// their calls and run on setTimeout.
+func TestSystemUseHost(t *testing.T) {
+	defer clock.ResetHost()
+	var log []string
+	next := 0
+	handles := map[string]js.Value{}
+	hooks := js.Global().Get("Object").New()
+	set := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		next++
+		id := "t" + strconv.Itoa(next)
+		log = append(log, "set "+id+" "+strconv.FormatFloat(args[0].Float(), 'f', -1, 64))
+		handles[id] = js.Global().Call("setTimeout", args[1], args[0])
+		return id
+	})
+	defer set.Release()
+	clearFn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		id := args[0].String()
+		log = append(log, "clear "+id)
+		js.Global().Call("clearTimeout", handles[id])
+		return nil
+	})
+	defer clearFn.Release()
+	now := js.FuncOf(func(js.Value, []js.Value) any { return 1234.5 })
+	defer now.Release()
+	hooks.Set("setTimer", set)
+	hooks.Set("clearTimer", clearFn)
+	hooks.Set("now", now)
+
+	clock.UseHost(js.Null()) // ignored
+	clock.UseHost(js.Global().Get("Object").New())
+	c := clock.System()
+	assert.NotEqual(t, int64(1234500000), c.UnixNano(), "no hooks yet")
+	clock.UseHost(hooks)
+	assert.Equal(t, int64(1234500000), c.UnixNano(), "the hooks' wall clock")
+
+	got := make(chan string, 2)
+	stopped := c.AfterFunc(50*clock.Millisecond, func() { got <- "stopped" })
+	c.AfterFunc(2500*clock.Microsecond, func() { got <- "fired" })
+	assert.True(t, stopped.Stop())
+	assert.Equal(t, "fired", await(t, got, "the hooked timer"))
+	assert.Equal(t, []string{"set t1 50", "set t2 2.5", "clear t1"}, log)
 }
