@@ -124,7 +124,7 @@ func TestClientRestartPublic(t *testing.T) {
 		require.Len(t, reqs, 2)
 		assert.Equal(t, "1", reqs[1].LastEventID)
 		assert.Equal(t, start, reqs[1].Start, "at once")
-		assert.Equal(t, "client-gone", reqs[0].Outcome)
+		assert.Equal(t, ssetest.OutcomeClientGone, reqs[0].Outcome)
 	})
 }
 

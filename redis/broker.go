@@ -164,6 +164,16 @@ func (o BrokerOptions) withDefaults() BrokerOptions {
 // of the node ends (Subscriber.End, with ErrContinuity) so that its client resumes and
 // learns of the gap. Nothing is lost silently.
 //
+// Redis can also lose entries the node did read, and then nothing may come after them for
+// a while (a failover to a replica that had not received the newest entries, with nothing
+// published since). So the reader reads the log at its position again whenever it lost
+// its connection (it reads on a connection of its own, so that it sees every loss: a
+// command of the client's pool is retried on a new connection unseen) and after each
+// Block spent without entries: when the log no longer holds the entry it dispatched last
+// (the entry is gone or differs, and the entry after that position does not name it), the
+// chain is broken there, and the node's sessions end as above, at once. From the loss of
+// its connection to that check, the node serves no resume from its cache.
+//
 // # Resume
 //
 // A session that resumes from an id of this log is registered first (its live events are
@@ -191,8 +201,10 @@ func (o BrokerOptions) withDefaults() BrokerOptions {
 // and a retry hint, so that its client comes back later with the same id. Open sessions
 // stay open (the Server's heartbeats keep them alive); the reader reconnects with a
 // jittered backoff from 20 ms to 1 s and carries on from where it was, or ends the
-// sessions when the log lost entries meanwhile. Ready reports whether the reader is
-// connected.
+// sessions when the log lost entries meanwhile. A resume from an id the node's cache
+// holds is served from the cache until the reader finds its connection lost, and from
+// Redis from then until the reader has checked the log again. Ready reports whether the
+// reader is connected.
 //
 // # Bounds
 //
@@ -213,10 +225,15 @@ type Broker struct {
 	// mu is the node's dispatch lock: the topics and their members, the reader's
 	// position and the cache. The reader delivers to sessions while holding it (lock
 	// order: Broker.mu → the server's Session lock).
-	mu        sync.Mutex
-	closed    bool
-	started   bool   // the reader has a position: pos is meaningful (startedCh is closed)
-	pos       pos    // the newest entry dispatched
+	mu      sync.Mutex
+	closed  bool
+	started bool   // the reader has a position: pos is meaningful (startedCh is closed)
+	pos     pos    // the newest entry dispatched
+	head    *entry // the entry at pos as the reader read it; nil when it has not read it
+	// unsure: the reader lost its connection to Redis since it last checked that the log
+	// still holds pos (Redis may have restarted or failed over meanwhile): the cache
+	// serves no resume until the reader has checked again (see recheck).
+	unsure    bool
 	published pos    // the newest entry this node appended (it may not be dispatched yet)
 	seq       uint64 // dispatches so far: a member offered dispatch n has last == n
 	topics    map[string]*topic
@@ -441,8 +458,10 @@ func (b *Broker) isClosed() bool {
 type BrokerStats struct {
 	// Entries is how many log entries the reader dispatched.
 	Entries uint64
-	// Breaks is how many times the reader found the log's chain broken (entries lost
-	// before it read them), ending every session of the node.
+	// Breaks is how many times the reader found the log's chain broken, ending every
+	// session of the node: an entry it read did not name the one before (entries lost
+	// before it read them), or the log no longer held the entry it had dispatched last
+	// when it checked after losing its connection or waiting a Block for entries.
 	Breaks uint64
 	// Ended is how many sessions the breaks ended.
 	Ended uint64

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/polysse/sse/internal/brokertest"
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/redis"
 	"github.com/polysse/sse/redis/redistest"
 	"github.com/polysse/sse/server"
@@ -19,7 +20,7 @@ func newLogName(t testing.TB) string {
 }
 
 func TestBrokerConformance(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	srv := redistest.Start(t, redistest.Options{})
 	c := dial(t, srv)
 	brokertest.Run(t, brokertest.Config{

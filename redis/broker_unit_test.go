@@ -11,6 +11,7 @@ import (
 
 	sse "github.com/polysse/sse"
 	"github.com/polysse/sse/internal/brokertest"
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/redis"
 	"github.com/polysse/sse/redis/redistest"
 	"github.com/polysse/sse/server"
@@ -72,7 +73,7 @@ func (s *endedSubscriber) endErrs() []error {
 }
 
 func TestBrokerPublishRefusesAnID(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	_, c := newServer(t, redistest.NoPersistence)
 	b := newBroker(t, c, redis.BrokerOptions{})
 	_, err := b.Publish(t.Context(), []string{"a"}, sse.Event{ID: "mine", Data: "x"})
@@ -82,7 +83,7 @@ func TestBrokerPublishRefusesAnID(t *testing.T) {
 }
 
 func TestBrokerIdempotencyKey(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	_, c := newServer(t, redistest.NoPersistence)
 	a := newBroker(t, c, redis.BrokerOptions{Name: "idem"})
 	b := newBroker(t, c, redis.BrokerOptions{Name: "idem"})
@@ -102,7 +103,7 @@ func TestBrokerIdempotencyKey(t *testing.T) {
 }
 
 func TestBrokerTopicsWithAnyBytes(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	_, c := newServer(t, redistest.NoPersistence)
 	b := newBroker(t, c, redis.BrokerOptions{CacheSize: -1})
 	topics := []string{"a:b", "12:x", "", "x\x1fy", "ünï"}
@@ -124,7 +125,7 @@ func TestBrokerTopicsWithAnyBytes(t *testing.T) {
 // A resume further behind than MaxReplay gets MaxReplay events, then its session ends, and
 // the next resume goes on from there; from Redis and from the cache alike.
 func TestBrokerReplayLimit(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	_, c := newServer(t, redistest.NoPersistence)
 	for _, cache := range []int{-1, 0} {
 		t.Run("cache "+strconv.Itoa(cache), func(t *testing.T) {
@@ -160,7 +161,7 @@ func TestBrokerReplayLimit(t *testing.T) {
 }
 
 func TestBrokerUnknownIDs(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	_, c := newServer(t, redistest.NoPersistence)
 	b := newBroker(t, c, redis.BrokerOptions{CacheSize: -1})
 	ids := publishN(t, b, 3, "t")
@@ -194,7 +195,7 @@ func TestBrokerUnknownIDs(t *testing.T) {
 }
 
 func TestBrokerReadyAndClose(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	srv, c := newServer(t, redistest.NoPersistence)
 	b := newBroker(t, c, redis.BrokerOptions{Timeout: 200 * time.Millisecond})
 	require.Eventually(t, func() bool { return b.Ready(t.Context()) == nil }, 5*time.Second, 5*time.Millisecond)
@@ -223,7 +224,7 @@ func TestBrokerReadyAndClose(t *testing.T) {
 // An entry written to the log by something else breaks the chain: the node's sessions end
 // (nothing is delivered from it), and later events flow again.
 func TestBrokerForeignEntry(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	_, c := newServer(t, redistest.NoPersistence)
 	name := newLogName(t)
 	b := newBroker(t, c, redis.BrokerOptions{Name: name, Logger: slog.New(slog.DiscardHandler)})
@@ -242,7 +243,7 @@ func TestBrokerForeignEntry(t *testing.T) {
 // MaxAge drops entries older than it (in whole stream nodes: XTRIM MINID ~), and a resume
 // from a dropped one is a gap.
 func TestBrokerMaxAge(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	_, c := newServer(t, redistest.NoPersistence)
 	name := newLogName(t)
 	b := newBroker(t, c, redis.BrokerOptions{Name: name, MaxAge: 50 * time.Millisecond, CacheSize: -1})
@@ -262,7 +263,7 @@ func TestBrokerMaxAge(t *testing.T) {
 // of the log where it joined (one of another topic, here), from which a resume, on this
 // node (from its cache) or another (from Redis), replays exactly what it was delivered.
 func TestBrokerStartPosition(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	_, c := newServer(t, redistest.NoPersistence)
 	name := newLogName(t)
 	b := newBroker(t, c, redis.BrokerOptions{Name: name})
@@ -303,7 +304,7 @@ func pick(st redis.BrokerStats) redis.BrokerStats {
 // since the node started) is delivered one, as an event with only an id, as soon as the
 // reader has it, before any event: its resume from there is exact.
 func TestBrokerStartPositionBeforeTheReader(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	srv, c := newServer(t, redistest.NoPersistence)
 	require.NoError(t, srv.Kill())
 	b := newBroker(t, c, redis.BrokerOptions{Timeout: 100 * time.Millisecond})

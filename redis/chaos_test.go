@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/redis/redistest"
 	"github.com/polysse/sse/server"
 	"github.com/stretchr/testify/assert"
@@ -52,7 +53,7 @@ func TestChaos(t *testing.T) {
 }
 
 func runChaos(t *testing.T, p redistest.Persistence) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	start := time.Now()
 	c := newCluster(t, clusterOptions{
 		nodes: 3, persistence: p,

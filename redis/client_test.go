@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/redis"
 	"github.com/polysse/sse/redis/redistest"
 	"github.com/stretchr/testify/assert"
@@ -24,7 +25,7 @@ func TestClientOption(t *testing.T) {
 }
 
 func TestDial(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	srv := redistest.Start(t, redistest.Options{})
 	host, port, err := net.SplitHostPort(srv.Addr())
 	require.NoError(t, err)
@@ -53,7 +54,7 @@ func TestDial(t *testing.T) {
 }
 
 func TestDialWithPassword(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	srv := redistest.Start(t, redistest.Options{Password: "right"})
 	c, err := redis.Dial("redis://:right@" + srv.Addr())
 	require.NoError(t, err)
@@ -62,7 +63,7 @@ func TestDialWithPassword(t *testing.T) {
 }
 
 func TestDialFails(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	// A port that was free a moment ago: nothing listens there.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/redis"
 	"github.com/polysse/sse/redis/redistest"
 	"github.com/polysse/sse/server"
@@ -63,7 +64,7 @@ func completingStream(s *server.Session) {
 }
 
 func TestClusterCompletionAcrossNodes(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	c := newCluster(t, clusterOptions{nodes: 3, server: server.Options{Stream: completingStream}})
 	a, b, cn := c.nodes[0], c.nodes[1], c.nodes[2]
 
@@ -124,7 +125,7 @@ func redeemAll(t *testing.T, token string, n int, on func(i int) *node) (wins, s
 }
 
 func TestClusterFanoutOneOrder(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	c := newCluster(t, clusterOptions{nodes: 3})
 	var recs []*recorder
 	for _, n := range c.nodes {
@@ -231,7 +232,7 @@ func tallyAll(t *testing.T, recs []*recorder, pub *publisher, n int) *tally {
 }
 
 func TestClusterNodeKilledMidStream(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	c := newCluster(t, clusterOptions{nodes: 3})
 	recs := clientsVia(t, c, 30)
 	const n = 600
@@ -255,7 +256,7 @@ func TestClusterNodeKilledMidStream(t *testing.T) {
 // (the entry of the log where they joined: here one of another topic) and get every event
 // published while they were away, with nothing lost, nothing twice and no gap.
 func TestClusterNodeKilledBeforeAnyEvent(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	// Queues that take the bursts: no client is evicted (and reconnects).
 	c := newCluster(t, clusterOptions{nodes: 3, server: server.Options{QueueSize: 1024}})
 	_, err := c.nodes[1].publish(t.Context(), "other", "not for them")
@@ -290,7 +291,7 @@ func TestClusterNodeKilledBeforeAnyEvent(t *testing.T) {
 func TestClusterRedisRestart(t *testing.T) {
 	for _, p := range []redistest.Persistence{redistest.AOFAlways, redistest.NoPersistence} {
 		t.Run(p.String(), func(t *testing.T) {
-			checkLeaks(t)
+			testsupport.CheckLeaks(t)
 			c := newCluster(t, clusterOptions{nodes: 3, persistence: p})
 			recs := clientsVia(t, c, 20)
 			const n = 400
@@ -332,7 +333,7 @@ func gapStream(gaps chan<- bool) func(*server.Session) {
 }
 
 func TestClusterTrimmedPastClient(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	gaps := make(chan bool, 64)
 	c := newCluster(t, clusterOptions{nodes: 3, broker: redis.BrokerOptions{MaxLen: 100}, server: server.Options{Stream: gapStream(gaps)}})
 	r := newRecorder(t, c.proxy.url("topic=t"), "")
@@ -382,11 +383,11 @@ func TestClusterTrimmedPastClient(t *testing.T) {
 }
 
 func TestClusterRedisOutage(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	c := newCluster(t, clusterOptions{
 		nodes: 3, persistence: redistest.AOFAlways,
-		// No cache: every resume reads Redis (a node serves a resume from its cache even
-		// while Redis is down: TestClusterFrozenRedis).
+		// No cache: every resume reads Redis (a node serves a resume from its cache while
+		// Redis is down until its reader notices: TestClusterFrozenRedis).
 		broker: redis.BrokerOptions{Timeout: 300 * time.Millisecond, CacheSize: -1},
 		// Queues that take the bursts: no client is evicted (and reconnects).
 		server: server.Options{Stream: completingStream, QueueSize: 1024},
@@ -453,7 +454,7 @@ func TestClusterRedisOutage(t *testing.T) {
 }
 
 func TestClusterFrozenRedis(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	c := newCluster(t, clusterOptions{nodes: 2, broker: redis.BrokerOptions{Timeout: 300 * time.Millisecond}})
 	recs := clientsVia(t, c, 6)
 	pub := newPublisher(c, "t")
@@ -492,7 +493,7 @@ func TestClusterFrozenRedis(t *testing.T) {
 }
 
 func TestClusterLaggingReader(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	// Queues that take the burst: A's clients must not be evicted (they would resume
 	// from ids trimmed from the log of 100, and get a gap).
 	c := newCluster(t, clusterOptions{nodes: 2, broker: redis.BrokerOptions{MaxLen: 100}, server: server.Options{QueueSize: 2048}})
@@ -534,7 +535,7 @@ func TestClusterLaggingReader(t *testing.T) {
 }
 
 func TestClusterRestartBetweenReads(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	c := newCluster(t, clusterOptions{nodes: 2})
 	a, b := c.nodes[0], c.nodes[1]
 	var onB []*recorder

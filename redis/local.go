@@ -111,9 +111,10 @@ func (b *Broker) Subscribe(ctx context.Context, sub server.Subscriber, topics []
 		b.mu.Unlock()
 		return m, server.Resume{Status: status, Start: start}, nil
 	}
-	// The cache serves the resume when it holds from and the reader has dispatched
-	// everything this node published.
-	if i, ok := b.cache.after(from); ok && !m.broken && !b.published.after(b.pos) {
+	// The cache serves the resume when it holds from, the reader has dispatched
+	// everything this node published, and it has not lost its connection since it last
+	// checked the log (the log may have lost what the cache holds).
+	if i, ok := b.cache.after(from); ok && !m.broken && !b.unsure && !b.published.after(b.pos) {
 		res := b.resumeFromCacheLocked(m, i)
 		b.mu.Unlock()
 		return m, res, nil
@@ -361,13 +362,16 @@ func (b *Broker) dispatchLocked(e *entry) {
 		}
 	}
 	b.cache.push(e)
-	b.pos = e.pos
+	b.pos, b.head = e.pos, e
 }
 
-// breakLocked handles a break of the chain: entries were lost before the reader saw them,
-// so every session of the node ends (its client resumes and learns of the gap) and the
-// cache, which no longer joins the log, is emptied.
+// breakLocked handles a break of the chain (the reader found an entry that does not name
+// the one before, or found the log no longer holding the entry it dispatched last):
+// every session of the node ends (its client resumes and learns of the gap) and the
+// cache, which no longer joins the log, is emptied. It counts the break and returns the
+// sessions ended.
 func (b *Broker) breakLocked() int {
+	b.stats.breaks.Add(1) // counted before the sessions hear of it
 	n := 0
 	for m := b.members; m != nil; m = m.next {
 		switch {
@@ -385,6 +389,7 @@ func (b *Broker) breakLocked() int {
 		}
 	}
 	b.cache.reset()
+	b.stats.ended.Add(uint64(n))
 	return n
 }
 

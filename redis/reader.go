@@ -1,11 +1,13 @@
 package redis
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,30 +23,26 @@ const (
 )
 
 // read is the node's reader: it reads the log from the last entry dispatched and
-// dispatches every entry, checking that each names the one before it. It returns when ctx
-// is cancelled (Close).
+// dispatches every entry, checking that each names the one before it. It reads on a
+// connection of its own (readerConn), so that it sees every loss of it: the client's pool
+// would retry a read on a new connection, to a Redis that may have failed over
+// meanwhile, without a word. After such a loss, and after a read that waited a Block for
+// nothing, it checks the log at its position before it reads on (recheck). It returns
+// when ctx is cancelled (Close).
 func (b *Broker) read(ctx context.Context) {
 	defer close(b.done)
-	delay := retryMin
+	conn := readerConn{c: b.c}
+	defer conn.drop()
+	var retry backoff
+	check := false // recheck before the next read
 	fail := func(err error) bool {
+		conn.drop()
 		if ctx.Err() != nil {
 			return false
 		}
-		b.stats.readErrors.Add(1)
-		if prev := b.health.put(err); prev == nil {
-			b.o.Logger.LogAttrs(ctx, slog.LevelWarn, "redis: broker: reading the log failed; retrying with backoff (open streams stay open)",
-				slog.String("log", b.logKey), slog.String("error", err.Error()))
-		}
-		wait := delay/2 + rand.N(delay/2+1)
-		delay = min(2*delay, retryMax)
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return true
-		case <-ctx.Done():
-			return false
-		}
+		check = true
+		b.readFailed(ctx, err)
+		return retry.wait(ctx)
 	}
 	for ctx.Err() == nil {
 		b.mu.Lock()
@@ -61,62 +59,216 @@ func (b *Broker) read(ctx context.Context) {
 		if !b.waitGate(ctx) {
 			return
 		}
-		entries, err := b.xread(ctx)
+		if check {
+			if err := b.recheck(ctx, conn.get()); err != nil {
+				if !fail(err) {
+					return
+				}
+				continue
+			}
+			check = false
+			retry.reset()
+			b.readWorks(ctx)
+		}
+		entries, err := b.xread(ctx, conn.get())
 		if err != nil {
 			if !fail(err) {
 				return
 			}
 			continue
 		}
-		delay = retryMin
-		if prev := b.health.put(nil); prev != nil {
-			b.o.Logger.LogAttrs(ctx, slog.LevelInfo, "redis: broker: reading the log again", slog.String("log", b.logKey))
-		}
+		retry.reset()
+		b.readWorks(ctx)
+		check = len(entries) == 0 // a Block without entries: the log may have been lost quietly
 		b.dispatch(ctx, entries)
 	}
 }
 
-// start finds the reader's first position: the newest entry of the log (or the id in
-// the last key when the log is empty, or 0-0). Sessions that join before it get the
-// entries after it.
+// readerConn is the reader's own connection to Redis, a dedicated one of the client's.
+type readerConn struct {
+	c rueidis.Client
+	d rueidis.DedicatedClient
+}
+
+// get returns the connection, taking one from the client when there is none.
+func (r *readerConn) get() rueidis.DedicatedClient {
+	if r.d == nil {
+		r.d, _ = r.c.Dedicate() // given back by drop
+	}
+	return r.d
+}
+
+// drop closes the connection: a read abandoned on it may still be pending, so it never
+// goes back to the client's pool.
+func (r *readerConn) drop() {
+	if r.d != nil {
+		r.d.Close()
+		r.d = nil
+	}
+}
+
+// backoff is the reader's delay before it reconnects: it doubles from retryMin to
+// retryMax, and each wait is a random time between half of it and all of it.
+type backoff struct{ delay time.Duration }
+
+// wait waits for the next attempt; it returns false when ctx is done first.
+func (r *backoff) wait(ctx context.Context) bool {
+	d := max(r.delay, retryMin)
+	r.delay = min(2*d, retryMax)
+	t := time.NewTimer(d/2 + rand.N(d/2+1))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (r *backoff) reset() { r.delay = retryMin }
+
+// readFailed records a failed round trip of the reader: Redis may change before the
+// next one succeeds (restart, failover), so the cache serves no resume until the reader
+// has checked the log again.
+func (b *Broker) readFailed(ctx context.Context, err error) {
+	b.mu.Lock()
+	b.unsure = true
+	b.mu.Unlock()
+	b.stats.readErrors.Add(1)
+	if prev := b.health.put(err); prev == nil {
+		b.o.Logger.LogAttrs(ctx, slog.LevelWarn, "redis: broker: reading the log failed; retrying with backoff (open streams stay open)",
+			slog.String("log", b.logKey), slog.String("error", err.Error()))
+	}
+}
+
+// readWorks records a successful round trip of the reader.
+func (b *Broker) readWorks(ctx context.Context) {
+	if prev := b.health.put(nil); prev != nil {
+		b.o.Logger.LogAttrs(ctx, slog.LevelInfo, "redis: broker: reading the log again", slog.String("log", b.logKey))
+	}
+}
+
+// start finds the reader's first position, the head of the log (see logHead). Sessions
+// that join before it get the entries after it.
 func (b *Broker) start(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, b.readTimeout())
 	defer cancel()
 	res := b.c.DoMulti(cctx,
 		b.c.B().Xrevrange().Key(b.logKey).End("+").Start("-").Count(1).Build().Pin(),
 		b.c.B().Get().Key(b.last).Build().Pin())
-	top, err := res[0].AsXRange()
+	p, head, err := b.logHead(ctx, cctx, res[0], res[1])
 	if err != nil {
-		return failure(ctx, "read the log's top", err)
-	}
-	last, err := res[1].ToString()
-	if err != nil && !rueidis.IsRedisNil(err) {
-		return failure(ctx, "read the log's last id", err)
-	}
-	var p pos
-	if len(top) > 0 {
-		p, _ = parsePos(top[0].ID)
-	} else if q, ok := parsePos(last); ok {
-		p = q
-	} else {
-		// A new (or lost) log: its first entry, to no topic, gives the node a position
-		// that is an id. 0-0 would not do: it names the start of every incarnation of the
-		// log, and a client holding it after Redis lost the log would resume "complete".
-		keys := []string{b.logKey, b.last}
-		args := []string{itoa(int64(b.o.MaxLen)), "", "", "0", itoa(b.o.MaxAge.Milliseconds())}
-		id, err := publishScript.Exec(cctx, b.c, keys, args).ToString()
-		if err != nil {
-			return failure(ctx, "start the log", err)
-		}
-		p, _ = parsePos(id)
+		return err
 	}
 	b.mu.Lock()
-	b.pos, b.started = p, true
+	b.pos, b.head, b.started = p, head, true
 	b.tellStartsLocked()
 	b.mu.Unlock()
 	close(b.startedCh)
 	b.health.put(nil)
 	return nil
+}
+
+// logHead returns the position a reader takes in the log as it is, from the answers to
+// XREVRANGE + - COUNT 1 (top) and GET of the last key: the newest entry of the log (also
+// returned), or the id in the last key when the log is empty, or else a first entry it
+// appends, to no topic. ctx is the caller's context (for errors), cctx bounds the call.
+func (b *Broker) logHead(ctx, cctx context.Context, top, last rueidis.RedisResult) (pos, *entry, error) {
+	entries, err := top.AsXRange()
+	if err != nil {
+		return pos{}, nil, failure(ctx, "read the log's top", err)
+	}
+	lastID, err := last.ToString()
+	if err != nil && !rueidis.IsRedisNil(err) {
+		return pos{}, nil, failure(ctx, "read the log's last id", err)
+	}
+	if len(entries) > 0 {
+		e, _ := b.parseEntry(entries[0], true)
+		if e == nil {
+			return pos{}, nil, fmt.Errorf("redis: the log's newest entry has the id %q", entries[0].ID)
+		}
+		return e.pos, e, nil
+	}
+	if p, ok := parsePos(lastID); ok {
+		return p, nil, nil
+	}
+	// A new (or lost) log: its first entry, to no topic, gives the node a position that
+	// is an id. 0-0 would not do: it names the start of every incarnation of the log,
+	// and a client holding it after Redis lost the log would resume "complete".
+	keys := []string{b.logKey, b.last}
+	args := []string{itoa(int64(b.o.MaxLen)), "", "", "0", itoa(b.o.MaxAge.Milliseconds())}
+	id, err := publishScript.Exec(cctx, b.c, keys, args).ToString()
+	if err != nil {
+		return pos{}, nil, failure(ctx, "start the log", err)
+	}
+	p, ok := parsePos(id)
+	if !ok {
+		return pos{}, nil, fmt.Errorf("redis: the log's first entry has the id %q", id)
+	}
+	return p, nil, nil
+}
+
+// recheck checks, on the reader's connection conn, that the log still holds the entry
+// the reader dispatched last: the entry at its position is there and is the one it read,
+// or the entry after the position names it, or the log holds nothing after it and its
+// last key names it. When not, Redis lost entries the node had dispatched (it restarted
+// without them, failed over to a replica that had not received them, or the log was
+// deleted), and no entry may come to reveal it: the chain is broken there, as when an
+// entry read does not name the one before (breakLocked), and the reader goes on from
+// the log's head (logHead). Either way, the cache serves resumes again.
+func (b *Broker) recheck(ctx context.Context, conn rueidis.DedicatedClient) error {
+	cctx, cancel := b.readContext(ctx)
+	defer cancel()
+	at := b.pos // only the reader changes it
+	res := conn.DoMulti(cctx,
+		conn.B().Xrange().Key(b.logKey).Start(at.String()).End("+").Count(2).Build().Pin(),
+		conn.B().Get().Key(b.last).Build().Pin(),
+		conn.B().Xrevrange().Key(b.logKey).End("+").Start("-").Count(1).Build().Pin())
+	from, err := res[0].AsXRange()
+	if err != nil {
+		return failure(ctx, "check the log", err)
+	}
+	last, err := res[1].ToString()
+	if err != nil && !rueidis.IsRedisNil(err) {
+		return failure(ctx, "check the log", err)
+	}
+	if b.holdsHead(from, last) {
+		b.mu.Lock()
+		b.unsure = false
+		b.mu.Unlock()
+		return nil
+	}
+	p, head, err := b.logHead(ctx, cctx, res[2], res[1])
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	ended := b.breakLocked()
+	b.pos, b.head, b.unsure = p, head, false
+	b.mu.Unlock()
+	b.logBreak(ctx, ended, slog.String("read", at.String()), slog.String("log_head", p.String()))
+	return nil
+}
+
+// holdsHead reports whether the log, as XRANGE from the reader's position (COUNT 2) and
+// GET of the last key answered, still holds the entry the reader dispatched last.
+func (b *Broker) holdsHead(from []rueidis.XRangeEntry, last string) bool {
+	if len(from) == 0 {
+		return last == b.pos.String() // nothing at or after it, and the next entry will name it
+	}
+	e, _ := b.parseEntry(from[0], true)
+	switch {
+	case e == nil:
+		return false
+	case e.pos != b.pos:
+		return e.prev == b.pos // the entry itself was trimmed, but the chain goes on from it
+	case b.head == nil:
+		return true // the reader has not read the entry it started from: its id must do
+	default:
+		// The same id with other content: a Redis whose clock is behind issued the id
+		// again after losing the entry.
+		return e.prev == b.head.prev && slices.Equal(e.topics, b.head.topics) && bytes.Equal(e.frame, b.head.frame)
+	}
 }
 
 // tellStartsLocked delivers the reader's first position, as an event with only an id, to
@@ -146,23 +298,32 @@ func (b *Broker) tellStartsLocked() {
 
 // readTimeout bounds one XREAD: the Block time plus as much again (at least a second)
 // for the answer to come. A connection that does not answer within it is closed by the
-// client and redialled.
+// reader and redialled.
 func (b *Broker) readTimeout() time.Duration {
 	return b.o.Block + max(b.o.Block, time.Second)
 }
 
-// xread reads the entries after the reader's position, waiting up to Block for some.
-func (b *Broker) xread(ctx context.Context) ([]*entry, error) {
-	// A context without a deadline but cancelled by a timer: the client then abandons the
-	// read when it is cancelled (Close) or times out, and closes its connection (with a
-	// deadline, it would wait on the socket even after Close).
+// readContext returns the context of one round trip of the reader on its connection: ctx,
+// cancelled after readTimeout. It has no deadline, so that the client abandons the call
+// as soon as it is cancelled (Close) or times out, and the reader then closes its
+// connection (with a deadline, the client would wait on the socket even after Close).
+func (b *Broker) readContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	wedged := time.AfterFunc(b.readTimeout(), cancel)
-	defer wedged.Stop()
-	cmd := b.c.B().Xread().Count(int64(b.o.ReadBatch)).Block(b.o.Block.Milliseconds()).
+	return cctx, func() {
+		wedged.Stop()
+		cancel()
+	}
+}
+
+// xread reads, on the reader's connection conn, the entries after the reader's position,
+// waiting up to Block for some.
+func (b *Broker) xread(ctx context.Context, conn rueidis.DedicatedClient) ([]*entry, error) {
+	cctx, cancel := b.readContext(ctx)
+	defer cancel()
+	cmd := conn.B().Xread().Count(int64(b.o.ReadBatch)).Block(b.o.Block.Milliseconds()).
 		Streams().Key(b.logKey).Id(b.pos.String()).Build().Pin()
-	streams, err := b.c.Do(cctx, cmd).AsXRead()
+	streams, err := conn.Do(cctx, cmd).AsXRead()
 	if rueidis.IsRedisNil(err) {
 		return nil, nil // nothing new within Block: the connection is alive
 	}
@@ -231,20 +392,24 @@ func (b *Broker) dispatch(ctx context.Context, entries []*entry) {
 	for _, e := range entries {
 		b.mu.Lock()
 		if e.prev != b.pos {
-			b.stats.breaks.Add(1) // counted before the sessions hear of it
 			ended := b.breakLocked()
-			b.stats.ended.Add(uint64(ended))
 			b.mu.Unlock()
-			b.o.Logger.LogAttrs(ctx, slog.LevelWarn,
-				"redis: broker: the log lost entries this node had not read (Redis restarted without its data, failed over, or trimmed the log past this node); its sessions end so that their clients resume and learn of the gap",
-				slog.String("log", b.logKey), slog.String("read", b.pos.String()), slog.String("next", e.pos.String()),
-				slog.String("next_names", e.prev.String()), slog.Int("sessions", ended))
+			b.logBreak(ctx, ended, slog.String("read", b.pos.String()), slog.String("next", e.pos.String()),
+				slog.String("next_names", e.prev.String()))
 			b.mu.Lock()
 		}
 		b.dispatchLocked(e)
 		b.mu.Unlock()
 		b.stats.entries.Add(1)
 	}
+}
+
+// logBreak logs a break of the chain that ended sessions of the node.
+func (b *Broker) logBreak(ctx context.Context, sessions int, attrs ...slog.Attr) {
+	attrs = append([]slog.Attr{slog.String("log", b.logKey)}, attrs...)
+	b.o.Logger.LogAttrs(ctx, slog.LevelWarn,
+		"redis: broker: the log lost entries (Redis restarted without its data, failed over, or trimmed the log past this node); this node's sessions end so that their clients resume and learn of the gap",
+		append(attrs, slog.Int("sessions", sessions))...)
 }
 
 // gate holds the reader between two reads (a test hook: see export_test.go).

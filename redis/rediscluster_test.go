@@ -6,6 +6,7 @@ import (
 	"time"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/redis"
 	"github.com/polysse/sse/redis/redistest"
 	"github.com/polysse/sse/server"
@@ -19,7 +20,7 @@ import (
 // one order, a node killed mid-stream leaves its clients to resume exactly on the other
 // (from Redis: no cache), and a token recorded on one node is redeemed once.
 func TestRedisCluster(t *testing.T) {
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	masters := redistest.StartCluster(t, 3, redistest.Options{})
 	c := newCluster(t, clusterOptions{
 		nodes: 2, redis: masters[0], addr: masters[1].Addr(),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/testsupport"
 	"github.com/polysse/sse/redis"
 	"github.com/polysse/sse/redis/redistest"
 	"github.com/redis/rueidis"
@@ -27,7 +28,7 @@ var _ interface {
 // ends, with a goroutine-leak check around them.
 func newServer(t *testing.T, p redistest.Persistence) (*redistest.Server, rueidis.Client) {
 	t.Helper()
-	checkLeaks(t)
+	testsupport.CheckLeaks(t)
 	srv := redistest.Start(t, redistest.Options{Persistence: p})
 	return srv, dial(t, srv)
 }

@@ -60,6 +60,29 @@ require_tool() {
   return 1
 }
 
+# require_node20 WHY: node (>= 20) and npm must be there, for WHY. When one is missing,
+# or node is older: under CI this is fatal; locally the step is skipped.
+require_node20() {
+  local why="$1"
+  require_tool node "Node >= 20: $why" || skip "node not found"
+  require_tool npm "npm: $why" || skip "npm not found"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if ((major < 20)); then
+    is_ci && die "Node >= 20 needed, found $(node --version)"
+    skip "Node >= 20 needed, found $(node --version)"
+  fi
+}
+
+# require_chromium: sets and exports CHROMIUM (default Debian's /usr/bin/chromium,
+# installed with apt when missing) and fails when there is no browser there.
+require_chromium() {
+  CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+  export CHROMIUM
+  [[ "$CHROMIUM" != /usr/bin/chromium ]] || need_apt_pkg chromium /usr/bin/chromium
+  [[ -x "$CHROMIUM" ]] || die "no browser at $CHROMIUM"
+}
+
 _APT_UPDATED=0
 # need_apt_pkg PKG PATH_OR_CMD: installs Debian package PKG with apt-get
 # unless PATH_OR_CMD (an absolute file path or a command name) already exists.

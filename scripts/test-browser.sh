@@ -13,20 +13,9 @@
 # node fails.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-require_tool node "Node >= 20 is needed for the browser and Node tests" || skip "node not found"
-require_tool npm "npm installs playwright-core" || skip "npm not found"
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if ((node_major < 20)); then
-  is_ci && die "Node >= 20 needed, found $(node --version)"
-  skip "Node >= 20 needed, found $(node --version)"
-fi
+require_node20 "the browser and Node tests, and npm installs playwright-core"
 
-CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
-export CHROMIUM
-if [[ "$CHROMIUM" == /usr/bin/chromium ]]; then
-  need_apt_pkg chromium /usr/bin/chromium
-fi
-[[ -x "$CHROMIUM" ]] || die "no browser at $CHROMIUM"
+require_chromium
 info "browser: $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"
 
 # JS dependencies: npm ci when node_modules is missing or package.json/lock changed.

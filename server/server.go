@@ -17,6 +17,7 @@ import (
 	"time"
 
 	sse "github.com/polysse/sse"
+	"github.com/polysse/sse/internal/protocol"
 )
 
 // Server is an http.Handler that serves one kind of event stream (mount it on a route)
@@ -599,24 +600,13 @@ func (srv *Server) runStream(s *Session) {
 	}()
 }
 
-// lastEventID returns the request's last event ID: the Last-Event-ID header, else the
-// query parameter q when set, with CR, LF and NUL removed; "" when it is longer than
-// MaxLastEventIDLen.
+// lastEventID returns the request's last event ID by protocol.LastEventID, the rule the
+// fake server shares: the Last-Event-ID header, else the query parameter q when set,
+// with CR, LF and NUL removed; "" when it is longer than MaxLastEventIDLen.
 func lastEventID(r *http.Request, q string) string {
-	id := r.Header.Get(sse.HeaderLastEventID)
-	if id == "" && q != "" {
-		id = r.URL.Query().Get(q)
+	var query func() string
+	if q != "" {
+		query = func() string { return r.URL.Query().Get(q) }
 	}
-	if len(id) > MaxLastEventIDLen {
-		return ""
-	}
-	if strings.ContainsAny(id, "\r\n\x00") {
-		id = strings.Map(func(c rune) rune {
-			if c == '\r' || c == '\n' || c == 0 {
-				return -1
-			}
-			return c
-		}, id)
-	}
-	return id
+	return protocol.LastEventID(r.Header.Get(sse.HeaderLastEventID), query)
 }

@@ -2,6 +2,7 @@ package ssetest
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -137,7 +138,10 @@ func Publish(topic string, ev sse.Event) Step {
 }
 
 // Repeat runs steps n times (n < 0: until the connection ends); {i} in their strings is
-// the 1-based round.
+// the 1-based round. An endless Repeat must be able to wait or write in every round:
+// one whose steps never do (only Publish, Wait(0), empty Raw or Event, no steps) is
+// rejected where it is given, as it would spin; a round whose templates expanded empty,
+// so that it neither wrote nor waited, is followed by a short wait (10 ms).
 func Repeat(n int, steps ...Step) Step {
 	s := script.Step{Kind: script.StepRepeat, Steps: scriptSteps(steps)}
 	if n >= 0 {
@@ -170,8 +174,14 @@ func Fail(data string) Step {
 }
 
 // Header returns an http.Header of name/value pairs (a value "" is a nil value: the
-// header is removed).
+// header is removed). It panics when pairs has an odd length, naming the name without a
+// value: a mistake in the test's code, reported as httptest.NewRequest reports bad
+// input, at the line that made it.
 func Header(pairs ...string) http.Header {
+	if len(pairs)%2 != 0 {
+		panic("ssetest: Header takes name/value pairs, got " + strconv.Itoa(len(pairs)) +
+			" arguments: " + strconv.Quote(pairs[len(pairs)-1]) + " has no value")
+	}
 	h := http.Header{}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		k := http.CanonicalHeaderKey(pairs[i])

@@ -204,12 +204,14 @@ func TestDropMidStreamIsANetworkError(t *testing.T) {
 			OnError:       func(ei *sse.ErrorInfo) { errs = append(errs, ei.Err) },
 		})
 		require.NoError(t, err)
-		assert.Equal(t, []string{"a", "b", ""}, []string{evs[0].Data, evs[1].Data, evs[2].Data[:0]})
+		require.Len(t, evs, 3)
+		assert.Equal(t, []string{"a", "b"}, []string{evs[0].Data, evs[1].Data})
+		assert.Equal(t, sse.EventComplete, evs[2].Type, "the third answer completed the stream")
 		require.Len(t, errs, 2)
 		assert.ErrorIs(t, errs[0], io.ErrUnexpectedEOF, "the drop mid-stream is a network error, not io.EOF")
 		assert.ErrorIs(t, errs[1], io.ErrUnexpectedEOF, "no response at all is a network error")
 		j := f.Settled(t, "GET /feed", 3)
-		assert.Equal(t, []string{"dropped", "dropped", "ended"}, []string{j[0].Outcome, j[1].Outcome, j[2].Outcome})
+		assert.Equal(t, []string{ssetest.OutcomeDropped, ssetest.OutcomeDropped, ssetest.OutcomeEnded}, []string{j[0].Outcome, j[1].Outcome, j[2].Outcome})
 		assert.Equal(t, []int{200, 0, 200}, []int{j[0].Status, j[1].Status, j[2].Status})
 	})
 }
@@ -257,8 +259,6 @@ func TestSendReachesOneConnectionBroadcastAll(t *testing.T) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		byConn := map[string][]string{c1.Request().RemoteAddr: nil}
-		_ = byConn
 		assert.ElementsMatch(t, [][]string{{"to all"}, {"to c2 only", "to all"}}, got)
 	})
 }
@@ -279,7 +279,7 @@ func TestAfterCompleteTheReconnectGets204(t *testing.T) {
 		assert.Equal(t, sse.CloseComplete, closed.Reason)
 		reqs := f.Settled(t, "GET /job", 2) // the outcome is recorded when the handler returns
 		assert.Equal(t, evs[1].ID, reqs[1].LastEventID)
-		assert.Equal(t, []any{204, "refused"}, []any{reqs[1].Status, reqs[1].Outcome})
+		assert.Equal(t, []any{204, ssetest.OutcomeRefused}, []any{reqs[1].Status, reqs[1].Outcome})
 	})
 }
 
@@ -307,7 +307,7 @@ func TestJournalRecordsAttemptMethodURLHeadersBodyStatus(t *testing.T) {
 			assert.Equal(t, `{"a":1}`, string(r.Body))
 		}
 		assert.Equal(t, []int{401, 200}, []int{reqs[0].Status, reqs[1].Status})
-		assert.Equal(t, []string{"ended", "ended"}, []string{reqs[0].Outcome, reqs[1].Outcome})
+		assert.Equal(t, []string{ssetest.OutcomeEnded, ssetest.OutcomeEnded}, []string{reqs[0].Outcome, reqs[1].Outcome})
 		assert.False(t, reqs[1].End.IsZero())
 	})
 }
@@ -381,7 +381,7 @@ func TestARefusedRouteAnswersThroughServerRefuse(t *testing.T) {
 		assert.Equal(t, "7", resp.Header.Get("Retry-After"))
 		assert.Equal(t, "later\n", string(b), "http.Error's body, as server.Options.Refuse writes it")
 		assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
-		assert.Equal(t, "refused", f.Settled(t, "", 1)[0].Outcome, "recorded when the handler returns, after the client read the body")
+		assert.Equal(t, ssetest.OutcomeRefused, f.Settled(t, "", 1)[0].Outcome, "recorded when the handler returns, after the client read the body")
 	})
 }
 

@@ -3,6 +3,7 @@ package ssetest
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,8 +27,10 @@ type Request struct {
 	Query  url.Values
 	// Header is the request header.
 	Header http.Header
-	// LastEventID is its Last-Event-ID (or the route's LastEventIDQuery parameter);
-	// HasLastEventID is false when it sent none.
+	// LastEventID is its last event ID as the route's server reads it: its
+	// Last-Event-ID header or, when that is empty, the route's LastEventIDQuery
+	// parameter, without CR, LF and NUL, and "" when longer than 1024 bytes.
+	// HasLastEventID is false when it sent neither (true for one read as "").
 	LastEventID    string
 	HasLastEventID bool
 	// Body is the request body (at most 64 KiB of it).
@@ -35,8 +38,9 @@ type Request struct {
 	// Status is the response status, 0 when none was written (a dropped connection,
 	// or not yet).
 	Status int
-	// Outcome says how it was answered: "open" (still), "ended", "dropped",
-	// "client-gone", "refused" (the server answered without a stream), "unhandled".
+	// Outcome says how it was answered: OutcomeOpen (still), OutcomeEnded,
+	// OutcomeDropped, OutcomeClientGone, OutcomeRefused (the server answered without a
+	// stream) or OutcomeUnhandled.
 	Outcome string
 	// Start and End are when it arrived and when its answer ended (zero while open).
 	Start, End time.Time
@@ -71,39 +75,42 @@ func (f *Fake) Requests(t testing.TB, route string, n int) []Request {
 	defer cancel()
 	got, err := f.s.WaitRequests(ctx, route, n)
 	if err != nil {
-		t.Fatalf("ssetest: %v", err)
+		t.Fatal(message(err))
 	}
 	return requests(got)
 }
 
-// Settled waits until route ("" for any) has received n requests and every one of them
-// has been answered completely (its handler returned), and returns them. It fails the
-// test after WaitTimeout.
+// Settled waits until route ("" for any) has received n requests and the first n of
+// them have been answered completely (their handlers returned: their Outcome and End
+// are final), and returns those n, oldest first. Later requests may still be open. It
+// fails the test after WaitTimeout.
 func (f *Fake) Settled(t testing.TB, route string, n int) []Request {
 	t.Helper()
 	ctx, cancel := waitCtx(t)
 	defer cancel()
-	got, err := f.s.WaitJournal(ctx, "settled requests", func(es []fake.Entry) bool {
-		k := 0
+	var out []Request
+	what := "the first " + strconv.Itoa(n) + " requests to be answered"
+	if route != "" {
+		what = "the first " + strconv.Itoa(n) + " requests to " + route + " to be answered"
+	}
+	_, err := f.s.WaitJournal(ctx, what, func(es []fake.Entry) bool {
+		out = out[:0]
 		for _, e := range es {
+			if len(out) == n {
+				break
+			}
 			if route != "" && e.Route != route {
 				continue
 			}
 			if e.End.IsZero() {
 				return false
 			}
-			k++
-		}
-		return k >= n
-	})
-	if err != nil {
-		t.Fatalf("ssetest: %v", err)
-	}
-	var out []Request
-	for _, e := range got {
-		if route == "" || e.Route == route {
 			out = append(out, request(e))
 		}
+		return len(out) == n
+	})
+	if err != nil {
+		t.Fatal(message(err))
 	}
 	return out
 }
@@ -113,27 +120,33 @@ func (f *Fake) Settled(t testing.TB, route string, n int) []Request {
 // error wrapping ErrEnded once it has ended.
 type Conn struct{ c *fake.Conn }
 
-// ErrEnded is wrapped by the errors of operations on a connection that has ended.
-var ErrEnded = fake.ErrEnded
-
 // NextConn waits for the next connection of route ("" for any) and returns it: each call
 // returns the connection that opened after the one the previous call returned (each
-// once, in order, open or since ended). It fails the test after WaitTimeout.
+// once, in order, open or since ended). Calls from several goroutines at once each get
+// a different connection. It fails the test after WaitTimeout.
 func (f *Fake) NextConn(t testing.TB, route string) *Conn {
 	t.Helper()
-	f.mu.Lock()
-	after := f.cursors[route]
-	f.mu.Unlock()
 	ctx, cancel := waitCtx(t)
 	defer cancel()
-	c, err := f.s.NextConn(ctx, route, after)
-	if err != nil {
-		t.Fatalf("ssetest: %v", err)
+	for {
+		f.mu.Lock()
+		after := f.cursors[route]
+		f.mu.Unlock()
+		c, err := f.s.NextConn(ctx, route, after)
+		if err != nil {
+			t.Fatal(message(err))
+		}
+		// Claim c unless another call took it (or a Reset moved the cursor) meanwhile.
+		f.mu.Lock()
+		claimed := f.cursors[route] == after
+		if claimed {
+			f.cursors[route] = c.Num()
+		}
+		f.mu.Unlock()
+		if claimed {
+			return &Conn{c}
+		}
 	}
-	f.mu.Lock()
-	f.cursors[route] = max(f.cursors[route], c.Num())
-	f.mu.Unlock()
-	return &Conn{c}
 }
 
 // Conns returns the open connections of route ("" for any), in the order they opened.
@@ -166,35 +179,36 @@ func (c *Conn) Session() *server.Session { return c.c.Session() }
 // Done returns a channel closed when the connection has ended.
 func (c *Conn) Done() <-chan struct{} { return c.c.Done() }
 
-// Reason returns why it ended ("" while open): a server.Reason ("complete", "fatal",
-// "closed", "client-gone", ...), "dropped", "ended" or "refused".
+// Reason returns why it ended ("" while open): ReasonComplete, ReasonFatal,
+// ReasonClosed, ReasonClientGone, ReasonEvicted, ReasonShutdown (a stream's server
+// session's), ReasonEnded, ReasonDropped or ReasonRefused.
 func (c *Conn) Reason() string { return c.c.Reason() }
 
 // Send sends ev.
-func (c *Conn) Send(ev sse.Event) error { return c.c.Send(ev) }
+func (c *Conn) Send(ev sse.Event) error { return userErr(c.c.Send(ev)) }
 
 // Comment sends a comment (":" alone for an empty text).
-func (c *Conn) Comment(text string) error { return c.c.Comment(text) }
+func (c *Conn) Comment(text string) error { return userErr(c.c.Comment(text)) }
 
 // Raw sends b exactly, as a chunk of its own.
-func (c *Conn) Raw(b []byte) error { return c.c.Raw(b) }
+func (c *Conn) Raw(b []byte) error { return userErr(c.c.Raw(b)) }
 
 // End ends the response cleanly after what is queued; it does not wait (see Done).
-func (c *Conn) End() error { return c.c.End() }
+func (c *Conn) End() error { return userErr(c.c.End()) }
 
 // Drop cuts the connection after what is queued: the client sees a network error.
-func (c *Conn) Drop() error { return c.c.Drop() }
+func (c *Conn) Drop() error { return userErr(c.c.Drop()) }
 
 // Complete ends a stream with a complete event and a completion token (see the Complete
 // step); it waits until the event is written.
-func (c *Conn) Complete(data string) error { return c.c.Complete(data) }
+func (c *Conn) Complete(data string) error { return userErr(c.c.Complete(data)) }
 
 // Fail ends a stream with a fatal event and a completion token.
-func (c *Conn) Fail(data string) error { return c.c.Fail(data) }
+func (c *Conn) Fail(data string) error { return userErr(c.c.Fail(data)) }
 
 // Sleep waits for d (the bubble's time in synctest), returning early with an error when
 // the connection ends.
-func (c *Conn) Sleep(d time.Duration) error { return c.c.Sleep(d) }
+func (c *Conn) Sleep(d time.Duration) error { return userErr(c.c.Sleep(d)) }
 
 // Wait waits until the connection has ended (at most WaitTimeout, then it fails t) and
 // returns its Reason.
@@ -238,18 +252,19 @@ func (c *Context) Stream() *Conn { return &Conn{c.c.Stream()} }
 // Respond answers with a plain response (status, header, body) and returns once it is
 // written.
 func (c *Context) Respond(status int, header http.Header, body string) error {
-	return c.c.Respond(status, header, []byte(body))
+	return userErr(c.c.Respond(status, header, []byte(body)))
 }
 
 // Drop answers with no response: the client sees a network error.
-func (c *Context) Drop() error { return c.c.Drop() }
+func (c *Context) Drop() error { return userErr(c.c.Drop()) }
 
-// Serve answers with a scripted answer (with this attempt's template values).
-func (c *Context) Serve(a Answer) error { return c.c.Serve(a.a) }
+// Serve answers with a scripted answer (with this attempt's template values). It fails,
+// answering nothing, when a is not valid (an endless Repeat that would spin).
+func (c *Context) Serve(a Answer) error { return userErr(c.c.Serve(a.a)) }
 
 // Sleep waits for d (the bubble's time in synctest); it returns early with an error
 // once the request is over.
-func (c *Context) Sleep(d time.Duration) error { return c.c.Sleep(d) }
+func (c *Context) Sleep(d time.Duration) error { return userErr(c.c.Sleep(d)) }
 
 // Done returns a channel closed when the request is over.
 func (c *Context) Done() <-chan struct{} { return c.c.Done() }

@@ -43,7 +43,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	sse "github.com/polysse/sse"
@@ -138,11 +137,18 @@ func (f *Fake) Close() error {
 	return f.e.Close(ctx)
 }
 
-// inBubble reports whether the calling goroutine is in a synctest bubble.
-func inBubble() (in bool) {
-	defer func() { _ = recover() }()
-	synctest.Wait() // panics outside a bubble
-	return true
+// bubbleEpoch is where the clock of every synctest bubble starts.
+var bubbleEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// inBubble reports whether the calling goroutine is in a synctest bubble, without side
+// effects (synctest.Wait, which panics outside a bubble, would wait for the bubble's
+// other goroutines, and panics when two goroutines of one bubble call it at once):
+// outside a bubble, time.Now carries a monotonic clock reading; inside one, the time is
+// the bubble's clock alone, which starts at midnight UTC 2000-01-01 and only moves on.
+func inBubble() bool {
+	now := time.Now()
+	noMonotonic := now == now.Round(0) // Round(0) strips the monotonic reading, if any
+	return noMonotonic && !now.Before(bubbleEpoch)
 }
 
 func (f *Fake) cleanup() {
@@ -284,7 +290,7 @@ func (f *Fake) Route(r Route) {
 		err = f.s.Use(rt)
 	}
 	if err != nil {
-		f.fatalf("ssetest: route %q: %v", r.Pattern, err)
+		f.fatalf("ssetest: route %q: %s", r.Pattern, strings.TrimPrefix(err.Error(), "fake: "))
 	}
 }
 
@@ -383,11 +389,11 @@ func (f *Fake) Load(jsonScript []byte) {
 	f.helper()
 	file, err := script.ParseFile(jsonScript)
 	if err != nil {
-		f.fatalf("ssetest: %v", err)
+		f.fatalf("%s", message(err))
 	}
 	for i := len(file.Routes) - 1; i >= 0; i-- { // the first is tried first
 		if err := f.s.Use(fake.Route{Route: file.Routes[i]}); err != nil {
-			f.fatalf("ssetest: %v", err)
+			f.fatalf("%s", message(err))
 		}
 	}
 }
@@ -397,7 +403,7 @@ func (f *Fake) LoadFile(path string) {
 	f.helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		f.fatalf("ssetest: %v", err)
+		f.fatalf("%s", message(err))
 	}
 	f.Load(b)
 }
@@ -407,7 +413,7 @@ func (f *Fake) LoadFile(path string) {
 func (f *Fake) Next(route string, a Answer) {
 	f.helper()
 	if err := f.s.Next(route, a.a); err != nil {
-		f.fatalf("ssetest: %v", err)
+		f.fatalf("%s", message(err))
 	}
 }
 
@@ -424,13 +430,15 @@ func (f *Fake) Reset() {
 // receive it, and keep it for replay with ReplaySize). It returns the ids the servers
 // gave it (with AutoID).
 func (f *Fake) Publish(topic string, ev sse.Event) ([]string, error) {
-	return f.s.Publish(context.Background(), topic, ev)
+	ids, err := f.s.Publish(context.Background(), topic, ev)
+	return ids, userErr(err)
 }
 
 // Broadcast sends ev to every open connection of route and returns how many it
 // reached.
 func (f *Fake) Broadcast(route string, ev sse.Event) (int, error) {
-	return f.s.Broadcast(route, ev)
+	n, err := f.s.Broadcast(route, ev)
+	return n, userErr(err)
 }
 
 // waitCtx returns the context of a wait of t.

@@ -90,6 +90,10 @@ func (w *subWriter) Write(p []byte) (int, error) {
 
 func (w *subWriter) WriteHeader(int) {}
 
+// SetWriteDeadline accepts a deadline, as net/http's ResponseWriter does (through
+// http.ResponseController): a server that sets one per write pays for it here too.
+func (w *subWriter) SetWriteDeadline(time.Time) error { return nil }
+
 func (w *subWriter) Flush() {
 	w.flushes.Add(1)
 	if w.dirty {

@@ -6,11 +6,25 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sse "github.com/polysse/sse"
 	"github.com/polysse/sse/internal/serverhook"
 	"github.com/polysse/sse/server"
+)
+
+// The reasons of Conn.Reason that are not a server.Reason (those of a stream's session:
+// complete, fatal, closed, client-gone, evicted, shutdown).
+const (
+	// ReasonEnded: the fake ended the response cleanly (a plain response, or a stream
+	// that ended before it opened).
+	ReasonEnded = "ended"
+	// ReasonDropped: the fake dropped the connection (a network error for the client).
+	ReasonDropped = "dropped"
+	// ReasonRefused: the server answered a handler's Stream without a stream (a refusal,
+	// a redeemed completion token).
+	ReasonRefused = "refused"
 )
 
 // ErrEnded is wrapped by the errors of operations on a connection that has ended.
@@ -21,8 +35,8 @@ var ErrEnded = errors.New("fake: connection ended")
 type EndedError struct {
 	ID, Route string
 	// Reason is why it ended: a server.Reason (complete, fatal, closed, client-gone,
-	// evicted, shutdown), "dropped", "ended", or "refused" for a handler's stream that
-	// the server refused.
+	// evicted, shutdown), ReasonDropped, ReasonEnded, or ReasonRefused for a handler's
+	// stream that the server refused.
 	Reason string
 }
 
@@ -52,6 +66,10 @@ type Conn struct {
 
 	sess  *server.Session // a stream
 	plain *plainConn      // a plain response
+
+	final string // the reason of a handler's stream that ended before it opened
+
+	progressed atomic.Uint64 // the steps that wrote or waited (see runRepeat)
 
 	mu      sync.Mutex
 	dropped bool
@@ -115,15 +133,17 @@ func (c *Conn) Reason() string {
 	c.mu.Unlock()
 	switch {
 	case refused != 0:
-		return "refused"
+		return ReasonRefused
 	case dropped:
-		return "dropped"
+		return ReasonDropped
 	case c.sess != nil:
 		return string(c.sess.Reason())
 	case c.plain != nil:
 		return c.plain.reason()
+	case c.final != "":
+		return c.final
 	}
-	return "ended"
+	return ReasonEnded
 }
 
 // outcome returns the journal's outcome for the connection once it has ended.
@@ -131,9 +151,9 @@ func (c *Conn) outcome() Outcome {
 	switch c.Reason() {
 	case "":
 		return OutcomeOpen
-	case "dropped":
+	case ReasonDropped:
 		return OutcomeDropped
-	case "refused":
+	case ReasonRefused:
 		return OutcomeRefused
 	case string(server.ReasonClientGone):
 		return OutcomeClientGone
@@ -211,19 +231,26 @@ func (c *Conn) End() error {
 }
 
 // Drop cuts the connection after what is queued, without ending the response: the
-// client sees a network error. It does not wait; use Done.
+// client sees a network error. It does not wait; use Done. When the connection is
+// already ending (End, Complete, Fail or Drop came first), it drops nothing and fails
+// with an *EndedError: the connection ends as asked before.
 func (c *Conn) Drop() error {
 	if !c.isOpen() {
 		return c.ended()
 	}
-	c.mu.Lock()
-	c.dropped = true
-	c.mu.Unlock()
 	switch {
 	case c.sess != nil:
-		serverhook.Drop(c.sess)
+		// c.mu is held across the session's lock, so that Reason never sees the
+		// session ended by this drop without the drop recorded.
+		c.mu.Lock()
+		dropped := serverhook.Drop(c.sess)
+		c.dropped = c.dropped || dropped
+		c.mu.Unlock()
+		if !dropped {
+			return c.ended()
+		}
 		return nil
-	case c.plain != nil:
+	case c.plain != nil: // its owner records the drop when it carries it out
 		if !c.plain.end(true) {
 			return c.ended()
 		}

@@ -64,8 +64,8 @@ type Options struct {
 //	Scope.mu      overrides, attempt counts, next answers, journal, connections, generation
 //	pool.mu       a scope's servers (server.New runs under it and takes none of these)
 //
-// Leaves (nothing is locked while one is held): Conn.mu, a ResponseWriter's locks, the
-// token store's. The default routes are an immutable list behind an atomic pointer. No
+// Leaves (nothing is locked while one is held): Conn.mu (but for a session's lock, taken
+// under it by Conn.Drop), a ResponseWriter's locks, the token store's. The default routes are an immutable list behind an atomic pointer. No
 // engine lock is held while calling into a Session or a server (Push may wait for queue
 // space): operations on connections take no scope lock; a connection's state is read
 // before the scope's lock is taken to journal it; and a session's writer, which records
@@ -229,8 +229,7 @@ func (e *Engine) DeleteScope(name string) error {
 	if s == nil {
 		return errNoScope(name)
 	}
-	s.close()
-	return nil
+	return s.close(context.Background())
 }
 
 func errNoScope(name string) error {
@@ -280,8 +279,9 @@ func (e *Engine) Handles(r *http.Request) bool {
 }
 
 // Close ends every scope (as DeleteScope does, the default scope too), so that
-// requests are answered 503 from then on, and waits until every request and handler
-// goroutine has returned, at most until ctx is done.
+// requests are answered 503 from then on, and waits until the scopes' servers have shut
+// down and every request and handler goroutine has returned, at most until ctx is done:
+// then it returns ctx's error (what was still running goes on ending).
 func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Lock()
 	e.closed = true
@@ -291,7 +291,10 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	e.mu.Unlock()
 	for _, s := range scopes {
-		s.close()
+		_ = s.close(ctx) // once ctx is done, the others only start ending
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	done := make(chan struct{})
 	go func() {

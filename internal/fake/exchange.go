@@ -13,6 +13,7 @@ import (
 
 	sse "github.com/polysse/sse"
 	"github.com/polysse/sse/internal/fake/script"
+	"github.com/polysse/sse/internal/protocol"
 	"github.com/polysse/sse/server"
 )
 
@@ -34,7 +35,10 @@ type exchange struct {
 
 	steps []script.Step // of a stream answer
 	hctx  *Context      // of a handler's stream
-	conn  *Conn
+
+	// Under Scope.mu: the stream function may run after the server's ServeHTTP returned.
+	conn   *Conn // the connection, once open
+	served bool  // the answer is over: a stream function that starts now gets no connection
 
 	gone    bool // the client went away before a connection opened
 	dropped bool // dropped before a connection opened
@@ -73,7 +77,7 @@ func (s *Scope) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUnhandled(w, r, url, body)
 		return
 	}
-	x := s.begin(rt, params, r, url, body, 0)
+	x := s.begin(rt, params, r, url, body)
 	x.serve(w)
 }
 
@@ -117,9 +121,7 @@ func newEntry(r *http.Request, url string, body []byte) *Entry {
 		body = body[:MaxJournalBody]
 	}
 	e.Body = bytes.Clone(body)
-	if vs, ok := r.Header[http.CanonicalHeaderKey(sse.HeaderLastEventID)]; ok && len(vs) > 0 {
-		e.LastEventID, e.HasLastEventID = vs[0], true
-	}
+	e.LastEventID, e.HasLastEventID = lastEventID(r, "")
 	return e
 }
 
@@ -183,22 +185,28 @@ func varsOf(r *http.Request, params map[string]string, attempt int, lastID strin
 	return script.Vars{Attempt: attempt, LastEventID: lastID, Params: params, Query: r.URL.Query(), Header: r.Header}
 }
 
-// lastEventID returns the request's last event ID as the server reads it.
+// lastEventID returns the request's last event ID as the server reads it (with its
+// LastEventIDQuery option query: protocol.LastEventID), and whether the request carried
+// one (a Last-Event-ID header, or the query parameter), even one the server reads as "".
 func lastEventID(r *http.Request, query string) (string, bool) {
-	if vs, ok := r.Header[http.CanonicalHeaderKey(sse.HeaderLastEventID)]; ok && len(vs) > 0 {
-		return vs[0], true
+	hvs := r.Header[http.CanonicalHeaderKey(sse.HeaderLastEventID)]
+	header, has := "", len(hvs) > 0
+	if has {
+		header = hvs[0]
 	}
+	var fromQuery func() string
 	if query != "" {
-		if vs, ok := r.URL.Query()[query]; ok && len(vs) > 0 {
-			return vs[0], true
+		q := r.URL.Query()
+		if qvs, ok := q[query]; ok && len(qvs) > 0 {
+			has = true
+			fromQuery = func() string { return qvs[0] }
 		}
 	}
-	return "", false
+	return protocol.LastEventID(header, fromQuery), has
 }
 
-// begin counts the attempt of r for rt, picks its answer and journals it (a forwarded
-// request, with prev set, keeps its entry).
-func (s *Scope) begin(rt *route, params map[string]string, r *http.Request, url string, body []byte, _ int) *exchange {
+// begin counts the attempt of r for rt, picks its answer and journals it.
+func (s *Scope) begin(rt *route, params map[string]string, r *http.Request, url string, body []byte) *exchange {
 	x := &exchange{s: s, rt: rt, visited: []*route{rt}}
 	leiq := ""
 	if rt.spec.Options != nil {
@@ -359,7 +367,8 @@ func (x *exchange) finish() {
 		out = conn.outcome()
 	case x.dropped:
 		out = OutcomeDropped
-	case x.gone || x.req.Context().Err() != nil && status == 0:
+	case x.gone || (status == 0 || status == http.StatusOK) && x.w.clientGone(x.req):
+		// With 200 and no connection: a stream that ended before its stream function ran.
 		out = OutcomeClientGone
 	case status == http.StatusOK:
 		out = OutcomeEnded
@@ -384,8 +393,25 @@ func (x *exchange) serveStream(steps []script.Step) {
 	}
 	x.steps = steps
 	srv.ServeHTTP(x.w, x.req) // may panic with http.ErrAbortHandler after a drop
-	if x.conn == nil && x.hctx != nil {
-		x.hctx.refused(int(x.w.status.Load()))
+	// The server does not wait for the stream function: from here on, runStream opens
+	// no connection, so that the journal and a handler's Stream see one outcome.
+	x.s.mu.Lock()
+	conn := x.conn
+	x.served = true
+	x.s.mu.Unlock()
+	if conn != nil || x.hctx == nil {
+		return
+	}
+	status := int(x.w.status.Load())
+	switch {
+	case status != 0 && status != http.StatusOK:
+		x.hctx.refused(status)
+	case x.w.clientGone(x.req):
+		x.hctx.unopened(string(server.ReasonClientGone))
+	case status == 0:
+		x.hctx.refused(status)
+	default: // 200, ended before its stream function ran (a shutdown, a reset)
+		x.hctx.unopened(ReasonEnded)
 	}
 }
 
@@ -403,8 +429,7 @@ func (x *exchange) runStream(sess *server.Session) {
 		return
 	}
 	defer x.s.connEnded()
-	if x.hctx != nil {
-		x.hctx.streamed(c)
+	if x.hctx != nil { // open handed c to the handler's Stream
 		x.hold(c)
 		return
 	}
@@ -418,14 +443,19 @@ func (x *exchange) runStream(sess *server.Session) {
 }
 
 // open registers c as the exchange's connection; false when the scope was reset since
-// the request arrived.
+// the request arrived, or the answer is over (a stream function that started after the
+// server's ServeHTTP returned: its session has ended, and the journal entry is final).
 func (x *exchange) open(c *Conn) bool {
 	s := x.s
 	s.mu.Lock()
-	ok := s.addConnLocked(c, x.gen)
+	ok := !x.served && s.addConnLocked(c, x.gen)
 	if ok {
 		x.conn = c
 		x.entry.Conn = c.id
+		if x.hctx != nil && c.sess != nil {
+			// Before the request can be over: a handler's Stream gets c, not an ended one.
+			x.hctx.streamed(c)
+		}
 	}
 	s.mu.Unlock()
 	return ok
@@ -501,7 +531,7 @@ func (x *exchange) serveRespond(rsp *script.Respond) {
 	_ = http.NewResponseController(x.w).Flush()
 	c := &Conn{route: x.rt.name, attempt: x.attempt, req: x.req, lastID: x.lastID, x: x, plain: newPlainConn(x.w)}
 	if !x.open(c) {
-		c.plain.finish("ended")
+		c.plain.finish(ReasonEnded)
 		return
 	}
 	defer x.s.connEnded()
@@ -535,13 +565,13 @@ func (x *exchange) endPlain(c *Conn, ending *script.Step, err error) {
 		c.mu.Lock()
 		c.dropped = true
 		c.mu.Unlock()
-		p.finish("dropped")
+		p.finish(ReasonDropped)
 		x.finish()
 		panic(http.ErrAbortHandler)
 	case gone || x.req.Context().Err() != nil && asked == 0:
 		p.finish(string(server.ReasonClientGone))
 	default:
-		p.finish("ended")
+		p.finish(ReasonEnded)
 	}
 }
 
@@ -599,6 +629,13 @@ type recWriter struct {
 	s      *Scope
 	entry  *Entry
 	status atomic.Int32
+	broken atomic.Bool // a write or flush failed: the client went away
+}
+
+// clientGone reports whether the client went away: a write failed, or r's context
+// ended (the writes of a client that closed its body may fail before its context ends).
+func (w *recWriter) clientGone(r *http.Request) bool {
+	return w.broken.Load() || r.Context().Err() != nil
 }
 
 func (w *recWriter) record(code int) {
@@ -617,13 +654,21 @@ func (w *recWriter) WriteHeader(code int) {
 
 func (w *recWriter) Write(b []byte) (int, error) {
 	w.record(http.StatusOK)
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	if err != nil {
+		w.broken.Store(true)
+	}
+	return n, err
 }
 
 // FlushError flushes through http.ResponseController, which follows Unwrap methods.
 func (w *recWriter) FlushError() error {
 	w.record(http.StatusOK)
-	return http.NewResponseController(w.ResponseWriter).Flush()
+	err := http.NewResponseController(w.ResponseWriter).Flush()
+	if err != nil {
+		w.broken.Store(true)
+	}
+	return err
 }
 
 // Unwrap returns the wrapped writer.

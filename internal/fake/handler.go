@@ -28,8 +28,8 @@ type Context struct {
 	Params map[string]string
 	// Attempt is the attempt number (1-based) for the route and its attempt key.
 	Attempt int
-	// LastEventID is the request's last event ID ("" when none); HasLastEventID says
-	// whether it sent one.
+	// LastEventID is the request's last event ID as the route's server reads it ("" when
+	// none; see Entry.LastEventID); HasLastEventID says whether it sent one.
 	LastEventID    string
 	HasLastEventID bool
 	// Route is the route's name.
@@ -128,7 +128,13 @@ func (c *Context) Stream() *Conn {
 		c.conn <- conn // for a later Stream call
 		return conn
 	case <-c.over:
-		return ended
+		select { // the connection handed over before the request was over
+		case conn := <-c.conn:
+			c.conn <- conn
+			return conn
+		default:
+			return ended
+		}
 	}
 }
 
@@ -141,6 +147,13 @@ func (c *Context) streamed(conn *Conn) {
 // stream.
 func (c *Context) refused(status int) {
 	conn := &Conn{route: c.Route, attempt: c.Attempt, req: c.Request, lastID: c.LastEventID, refused: max(status, 1)}
+	c.once.Do(func() { c.conn <- conn })
+}
+
+// unopened hands Stream an ended connection: the server started a stream that ended, for
+// reason, before its stream function ran.
+func (c *Context) unopened(reason string) {
+	conn := &Conn{route: c.Route, attempt: c.Attempt, req: c.Request, lastID: c.LastEventID, final: reason}
 	c.once.Do(func() { c.conn <- conn })
 }
 
@@ -166,8 +179,12 @@ func (c *Context) Respond(status int, header http.Header, body []byte) error {
 func (c *Context) Drop() error { return c.send(&decision{kind: decideDrop}) }
 
 // Serve answers with a scripted answer (its delay, its steps, with this attempt's
-// template values).
+// template values). It fails with a *script.Error, answering nothing, when a is not
+// valid (as script.ParseAnswer checks it).
 func (c *Context) Serve(a script.Answer) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
 	return c.send(&decision{kind: decideServe, answer: &a})
 }
 
@@ -244,7 +261,7 @@ func (x *exchange) carryOut(d *decision) {
 		c := &Conn{route: x.rt.name, attempt: x.attempt, req: x.req, lastID: x.lastID, x: x, plain: newPlainConn(x.w)}
 		if x.open(c) {
 			_ = c.Raw(d.body)
-			c.plain.finish("ended")
+			c.plain.finish(ReasonEnded)
 		}
 		close(d.done)
 	case decideDrop:

@@ -67,8 +67,10 @@ type Entry struct {
 	Query url.Values
 	// Header is the request header.
 	Header http.Header
-	// LastEventID is the request's Last-Event-ID header (or the route's
-	// lastEventIdQuery parameter); HasLastEventID is false when it had none.
+	// LastEventID is the request's last event ID as the route's server reads it: its
+	// Last-Event-ID header or, when that is empty, the route's lastEventIdQuery
+	// parameter, without CR, LF and NUL, and "" when longer than 1024 bytes.
+	// HasLastEventID is false when the request carried neither (true for one read as "").
 	LastEventID    string
 	HasLastEventID bool
 	// Body is the request body, at most MaxJournalBody bytes of it.

@@ -185,7 +185,12 @@ func (s *Scope) Reset() {
 	old, conns, oldPool := s.resetLocked()
 	s.pool = newPool(s.e)
 	s.mu.Unlock()
-	s.endOld(old, conns, oldPool, false)
+	s.endOld(old, conns)
+	s.e.running.Add(1) // a request or a caller holding the engine is running
+	go func() {
+		defer s.e.running.Done()
+		_ = oldPool.shutdown(context.Background())
+	}()
 }
 
 // resetLocked empties the scope's state and returns what is to end.
@@ -201,35 +206,27 @@ func (s *Scope) resetLocked() (*generation, []*Conn, *pool) {
 	return old, conns, oldPool
 }
 
-// endOld cancels generation old, ends conns and shuts oldPool's servers down, in the
-// background unless wait is set.
-func (s *Scope) endOld(old *generation, conns []*Conn, oldPool *pool, wait bool) {
+// endOld cancels generation old and ends conns.
+func (s *Scope) endOld(old *generation, conns []*Conn) {
 	close(old.done)
 	for _, c := range conns {
 		_ = c.End()
 	}
-	if wait {
-		_ = oldPool.shutdown(context.Background())
-		return
-	}
-	s.e.running.Add(1) // a request or a caller holding the engine is running
-	go func() {
-		defer s.e.running.Done()
-		_ = oldPool.shutdown(context.Background())
-	}()
 }
 
-// close ends the scope for good: as Reset, and waits for the servers to shut down.
-func (s *Scope) close() {
+// close ends the scope for good: as Reset, and waits for the servers to shut down, at
+// most until ctx is done (then it returns ctx's error).
+func (s *Scope) close(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return nil
 	}
 	s.closed = true
 	old, conns, oldPool := s.resetLocked()
 	s.mu.Unlock()
-	s.endOld(old, conns, oldPool, true)
+	s.endOld(old, conns)
+	return oldPool.shutdown(ctx)
 }
 
 func (s *Scope) notifyLocked() {

@@ -13,6 +13,12 @@ import (
 // errTooLong is the error of a step longer than script.MaxExpanded once expanded.
 var errTooLong = errors.New("longer than 1 MiB once expanded")
 
+// IdleRound is how long an endless repeat step waits, on the Go runtime's clock, after a
+// round that neither wrote nor waited (its templates expanded empty), so that it never
+// spins: the script checks reject an endless repeat that can never write or wait, and
+// this covers those whose templates decide per request.
+const IdleRound = 10 * time.Millisecond
+
 // runSteps runs steps on c with v (v.I is set inside repeat steps) and returns the
 // ending, if the last step is one. It stops at the first error: the connection ended,
 // the scope was reset, or a template expanded to a value its field does not take.
@@ -39,12 +45,17 @@ func runStep(c *Conn, st *script.Step, v *script.Vars) error {
 		if err != nil {
 			return err
 		}
-		return c.Send(toSSE(x))
+		ev := toSSE(x)
+		if ev.Type != "" || ev.ID != "" || ev.Data != "" || ev.Retry > 0 {
+			c.progressed.Add(1) // an empty event writes nothing
+		}
+		return c.Send(ev)
 	case script.StepComment:
 		t := st.Text.Expand(v)
 		if len(t) > script.MaxExpanded {
 			return fieldErr(errTooLong)
 		}
+		c.progressed.Add(1)
 		return c.Comment(t)
 	case script.StepRetry:
 		ms, ok, err := st.Num.Expand(v)
@@ -54,6 +65,7 @@ func runStep(c *Conn, st *script.Step, v *script.Vars) error {
 		if !ok {
 			return nil // an empty template drops the step
 		}
+		c.progressed.Add(1)
 		if ms == 0 {
 			return c.Raw([]byte("retry: 0\n\n")) // an Event cannot say 0
 		}
@@ -67,6 +79,9 @@ func runStep(c *Conn, st *script.Step, v *script.Vars) error {
 			}
 			b = []byte(t)
 		}
+		if len(b) > 0 {
+			c.progressed.Add(1)
+		}
 		return c.Raw(b)
 	case script.StepWait:
 		ms, ok, err := st.Num.Expand(v)
@@ -76,6 +91,7 @@ func runStep(c *Conn, st *script.Step, v *script.Vars) error {
 		if !ok || ms == 0 {
 			return nil
 		}
+		c.progressed.Add(1)
 		return c.Sleep(time.Duration(ms) * time.Millisecond)
 	case script.StepPublish:
 		x, err := st.Event.Expand(v)
@@ -95,8 +111,9 @@ func runStep(c *Conn, st *script.Step, v *script.Vars) error {
 }
 
 // runRepeat runs a repeat step's steps n times (n nil: until the connection ends), with
-// v.I the 1-based round. A round that neither waits nor writes anything cannot spin:
-// Push waits for the session's queue, and a plain response's writes wait for the client.
+// v.I the 1-based round. An endless round that neither wrote nor waited is followed by a
+// wait of IdleRound: a round that writes cannot spin (Push waits for the session's queue,
+// and a plain response's writes wait for the client), one that does nothing would.
 func runRepeat(c *Conn, st *script.Step, v script.Vars) error {
 	n := int64(-1)
 	if st.Num != nil {
@@ -111,8 +128,14 @@ func runRepeat(c *Conn, st *script.Step, v script.Vars) error {
 	}
 	for i := int64(1); n < 0 || i <= n; i++ {
 		v.I = int(i)
+		before := c.progressed.Load()
 		if _, err := runSteps(c, st.Steps, v); err != nil {
 			return err
+		}
+		if n < 0 && len(st.Steps) > 0 && c.progressed.Load() == before {
+			if err := c.Sleep(IdleRound); err != nil {
+				return err
+			}
 		}
 		if len(st.Steps) == 0 || n < 0 {
 			// An endless (or empty) loop still yields to the connection's end and resets.

@@ -101,3 +101,37 @@ func IsToken(s string) bool {
 	}
 	return true
 }
+
+// LastEventID returns the last event ID that polysse's server reads from a request, the
+// one rule shared by the server and the fake server (whose journal, templates and token
+// check must agree with what the server used): header, the value of the request's first
+// Last-Event-ID header ("" when it has none), or, when that is empty, query(), the first
+// value of the query parameter named by the server's last-event-id query option (query
+// nil, or returning "": none). CR, LF and NUL are removed; an ID longer than
+// MaxLastEventIDLen bytes (before that removal) is ignored: the result is "".
+func LastEventID(header string, query func() string) string {
+	id := header
+	if id == "" && query != nil {
+		id = query()
+	}
+	if len(id) > MaxLastEventIDLen {
+		return ""
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c == '\r' || c == '\n' || c == 0 {
+			return stripLineBreaks(id)
+		}
+	}
+	return id
+}
+
+// stripLineBreaks returns s without its CR, LF and NUL bytes.
+func stripLineBreaks(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '\r' && c != '\n' && c != 0 {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}

@@ -1,6 +1,7 @@
 package protocol_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -46,4 +47,31 @@ func FuzzIsToken(f *testing.F) {
 			t.Fatalf("IsToken(%q) = %v, uuid says %v", s, got, want)
 		}
 	})
+}
+
+func TestLastEventID(t *testing.T) {
+	long := strings.Repeat("x", protocol.MaxLastEventIDLen)
+	tests := []struct {
+		name   string
+		header string
+		query  func() string
+		want   string
+	}{
+		{"header", "7", func() string { return "9" }, "7"},
+		{"no header: the query", "", func() string { return "9" }, "9"},
+		{"no header, no query option", "", nil, ""},
+		{"no header, no query parameter", "", func() string { return "" }, ""},
+		{"CR, LF and NUL removed", "a\r\nb\x00c", nil, "abc"},
+		{"from the query too", "", func() string { return "\n5\r" }, "5"},
+		{"the longest", long, nil, long},
+		{"too long: ignored", long + "x", func() string { return "9" }, ""},
+		{"too long before the removal", long + "\n", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := protocol.LastEventID(tt.header, tt.query); got != tt.want {
+				t.Errorf("LastEventID(%q) = %q, want %q", tt.header, got, tt.want)
+			}
+		})
+	}
 }

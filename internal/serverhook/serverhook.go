@@ -17,5 +17,7 @@ var Raw func(s any, b []byte) error
 // http.ErrAbortHandler, which makes net/http close the connection (HTTP/1.1) or reset the
 // stream (HTTP/2), and the client sees a network error. A transport that calls
 // ServeHTTP itself (an in-memory one) must recover that panic and fail the response body.
-// The session ends with ReasonClosed. Drop does not wait; use Done.
-var Drop func(s any)
+// The session ends with ReasonClosed. Drop does not wait; use Done. It reports whether
+// it dropped: false when the session was already ending (its end, asked for before,
+// applies: a clean end, a complete or fatal event, an earlier drop).
+var Drop func(s any) bool

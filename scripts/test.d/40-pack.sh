@@ -9,17 +9,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 VITE_VERSION="${VITE_VERSION:-8.4.0}"
 
-require_tool node "Node >= 20 builds the Vite project" || skip "node not found"
-require_tool npm "npm installs the tarball and Vite" || skip "npm not found"
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if ((node_major < 20)); then
-  is_ci && die "Node >= 20 needed, found $(node --version)"
-  skip "Node >= 20 needed, found $(node --version)"
-fi
-CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
-export CHROMIUM
-[[ "$CHROMIUM" != /usr/bin/chromium ]] || need_apt_pkg chromium /usr/bin/chromium
-[[ -x "$CHROMIUM" ]] || die "no browser at $CHROMIUM"
+require_node20 "builds the Vite project; npm installs the tarball and Vite"
+require_chromium
 # The same playwright-core as the browser tests.
 playwright_version="$(node -p 'require("./web/test/package.json").devDependencies["playwright-core"]')"
 

@@ -17,20 +17,9 @@
 # npm or browser fails; nothing is skipped.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-require_tool node "Node >= 20 runs the Vitest suites" || skip "node not found"
-require_tool npm "npm installs vitest, jsdom, happy-dom, @sinonjs/fake-timers, msw, playwright and cypress's types" || skip "npm not found"
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if ((node_major < 20)); then
-  is_ci && die "Node >= 20 needed, found $(node --version)"
-  skip "Node >= 20 needed, found $(node --version)"
-fi
+require_node20 "the Vitest suites; npm installs vitest, jsdom, happy-dom, @sinonjs/fake-timers, msw, playwright and cypress types"
 
-CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
-export CHROMIUM
-if [[ "$CHROMIUM" == /usr/bin/chromium ]]; then
-  need_apt_pkg chromium /usr/bin/chromium
-fi
-[[ -x "$CHROMIUM" ]] || die "no browser at $CHROMIUM"
+require_chromium
 
 dir=web/fake/test
 stamp="$dir/node_modules/.polysse-lock-stamp"

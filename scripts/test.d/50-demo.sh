@@ -8,13 +8,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 require_tool make "make runs the demo" || skip "make not found"
-require_tool node "Node >= 20 drives the browser" || skip "node not found"
-require_tool npm "npm installs playwright-core" || skip "npm not found"
+require_node20 "drives the browser; npm installs playwright-core"
 require_tool curl "curl checks the demo's answers" || skip "curl not found"
-CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
-export CHROMIUM
-[[ "$CHROMIUM" != /usr/bin/chromium ]] || need_apt_pkg chromium /usr/bin/chromium
-[[ -x "$CHROMIUM" ]] || die "no browser at $CHROMIUM"
+require_chromium
 playwright_version="$(node -p 'require("./web/test/package.json").devDependencies["playwright-core"]')"
 
 tmp="$(mktemp -d)"

@@ -123,6 +123,17 @@ func ParseOptions(b []byte) (*Options, error) {
 	return decodeOptions("", b)
 }
 
+// Validate checks an answer built in Go (not decoded) as ParseAnswer checks a decoded
+// one.
+func (a *Answer) Validate() error {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return &Error{Msg: err.Error()}
+	}
+	_, err = decodeAnswer("", b)
+	return err
+}
+
 // Validate checks a route built in Go (not decoded) as ParseRoute checks a decoded one.
 func (r *Route) Validate(answers bool) error {
 	b, err := json.Marshal(r)
@@ -249,6 +260,21 @@ func known(path string, m map[string]json.RawMessage, keys ...string) error {
 	return &Error{Path: path, Msg: "unknown field " + strconv.Quote(unknown[0]) + " (known: " + strings.Join(keys, ", ") + ")"}
 }
 
+// field decodes m[key] with dec into *dst when m has key (the error's path names it);
+// when m has no key, *dst keeps its value.
+func field[T any](m map[string]json.RawMessage, path, key string, dst *T, dec func(string, []byte) (T, error)) error {
+	raw, ok := m[key]
+	if !ok {
+		return nil
+	}
+	v, err := dec(join(path, key), raw)
+	if err != nil {
+		return err
+	}
+	*dst = v
+	return nil
+}
+
 func join(path, key string) string {
 	if path == "" {
 		return key
@@ -364,20 +390,14 @@ func decodeRoute(path string, b []byte, needAnswers bool) (*Route, error) {
 	if _, err := ParsePattern(r.Pattern); err != nil {
 		return nil, &Error{Path: join(path, "route"), Msg: err.Error()}
 	}
-	if raw, ok := m["name"]; ok {
-		if r.Name, err = str(join(path, "name"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "name", &r.Name, str); err != nil {
+		return nil, err
 	}
-	if raw, ok := m["match"]; ok {
-		if r.Match, err = decodeMatch(join(path, "match"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "match", &r.Match, decodeMatch); err != nil {
+		return nil, err
 	}
-	if raw, ok := m["options"]; ok {
-		if r.Options, err = decodeOptions(join(path, "options"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "options", &r.Options, decodeOptions); err != nil {
+		return nil, err
 	}
 	if raw, ok := m["attemptKey"]; ok {
 		t, err := templ(join(path, "attemptKey"), raw)
@@ -487,30 +507,20 @@ func decodeOptions(path string, b []byte) (*Options, error) {
 			o.Topics = append(o.Topics, t)
 		}
 	}
-	if raw, ok := m["autoIds"]; ok {
-		if o.AutoIDs, err = boolean(join(path, "autoIds"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "autoIds", &o.AutoIDs, boolean); err != nil {
+		return nil, err
 	}
-	if raw, ok := m["refuse"]; ok {
-		if o.Refuse, err = decodeRefusal(join(path, "refuse"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "refuse", &o.Refuse, decodeRefusal); err != nil {
+		return nil, err
 	}
-	if raw, ok := m["gapEvent"]; ok {
-		if o.GapEvent, err = decodeEvent(join(path, "gapEvent"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "gapEvent", &o.GapEvent, decodeEvent); err != nil {
+		return nil, err
 	}
-	if raw, ok := m["lastEventIdQuery"]; ok {
-		if o.LastEventIDQuery, err = str(join(path, "lastEventIdQuery"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "lastEventIdQuery", &o.LastEventIDQuery, str); err != nil {
+		return nil, err
 	}
-	if raw, ok := m["headers"]; ok {
-		if o.Headers, err = headers(join(path, "headers"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "headers", &o.Headers, headers); err != nil {
+		return nil, err
 	}
 	if raw, ok := m["cors"]; ok {
 		t, err := templ(join(path, "cors"), raw)
@@ -583,10 +593,8 @@ func decodeRefusal(path string, b []byte) (*Refusal, error) {
 	if r.Status, err = status(join(path, "status"), raw); err != nil {
 		return nil, err
 	}
-	if raw, ok := m["headers"]; ok {
-		if r.Headers, err = headers(join(path, "headers"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "headers", &r.Headers, headers); err != nil {
+		return nil, err
 	}
 	if raw, ok := m["body"]; ok {
 		t, err := templ(join(path, "body"), raw)
@@ -710,15 +718,11 @@ func decodeRespond(path string, b []byte, budget *int) (*Respond, error) {
 		return nil, err
 	}
 	r := &Respond{Status: NumOf(200)}
-	if raw, ok := m["status"]; ok {
-		if r.Status, err = status(join(path, "status"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "status", &r.Status, status); err != nil {
+		return nil, err
 	}
-	if raw, ok := m["headers"]; ok {
-		if r.Headers, err = headers(join(path, "headers"), raw); err != nil {
-			return nil, err
-		}
+	if err := field(m, path, "headers", &r.Headers, headers); err != nil {
+		return nil, err
 	}
 	if raw, ok := m["body"]; ok {
 		if kind(raw) == '[' {
@@ -901,6 +905,9 @@ func decodeStep(path string, b []byte, set stepSet, depth int, budget *int) (*St
 		}
 		if s.Steps, err = decodeSteps(join(path, "steps"), inner, set, depth+1, budget); err != nil {
 			return nil, err
+		}
+		if s.Num == nil && stepsProgress(s.Steps) == progressNever {
+			return nil, &Error{Path: p, Msg: errSpins}
 		}
 	case "complete", "fail":
 		s.Kind = StepComplete

@@ -209,7 +209,7 @@ type Step struct {
 	// Bytes are the bytes of a raw step given as rawBase64 (Text is then empty).
 	Bytes []byte
 	// Num is the retry time, the wait or the repeat count (nil: repeat until the
-	// connection ends).
+	// connection ends; then the steps must be able to wait or write in every round).
 	Num *Num
 	// Topic and Event are those of a publish step.
 	Topic Template

@@ -170,6 +170,35 @@ func TestParseFile(t *testing.T) {
 	assert.JSONEq(t, string(b), string(b2))
 }
 
+// spins is the error of an endless repeat step that would never wait or write.
+const spins = "a repeat step without a count must wait or write in every round, but its steps never do (it would spin): add a wait step, or give it a count"
+
+// Endless repeats that may wait or write are accepted: templates are judged per request
+// (a round that did nothing then waits a little).
+func TestParseEndlessRepeats(t *testing.T) {
+	for _, steps := range []string{
+		`[{"event": {"data": "x"}}]`,
+		`[{"event": {"type": "t"}}]`,
+		`[{"event": {"data": "{query.d}"}}]`,
+		`[{"comment": ""}]`,
+		`[{"retry": 0}]`,
+		`[{"raw": "x"}]`,
+		`[{"raw": "{query.r}"}]`,
+		`[{"rawBase64": "eA=="}]`,
+		`[{"wait": 1}]`,
+		`[{"wait": "{query.w}"}]`,
+		`[{"publish": {"topic": "t", "event": {"data": "x"}}}, {"wait": 1000}]`,
+		`[{"repeat": 2, "steps": [{"wait": 1}]}]`,
+		`[{"repeat": "{query.n}", "steps": [{"wait": 1}]}]`,
+		`[{"repeat": null, "steps": [{"wait": 1}]}]`,
+	} {
+		t.Run(steps, func(t *testing.T) {
+			_, err := script.ParseFile([]byte(`{"version": 1, "routes": [{"route": "GET /x", "answers": [{"stream": [{"repeat": null, "steps": ` + steps + `}]}]}]}`))
+			assert.NoError(t, err)
+		})
+	}
+}
+
 func TestParseFileErrors(t *testing.T) {
 	route := func(answers string) string {
 		return `{"version": 1, "routes": [{"route": "GET /x", "answers": [` + answers + `]}]}`
@@ -222,6 +251,20 @@ func TestParseFileErrors(t *testing.T) {
 		{"options unknown", `{"version": 1, "routes": [{"route": "GET /x", "options": {"heartbeats": 1}, "answers": [{"drop": true}]}]}`,
 			`script: routes[0].options: unknown field "heartbeats" (known: heartbeat, reconnectionTime, topics, replay, replayAge, autoIds, tokenTTL, refuse, gapEvent, lastEventIdQuery, headers, cors, preflight)`},
 		{"invalid JSON", `{"version": 1,`, "script: invalid JSON: unexpected end of JSON input"},
+		{"endless repeat of a publish", route(`{"stream": [{"repeat": null, "steps": [{"publish": {"topic": "t", "event": {"data": "x"}}}]}]}`),
+			"script: routes[0].answers[0].stream[0].repeat: " + spins},
+		{"endless repeat of wait 0", route(`{"stream": [{"repeat": null, "steps": [{"wait": 0}]}]}`),
+			"script: routes[0].answers[0].stream[0].repeat: " + spins},
+		{"endless repeat of nothing", route(`{"stream": [{"comment": "a"}, {"repeat": null, "steps": []}]}`),
+			"script: routes[0].answers[0].stream[1].repeat: " + spins},
+		{"endless repeat of empty raw", route(`{"respond": {"body": [{"repeat": null, "steps": [{"raw": ""}, {"rawBase64": ""}]}]}}`),
+			"script: routes[0].answers[0].respond.body[0].repeat: " + spins},
+		{"endless repeat of an empty event", route(`{"stream": [{"repeat": null, "steps": [{"event": {}}]}]}`),
+			"script: routes[0].answers[0].stream[0].repeat: " + spins},
+		{"endless repeat of repeats that do nothing", route(`{"stream": [{"repeat": null, "steps": [{"repeat": 0, "steps": [{"wait": 5}]}, {"repeat": 3, "steps": [{"wait": 0}]}]}]}`),
+			"script: routes[0].answers[0].stream[0].repeat: " + spins},
+		{"inner endless repeat", route(`{"stream": [{"repeat": 2, "steps": [{"repeat": null, "steps": [{"wait": 0}]}]}]}`),
+			"script: routes[0].answers[0].stream[0].steps[0].repeat: " + spins},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := script.ParseFile([]byte(tc.in))
