@@ -14,13 +14,15 @@
 // Without the go command the tests skip, except under CI=true, where they fail.
 package wasmcheck
 
-// MaxGzipBytes is the size limit of the gzip-compressed polysse.wasm: 680 KB, read
-// strictly as 680,000 bytes (not 680 KiB = 696,320), and measured strictly too:
+// MaxGzipBytes is the size limit of the gzip-compressed polysse.wasm: 675 KB, read
+// strictly as 675,000 bytes (not 675 KiB = 691,200), and measured strictly too:
 // compress/gzip at BestCompression comes out about 1% larger than the gzip -9 that
-// `make wasm` reports (672,109 against 665,526 bytes when this was written, once the
-// build stopped linking package time: 722,540 against 715,054 before). The aim is 650 KB;
-// the floor of any Go WebAssembly module built this way is 571 KB (see web/bench/README.md).
-const MaxGzipBytes = 680_000
+// `make wasm` reports (672,111 against 665,527 bytes when this was set, once the build
+// stopped linking package time: 722,540 against 715,054 before, under a limit of 725 KB).
+// The limit is the measured size plus about 3 KB, so that a change which makes the module
+// grow is seen here. The aim is 650 KB; the floor of any Go WebAssembly module built this
+// way is 571 KB (see web/bench/README.md, "Size").
+const MaxGzipBytes = 675_000
 
 // ForbiddenDeps are packages the wasm build must not import: each costs tens of
 // kilobytes of compressed wasm (context was removed on purpose, saving about 40 KB; time,
