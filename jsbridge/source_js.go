@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"syscall/js"
-
 	"unsafe"
 
 	"github.com/polysse/sse/internal/clock"
