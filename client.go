@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/polysse/sse/internal/clock"
+	"github.com/polysse/sse/internal/clock/timeclock"
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/httptransport"
 	"github.com/polysse/sse/internal/protocol"
@@ -143,17 +145,17 @@ const (
 const (
 	// DefaultReconnectionTime is the reconnection time before any retry field, as in
 	// browsers.
-	DefaultReconnectionTime = protocol.DefaultReconnectionTime
+	DefaultReconnectionTime = time.Duration(protocol.DefaultReconnectionTime)
 	// DefaultRetryMin is the shortest delay between two attempts unless RetryPolicy.Min
 	// says otherwise: a server that sends "retry: 0" and ends each response at once gets at
 	// most a hundred reconnections a second, fewer than a browser's EventSource makes
 	// against a local server (about 230 a second in Chromium), and a backoff grows from it.
-	DefaultRetryMin = protocol.DefaultRetryMin
+	DefaultRetryMin = time.Duration(protocol.DefaultRetryMin)
 	// DefaultResetAfter is how long a connection must stay open for the failure count to
 	// start again from zero, unless RetryPolicy.ResetAfter says otherwise: a server that
 	// answers 200 and ends the response at once does not reset it, so it cannot defeat
 	// MaxAttempts or the backoff.
-	DefaultResetAfter = protocol.DefaultResetAfter
+	DefaultResetAfter = time.Duration(protocol.DefaultResetAfter)
 	// DefaultMaxLastEventIDLen is the longest last event ID, in bytes, that a client
 	// stores unless ClientOptions.MaxLastEventIDLen says otherwise: the longest that a
 	// polysse server reads from the Last-Event-ID header (server.MaxLastEventIDLen).
@@ -298,13 +300,14 @@ func NewClient(url string, opts *ClientOptions) *Client {
 		Transport:         httptransport.New(opts.HTTPClient, opts.PrepareRequest),
 		LastEventID:       opts.LastEventID,
 		LastEventIDQuery:  opts.LastEventIDQuery,
-		Retry:             eventsource.RetryPolicy(opts.Retry),
-		HeartbeatTimeout:  opts.HeartbeatTimeout,
+		Retry:             retryPolicy(opts.Retry),
+		HeartbeatTimeout:  clock.Duration(opts.HeartbeatTimeout),
 		HeartbeatAuto:     opts.HeartbeatAuto,
 		CompleteEvent:     opts.CompleteEvent,
 		FatalEvent:        opts.FatalEvent,
 		MaxEventSize:      opts.MaxEventSize,
 		MaxLastEventIDLen: opts.MaxLastEventIDLen,
+		Clock:             timeclock.New(),
 		OnComment:         opts.OnComment,
 		OnClose: func(ci *eventsource.CloseInfo) {
 			c.info = &CloseInfo{
@@ -325,10 +328,10 @@ func NewClient(url string, opts *ClientOptions) *Client {
 		o.OnOpen = func(r *eventsource.Response) { f(httptransport.HTTPResponse(r)) }
 	}
 	if f := opts.OnEvent; f != nil {
-		o.OnEvent = func(ev wire.Event) { f(Event(ev)) }
+		o.OnEvent = func(ev wire.Event) { f(fromWire(ev)) }
 	}
 	if f := opts.OnError; f != nil {
-		o.OnError = func(ei *eventsource.ErrorInfo) { f((*ErrorInfo)(ei)) }
+		o.OnError = func(ei *eventsource.ErrorInfo) { f(errorInfo(ei)) }
 	}
 	c.c = eventsource.NewClient(url, o)
 	return c
@@ -349,7 +352,7 @@ func (c *Client) Run(ctx context.Context) error {
 func (c *Client) Events(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		for ev, err := range c.c.Events(ctx) {
-			if !yield(Event(ev), c.err(err)) {
+			if !yield(fromWire(ev), c.err(err)) {
 				return
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/wire"
 	"github.com/polysse/sse/internal/wire/wiretest"
 )
@@ -63,7 +64,7 @@ func FuzzEncodeRoundTrip(f *testing.F) {
 		}
 		if retry > 0 {
 			want.HasRetry = true
-			want.Retry = time.Duration(max(time.Duration(retry).Milliseconds(), 1)) * time.Millisecond
+			want.Retry = clock.Duration(max(time.Duration(retry).Milliseconds(), 1)) * clock.Millisecond
 		}
 		require.Equal(t, want, got, "wire %q", frame)
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/wire"
 )
 
@@ -323,7 +324,7 @@ func TestEncodeParseRoundTrip(t *testing.T) {
 		}
 		assert.Equal(t, lastID, got.LastEventID)
 		if retry > 0 {
-			assert.Equal(t, retry, got.Retry)
+			assert.Equal(t, clock.Duration(retry), got.Retry)
 			assert.True(t, got.HasRetry)
 		}
 	}

@@ -63,7 +63,10 @@ func (p *Parser) LastEventID() string { return p.p.LastEventID() }
 
 // Retry returns the reconnection time of the most recent valid retry field, and whether
 // one was seen since the Parser was created.
-func (p *Parser) Retry() (time.Duration, bool) { return p.p.Retry() }
+func (p *Parser) Retry() (time.Duration, bool) {
+	d, ok := p.p.Retry()
+	return time.Duration(d), ok
+}
 
 // Err returns the error that stopped the parser (ErrEventTooLarge), or nil.
 func (p *Parser) Err() error { return p.p.Err() }
@@ -83,7 +86,7 @@ func (p *Parser) Fill(r io.Reader) (int, error) { return p.settings().Fill(r) }
 // are always empty.
 func (p *Parser) Next() (Event, bool) {
 	ev, ok := p.settings().Next()
-	return Event(ev), ok
+	return fromWire(ev), ok
 }
 
 // End marks the end of the stream: any incomplete line or event is discarded, id
@@ -109,11 +112,14 @@ func NewReader(r io.Reader, maxEventSize int, lastEventID string) *Reader {
 // that keeps returning no bytes and no error ends with io.ErrNoProgress.
 func (rd *Reader) Next() (Event, error) {
 	ev, err := rd.rd.Next()
-	return Event(ev), err
+	return fromWire(ev), err
 }
 
 // LastEventID returns the last event ID string (see Parser.LastEventID).
 func (rd *Reader) LastEventID() string { return rd.rd.LastEventID() }
 
 // Retry returns the most recent retry value (see Parser.Retry).
-func (rd *Reader) Retry() (time.Duration, bool) { return rd.rd.Retry() }
+func (rd *Reader) Retry() (time.Duration, bool) {
+	d, ok := rd.rd.Retry()
+	return time.Duration(d), ok
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polysse/sse"
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/wire"
 	"github.com/polysse/sse/internal/wire/wiretest"
 )
@@ -41,7 +42,7 @@ func feedParser(p *sse.Parser, fill bool, seed string, chunks ...[]byte) wiretes
 				break
 			}
 			ev.Data = strings.Clone(ev.Data)
-			res.Events = append(res.Events, wire.Event(ev))
+			res.Events = append(res.Events, toWire(ev))
 		}
 	}
 	p.End()
@@ -49,11 +50,18 @@ func feedParser(p *sse.Parser, fill bool, seed string, chunks ...[]byte) wiretes
 		res.Err = errors.New("Next returned an event after End")
 	}
 	res.LastEventID = p.LastEventID()
-	res.Retry, res.HasRetry = p.Retry()
+	retry, ok := p.Retry()
+	res.Retry, res.HasRetry = clock.Duration(retry), ok
 	if res.Err == nil {
 		res.Err = p.Err()
 	}
 	return res
+}
+
+// toWire converts a parsed event to the reference's type: field by field, since under
+// js/wasm wire's Retry is a clock.Duration (natively sse.Event(ev) would do).
+func toWire(ev sse.Event) wire.Event {
+	return wire.Event{ID: ev.ID, Type: ev.Type, Data: ev.Data, Retry: clock.Duration(ev.Retry), Comment: ev.Comment}
 }
 
 // readAll parses r with a Reader until it returns an error; io.EOF is reported as nil.
@@ -68,10 +76,11 @@ func readAll(r io.Reader, maxEventSize int, seed string) wiretest.Result {
 			}
 			break
 		}
-		res.Events = append(res.Events, wire.Event(ev))
+		res.Events = append(res.Events, toWire(ev))
 	}
 	res.LastEventID = rd.LastEventID()
-	res.Retry, res.HasRetry = rd.Retry()
+	retry, ok := rd.Retry()
+	res.Retry, res.HasRetry = clock.Duration(retry), ok
 	return res
 }
 

@@ -1,6 +1,10 @@
 package sse
 
-import "github.com/polysse/sse/internal/protocol"
+import (
+	"time"
+
+	"github.com/polysse/sse/internal/protocol"
+)
 
 // Version is the version of polysse.
 const Version = protocol.Version
@@ -38,5 +42,5 @@ const (
 	EventFatal = protocol.EventFatal
 
 	// DefaultTokenTTL is how long a completion token stays redeemable by default.
-	DefaultTokenTTL = protocol.DefaultTokenTTL
+	DefaultTokenTTL = time.Duration(protocol.DefaultTokenTTL)
 )

@@ -5,9 +5,9 @@ import (
 	"io"
 	"math"
 	"syscall/js"
-	"time"
 	"unsafe"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/wire"
 )
@@ -207,8 +207,8 @@ func num(v js.Value) float64 {
 
 func intOf(v js.Value) int { return int(min(num(v), math.MaxInt32)) }
 
-func ms(v js.Value) time.Duration {
-	return time.Duration(min(num(v), float64(math.MaxInt64/int64(time.Millisecond)))) * time.Millisecond
+func ms(v js.Value) clock.Duration {
+	return clock.Duration(min(num(v), float64(math.MaxInt64/int64(clock.Millisecond)))) * clock.Millisecond
 }
 
 // add appends an event record to the batch.
@@ -280,7 +280,7 @@ func (b *binding) onError(e *eventsource.ErrorInfo) {
 	b.flush()
 	msg := userMessage(e.Err)
 	closing := b.client.ReadyState() == eventsource.StateClosed
-	b.call("_error", e.Status, e.StatusText, e.Attempt, float64(e.RetryIn)/float64(time.Millisecond), closing, msg)
+	b.call("_error", e.Status, e.StatusText, e.Attempt, float64(e.RetryIn)/float64(clock.Millisecond), closing, msg)
 }
 
 func (b *binding) onClose(ci *eventsource.CloseInfo) {

@@ -3,12 +3,14 @@
 // Command wasm is polysse's WebAssembly module: the EventSource of web/polysse.js runs on it.
 //
 // The loader defines globalThis.__polysseReady(api) before it starts the module; main fills
-// api through jsbridge.Register and hands it back.
+// api through jsbridge.Register and hands it back, and gets the loader's timer hooks in
+// return (clock.UseHost).
 package main
 
 import (
 	"syscall/js"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/protocol"
 	"github.com/polysse/sse/jsbridge"
 )
@@ -22,6 +24,6 @@ func main() {
 		js.Global().Get("console").Call("error", "polysse: load polysse.wasm through polysse.js or polysse.mjs")
 		return
 	}
-	ready.Invoke(api)
+	clock.UseHost(ready.Invoke(api))
 	select {} // serve callbacks until the page goes away
 }

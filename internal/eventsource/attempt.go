@@ -3,10 +3,11 @@ package eventsource
 import (
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/httplite"
 	"github.com/polysse/sse/internal/protocol"
 	"github.com/polysse/sse/internal/wire"
@@ -20,7 +21,7 @@ type outcome struct {
 	err    error
 	// healthy: the connection opened and stayed open for RetryPolicy.ResetAfter
 	healthy bool
-	after   time.Duration // the Retry-After of a response classified VerdictRetry
+	after   clock.Duration // the Retry-After of a response classified VerdictRetry
 }
 
 // connect makes one attempt and reads its stream until it ends. Each step has its own
@@ -36,7 +37,7 @@ func (c *Client) connect(run, round *scope, t Transport, p *wire.Parser, onEvent
 	if c.stopped(run) { // closed while HeaderFunc ran
 		return outcome{}
 	}
-	a.wd = &watchdog{timeout: c.opts.HeartbeatTimeout, abort: a.ctx.cancel}
+	a.wd = &watchdog{clock: c.opts.Clock, timeout: c.opts.HeartbeatTimeout, abort: a.ctx.cancel}
 	defer a.wd.stop()
 	a.wd.arm() // from the request on
 	resp, o := a.send(t, req)
@@ -52,9 +53,9 @@ func (c *Client) connect(run, round *scope, t Transport, p *wire.Parser, onEvent
 	// Once the stream opened, its 200 says nothing about how it ended: what follows (an
 	// error event, a close) reports no status.
 	o = outcome{}
-	opened := time.Now()
+	opened := c.opts.Clock.Now()
 	o.close, o.err = a.stream(resp.Body)
-	o.healthy = time.Since(opened) >= c.opts.Retry.resetAfter()
+	o.healthy = c.opts.Clock.Now()-opened >= c.opts.Retry.resetAfter()
 	return o
 }
 
@@ -140,7 +141,7 @@ func (c *Client) judge(resp *Response) (o outcome, open bool) {
 	case VerdictOpen:
 		return o, true
 	case VerdictRetry:
-		o.after = retryAfter(resp.Header.Get("Retry-After"))
+		o.after = retryAfter(resp.Header.Get("Retry-After"), c.opts.Clock)
 		return o, false
 	}
 	reason := CloseHTTPStatus
@@ -165,16 +166,16 @@ func isEventStream(ct string) bool {
 
 // retryAfter parses a Retry-After value, in seconds or as an HTTP date; zero if absent or
 // invalid.
-func retryAfter(v string) time.Duration {
+func retryAfter(v string, clk clock.Clock) clock.Duration {
 	v = httplite.TrimOWS(v)
 	if v == "" {
 		return 0
 	}
 	if s, ok := httplite.ParseDigits(v); ok {
-		return time.Duration(min(s, 1<<32)) * time.Second
+		return clock.Duration(min(s, 1<<32)) * clock.Second
 	}
 	if t, ok := httplite.ParseHTTPDate(v); ok {
-		return max(time.Until(t), 0)
+		return max(clock.Duration(httplite.NanosUntil(t, clk.UnixNano())), 0)
 	}
 	return 0
 }
@@ -226,7 +227,7 @@ func (a *attempt) announce(resp *Response) bool {
 	if c.opts.HeartbeatAuto {
 		v := httplite.TrimOWS(resp.Header.Get(protocol.HeaderHeartbeatInterval))
 		if ms, ok := httplite.ParseDigits(v); ok && ms > 0 && ms < 1<<40 {
-			a.wd.setTimeout(time.Duration(ms+ms/3) * time.Millisecond)
+			a.wd.setTimeout(clock.Duration(ms+ms/3) * clock.Millisecond)
 		}
 	}
 	return true
@@ -373,14 +374,15 @@ func (a *attempt) dispatch() (close *CloseInfo, delivered bool) {
 // due and sets itself for what is left, so that a read costs a clock reading, not a timer
 // operation. stop ends it: no timer is left behind.
 type watchdog struct {
+	clock clock.Clock
 	abort func(error)
 
 	mu      sync.Mutex // guards the fields below against the timer's goroutine
-	timeout time.Duration
-	t       *time.Timer
+	timeout clock.Duration
+	t       clock.Timer
 	armed   bool
-	since   time.Time // when it was last armed
-	due     time.Time // when t fires
+	since   clock.Duration // when it was last armed (a reading of clock)
+	due     clock.Duration // when t fires
 	stopped bool
 }
 
@@ -389,24 +391,24 @@ func (w *watchdog) arm() {
 	if w.timeout <= 0 {
 		return
 	}
-	now := time.Now()
+	now := w.clock.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stopped {
 		return
 	}
 	w.armed, w.since = true, now
-	deadline := now.Add(w.timeout)
+	deadline := after(now, w.timeout)
 	if w.t == nil {
-		w.t, w.due = time.AfterFunc(w.timeout, w.check), deadline
-	} else if deadline.Before(w.due) { // the timeout shrank (HeartbeatAuto)
+		w.t, w.due = w.clock.AfterFunc(w.timeout, w.check), deadline
+	} else if deadline < w.due { // the timeout shrank (HeartbeatAuto)
 		w.t.Reset(w.timeout)
 		w.due = deadline
 	}
 }
 
 // setTimeout changes the timeout, from the next arm on.
-func (w *watchdog) setTimeout(d time.Duration) {
+func (w *watchdog) setTimeout(d clock.Duration) {
 	w.mu.Lock()
 	w.timeout = d
 	w.mu.Unlock()
@@ -430,20 +432,29 @@ func (w *watchdog) check() {
 		w.mu.Unlock()
 		return
 	}
-	now := time.Now()
+	now := w.clock.Now()
 	left := w.timeout // paused: the deadline is at least a timeout away
 	if w.armed {
-		left = w.since.Add(w.timeout).Sub(now)
+		left = after(w.since, w.timeout) - now
 	}
 	if left > 0 {
 		w.t.Reset(left)
-		w.due = now.Add(left)
+		w.due = now + left
 		w.mu.Unlock()
 		return
 	}
 	w.stopped = true
 	w.mu.Unlock()
 	w.abort(ErrHeartbeatTimeout)
+}
+
+// after returns the reading t + d (d positive), saturated: a timeout of hundreds of years
+// must not overflow into the past.
+func after(t, d clock.Duration) clock.Duration {
+	if t > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return t + d
 }
 
 // stop ends the watchdog and its timer.

@@ -16,16 +16,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/protocol"
 	"github.com/polysse/sse/internal/wire"
 )
 
 // backoffTestMs is a list of durations in milliseconds.
-func backoffTestMs(ms ...int) []time.Duration {
-	d := make([]time.Duration, len(ms))
+func backoffTestMs(ms ...int) []clock.Duration {
+	d := make([]clock.Duration, len(ms))
 	for i, v := range ms {
-		d[i] = time.Duration(v) * time.Millisecond
+		d[i] = clock.Duration(v) * clock.Millisecond
 	}
 	return d
 }
@@ -33,9 +34,9 @@ func backoffTestMs(ms ...int) []time.Duration {
 // backoffTestRunFor runs c for d of fake time and returns the requests the server got,
 // those at d included (the run ends half a millisecond later, so that no request comes in
 // the same instant as the end).
-func backoffTestRunFor(t *testing.T, s *clientTestServer, c *eventsource.Client, d time.Duration) []clientTestRequest {
+func backoffTestRunFor(t *testing.T, s *clientTestServer, c *eventsource.Client, d clock.Duration) []clientTestRequest {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), d+500*time.Microsecond)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Duration(d+500*clock.Microsecond))
 	defer cancel()
 	require.NoError(t, c.Run(ctx))
 	return s.requests()
@@ -51,28 +52,28 @@ func TestClientRetryZeroCannotStorm(t *testing.T) {
 		name   string
 		policy eventsource.RetryPolicy
 		// gaps are the first delays between requests; requests is how many arrive in 2s.
-		gaps     []time.Duration
+		gaps     []clock.Duration
 		requests int
 	}{
 		{"no options: the floor, 100 a second", eventsource.RetryPolicy{},
 			backoffTestMs(10, 10, 10, 10), 201},
 		{"backoff: grows from the floor", eventsource.RetryPolicy{Multiplier: 2},
 			backoffTestMs(10, 20, 40, 80, 160, 320, 640), 8},
-		{"backoff from a tiny Initial: grows from the floor", eventsource.RetryPolicy{Initial: time.Nanosecond, Multiplier: 2},
+		{"backoff from a tiny Initial: grows from the floor", eventsource.RetryPolicy{Initial: clock.Nanosecond, Multiplier: 2},
 			backoffTestMs(10, 20, 40, 80), 8},
-		{"a larger Min", eventsource.RetryPolicy{Min: 100 * time.Millisecond},
+		{"a larger Min", eventsource.RetryPolicy{Min: 100 * clock.Millisecond},
 			backoffTestMs(100, 100, 100), 21},
-		{"a larger Min, with backoff", eventsource.RetryPolicy{Min: 100 * time.Millisecond, Multiplier: 2},
+		{"a larger Min, with backoff", eventsource.RetryPolicy{Min: 100 * clock.Millisecond, Multiplier: 2},
 			backoffTestMs(100, 200, 400, 800), 5},
-		{"Max below Min means Min", eventsource.RetryPolicy{Min: 100 * time.Millisecond, Max: time.Millisecond, Multiplier: 2},
+		{"Max below Min means Min", eventsource.RetryPolicy{Min: 100 * clock.Millisecond, Max: clock.Millisecond, Multiplier: 2},
 			backoffTestMs(100, 100, 100), 21},
-		{"a smaller Min is honoured", eventsource.RetryPolicy{Min: time.Millisecond},
+		{"a smaller Min is honoured", eventsource.RetryPolicy{Min: clock.Millisecond},
 			backoffTestMs(1, 1, 1), 2001},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestServeMem(t, []clientTestReply{retryZero}, func(t *testing.T, s *clientTestServer) {
 				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport, Retry: tc.policy})
-				reqs := backoffTestRunFor(t, s, c, 2*time.Second)
+				reqs := backoffTestRunFor(t, s, c, 2*clock.Second)
 				gaps := clientTestGaps(reqs)
 				require.GreaterOrEqual(t, len(gaps), len(tc.gaps), "requests: %d", len(reqs))
 				assert.Equal(t, tc.gaps, gaps[:len(tc.gaps)], "time between requests")
@@ -89,12 +90,12 @@ func TestClientJitterKeepsTheFloor(t *testing.T) {
 	clientTestServeMem(t, []clientTestReply{clientTestStream("retry: 0\n\n")}, func(t *testing.T, s *clientTestServer) {
 		c, _ := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
-			Retry:     eventsource.RetryPolicy{Multiplier: 1.5, Jitter: 1, Max: 50 * time.Millisecond},
+			Retry:     eventsource.RetryPolicy{Multiplier: 1.5, Jitter: 1, Max: 50 * clock.Millisecond},
 		})
-		gaps := clientTestGaps(backoffTestRunFor(t, s, c, time.Second))
+		gaps := clientTestGaps(backoffTestRunFor(t, s, c, clock.Second))
 		require.NotEmpty(t, gaps)
 		for i, g := range gaps {
-			assert.True(t, eventsource.DefaultRetryMin <= g && g <= 50*time.Millisecond, "delay %d: %v", i+1, g)
+			assert.True(t, eventsource.DefaultRetryMin <= g && g <= 50*clock.Millisecond, "delay %d: %v", i+1, g)
 		}
 	})
 }
@@ -111,24 +112,24 @@ func TestClientResetAfterDefault(t *testing.T) {
 		// requests within 30s; closed: the client closed with retry-limit.
 		requests int
 		closed   bool
-		want     time.Duration // when the client closed, from the start
+		want     clock.Duration // when the client closed, from the start
 	}{
 		{"ends at once: MaxAttempts counts it", eventsource.RetryPolicy{MaxAttempts: 3},
-			clientTestStream("retry: 500\ndata: x\n\n"), 4, true, 1500 * time.Millisecond},
+			clientTestStream("retry: 500\ndata: x\n\n"), 4, true, 1500 * clock.Millisecond},
 		{"ends after 4.9s: still a failure", eventsource.RetryPolicy{MaxAttempts: 3},
-			clientTestStream("retry: 500\ndata: x\n\n", 4900*time.Millisecond), 4, true, 4*4900*time.Millisecond + 1500*time.Millisecond},
+			clientTestStream("retry: 500\ndata: x\n\n", 4900*clock.Millisecond), 4, true, 4*4900*clock.Millisecond + 1500*clock.Millisecond},
 		{"stays open 5s: healthy, the count starts again", eventsource.RetryPolicy{MaxAttempts: 1},
-			clientTestStream("retry: 500\ndata: x\n\n", 5*time.Second), 6, false, 0},
+			clientTestStream("retry: 500\ndata: x\n\n", 5*clock.Second), 6, false, 0},
 		{"ResetAfter negative: every open resets, as before", eventsource.RetryPolicy{MaxAttempts: 3, ResetAfter: -1},
 			clientTestStream("retry: 500\ndata: x\n\n"), 61, false, 0},
-		{"a longer ResetAfter", eventsource.RetryPolicy{MaxAttempts: 2, ResetAfter: 10 * time.Second},
-			clientTestStream("retry: 500\ndata: x\n\n", 9*time.Second), 3, true, 3*9*time.Second + time.Second},
+		{"a longer ResetAfter", eventsource.RetryPolicy{MaxAttempts: 2, ResetAfter: 10 * clock.Second},
+			clientTestStream("retry: 500\ndata: x\n\n", 9*clock.Second), 3, true, 3*9*clock.Second + clock.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestServeMem(t, []clientTestReply{tc.reply}, func(t *testing.T, s *clientTestServer) {
 				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport, Retry: tc.policy})
 				start := time.Now()
-				ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second+500*time.Microsecond)
+				ctx, cancel := context.WithTimeout(t.Context(), time.Duration(30*clock.Second+500*clock.Microsecond))
 				defer cancel()
 				err := c.Run(ctx)
 				assert.Len(t, s.requests(), tc.requests, "requests in 30s")
@@ -137,7 +138,7 @@ func TestClientResetAfterDefault(t *testing.T) {
 					return
 				}
 				clientTestCheckErr(t, err, eventsource.CloseRetryLimit)
-				assert.Equal(t, tc.want, time.Since(start), "closed after")
+				assert.Equal(t, tc.want, since(start), "closed after")
 				entries := rec.entries()
 				assert.Equal(t, fmt.Sprintf("error CLOSED attempt=%d status=0() retryIn=0s err=EOF", tc.policy.MaxAttempts+1), entries[len(entries)-2])
 			})
@@ -151,9 +152,9 @@ func TestClientResetAfterBackoffGrows(t *testing.T) {
 	clientTestServeMem(t, []clientTestReply{clientTestStream("data: x\n\n")}, func(t *testing.T, s *clientTestServer) {
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
-			Retry:     eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, Max: 8 * time.Second},
+			Retry:     eventsource.RetryPolicy{Initial: clock.Second, Multiplier: 2, Max: 8 * clock.Second},
 		})
-		reqs := backoffTestRunFor(t, s, c, 40*time.Second)
+		reqs := backoffTestRunFor(t, s, c, 40*clock.Second)
 		assert.Equal(t, clientTestSeconds(1, 2, 4, 8, 8), clientTestGaps(reqs)[:5])
 		assert.Equal(t, "error CONNECTING attempt=5 status=0() retryIn=8s err=EOF", rec.entries()[14])
 	})

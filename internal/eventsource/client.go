@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/httplite"
 	"github.com/polysse/sse/internal/protocol"
 	"github.com/polysse/sse/internal/wire"
@@ -148,7 +148,7 @@ type ErrorInfo struct {
 	// Attempt counts the consecutive failed attempts, this one included.
 	Attempt int
 	// RetryIn is the delay before the next attempt; zero when the client closes.
-	RetryIn time.Duration
+	RetryIn clock.Duration
 	// Err is the cause, when known: the transport error, ErrHeartbeatTimeout, io.EOF for a
 	// stream the server ended, ...
 	Err error
@@ -184,13 +184,13 @@ const (
 // client reconnect in a tight loop, and a backoff always grows from a base above zero.
 type RetryPolicy struct {
 	// Initial is the first delay; zero means 3s. A retry field from the server replaces it.
-	Initial time.Duration
+	Initial clock.Duration
 	// Max caps every delay, a server's retry field included; zero means one minute, or
 	// Initial when that is larger. A Max below Min means Min.
-	Max time.Duration
+	Max clock.Duration
 	// Min is the shortest delay, whatever Initial, the server's retry field or Jitter say;
 	// zero means DefaultRetryMin.
-	Min time.Duration
+	Min clock.Duration
 	// Multiplier grows the delay per consecutive failure; values below 1 mean 1.
 	Multiplier float64
 	// Jitter, in [0, 1], is the largest fraction by which a delay is randomly shortened.
@@ -202,7 +202,7 @@ type RetryPolicy struct {
 	// again from zero: a connection that ends sooner counts as a failed attempt, for
 	// MaxAttempts and for the backoff. Zero means DefaultResetAfter; a negative value
 	// resets the count as soon as a connection opens.
-	ResetAfter time.Duration
+	ResetAfter clock.Duration
 }
 
 // DefaultRetryMin is the shortest reconnection delay unless RetryPolicy.Min says
@@ -214,7 +214,7 @@ const DefaultRetryMin = protocol.DefaultRetryMin
 const DefaultResetAfter = protocol.DefaultResetAfter
 
 // floor is the shortest delay: Min, or DefaultRetryMin when Min is zero.
-func (rp *RetryPolicy) floor() time.Duration {
+func (rp *RetryPolicy) floor() clock.Duration {
 	if rp.Min > 0 {
 		return rp.Min
 	}
@@ -223,20 +223,20 @@ func (rp *RetryPolicy) floor() time.Duration {
 
 // limit is the largest delay: Max, or one minute (Initial when larger) when Max is zero;
 // never below the floor.
-func (rp *RetryPolicy) limit(initial time.Duration) time.Duration {
+func (rp *RetryPolicy) limit(initial clock.Duration) clock.Duration {
 	if rp.Max > 0 {
 		return max(rp.Max, rp.floor())
 	}
-	return max(time.Minute, initial, rp.floor())
+	return max(clock.Minute, initial, rp.floor())
 }
 
 // capped returns d capped by the largest delay.
-func (rp *RetryPolicy) capped(d, initial time.Duration) time.Duration {
+func (rp *RetryPolicy) capped(d, initial clock.Duration) clock.Duration {
 	return min(d, rp.limit(initial))
 }
 
 // resetAfter is how long a connection must stay open for the failure count to reset.
-func (rp *RetryPolicy) resetAfter() time.Duration {
+func (rp *RetryPolicy) resetAfter() clock.Duration {
 	switch {
 	case rp.ResetAfter > 0:
 		return rp.ResetAfter
@@ -246,7 +246,7 @@ func (rp *RetryPolicy) resetAfter() time.Duration {
 	return DefaultResetAfter
 }
 
-func (rp *RetryPolicy) delay(initial time.Duration, n int) time.Duration {
+func (rp *RetryPolicy) delay(initial clock.Duration, n int) clock.Duration {
 	floor, limit := rp.floor(), rp.limit(initial)
 	d := float64(min(max(initial, floor), limit))
 	for i := 1; i < n && rp.Multiplier > 1 && d < float64(limit); i++ {
@@ -256,7 +256,7 @@ func (rp *RetryPolicy) delay(initial time.Duration, n int) time.Duration {
 	if j := min(rp.Jitter, 1); j > 0 {
 		d -= d * j * rand.Float64()
 	}
-	return max(time.Duration(d), floor)
+	return max(clock.Duration(d), floor)
 }
 
 // ClientOptions configures a Client. Transport is required; the other zero values give
@@ -291,7 +291,7 @@ type ClientOptions struct {
 	Classify func(*Response) Verdict
 	// HeartbeatTimeout, if positive, aborts and reconnects an attempt that receives no
 	// bytes for this long, from the request on.
-	HeartbeatTimeout time.Duration
+	HeartbeatTimeout clock.Duration
 	// HeartbeatAuto derives the heartbeat timeout from the response's SSE-Heartbeat-Interval
 	// header: the interval plus a third. It takes precedence over HeartbeatTimeout when the
 	// header is present.
@@ -318,6 +318,11 @@ type ClientOptions struct {
 	// it saves an allocation and a copy per event for a consumer that copies the data out
 	// at once (the wasm binding does).
 	BorrowData bool
+
+	// Clock is the source of time: reconnection delays, the heartbeat watchdog,
+	// RetryPolicy.ResetAfter and Retry-After dates. Nil means clock.System under js/wasm
+	// (JavaScript's timers) and package time natively.
+	Clock clock.Clock
 
 	// OnOpen is called when a connection opens, with ReadyState StateOpen. The
 	// response's body belongs to the client: do not read it.
@@ -390,6 +395,9 @@ func NewClient(url string, opts *ClientOptions) *Client {
 		for k, v := range opts.Header {
 			c.opts.Header[httplite.CanonicalKey(k)] = append([]string(nil), v...)
 		}
+	}
+	if c.opts.Clock == nil {
+		c.opts.Clock = defaultClock()
 	}
 	c.lastID = c.opts.LastEventID
 	return c
@@ -586,7 +594,7 @@ func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
 		if !c.reestablish(ctx, o, b.failures, delay) {
 			return
 		}
-		sleep(round, delay) // a Restart ends it early
+		sleep(c.opts.Clock, round, delay) // a Restart ends it early
 		round.cancel(ErrClosed)
 	}
 }
@@ -594,13 +602,13 @@ func (c *Client) loop(ctx *scope, onEvent func(wire.Event)) {
 // backoff counts consecutive failures and computes the delay before the next attempt.
 type backoff struct {
 	policy   *RetryPolicy
-	initial  time.Duration // the reconnection time: Initial, then the server's retry field
+	initial  clock.Duration // the reconnection time: Initial, then the server's retry field
 	failures int
 }
 
 // next counts the failed attempt o and returns the delay before the next one, or false
 // when the policy's MaxAttempts is exhausted.
-func (b *backoff) next(o outcome) (time.Duration, bool) {
+func (b *backoff) next(o outcome) (clock.Duration, bool) {
 	b.reset(o)
 	b.failures++
 	if m := b.policy.MaxAttempts; m > 0 && b.failures > m {
@@ -619,7 +627,7 @@ func (b *backoff) reset(o outcome) {
 
 // reestablish announces a reconnection: OPEN becomes CONNECTING and the error event
 // fires. It reports false when the client closed meanwhile.
-func (c *Client) reestablish(ctx *scope, o outcome, attempt int, delay time.Duration) bool {
+func (c *Client) reestablish(ctx *scope, o outcome, attempt int, delay clock.Duration) bool {
 	if !c.state.CompareAndSwap(int32(StateOpen), int32(StateConnecting)) && c.closed() {
 		return false
 	}
@@ -630,11 +638,9 @@ func (c *Client) reestablish(ctx *scope, o outcome, attempt int, delay time.Dura
 }
 
 // sleep waits for d, or until ctx is done.
-func sleep(ctx *scope, d time.Duration) {
-	// time.AfterFunc rather than a Timer: a chan time.Time would keep time.Time's
-	// formatting code alive in the js/wasm build.
+func sleep(clk clock.Clock, ctx *scope, d clock.Duration) {
 	wake := make(chan struct{})
-	t := time.AfterFunc(d, func() { close(wake) })
+	t := clk.AfterFunc(d, func() { close(wake) })
 	select {
 	case <-wake:
 	case <-ctx.Done():

@@ -16,32 +16,33 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/wire"
 )
 
 // clientTestOffsets returns when each request arrived, relative to start.
-func clientTestOffsets(start time.Time, reqs []clientTestRequest) []time.Duration {
-	var d []time.Duration
+func clientTestOffsets(start time.Time, reqs []clientTestRequest) []clock.Duration {
+	var d []clock.Duration
 	for _, r := range reqs {
-		d = append(d, r.At.Sub(start))
+		d = append(d, clock.Duration(r.At.Sub(start)))
 	}
 	return d
 }
 
 // clientTestGaps returns the time between consecutive requests.
-func clientTestGaps(reqs []clientTestRequest) []time.Duration {
-	var d []time.Duration
+func clientTestGaps(reqs []clientTestRequest) []clock.Duration {
+	var d []clock.Duration
 	for i := 1; i < len(reqs); i++ {
-		d = append(d, reqs[i].At.Sub(reqs[i-1].At))
+		d = append(d, clock.Duration(reqs[i].At.Sub(reqs[i-1].At)))
 	}
 	return d
 }
 
-func clientTestSeconds(s ...float64) []time.Duration {
-	d := make([]time.Duration, len(s))
+func clientTestSeconds(s ...float64) []clock.Duration {
+	d := make([]clock.Duration, len(s))
 	for i, v := range s {
-		d[i] = time.Duration(v * float64(time.Second))
+		d[i] = clock.Duration(v * float64(clock.Second))
 	}
 	return d
 }
@@ -53,17 +54,17 @@ func TestClientSynctestBackoff(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		policy eventsource.RetryPolicy
-		want   []time.Duration
+		want   []clock.Duration
 	}{
 		{"zero policy: constant 3s", eventsource.RetryPolicy{}, clientTestSeconds(3, 3, 3, 3)},
-		{"constant Initial", eventsource.RetryPolicy{Initial: 250 * time.Millisecond}, clientTestSeconds(0.25, 0.25, 0.25)},
-		{"Multiplier grows to Max", eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, Max: 5 * time.Second}, clientTestSeconds(1, 2, 4, 5, 5, 5)},
-		{"Max defaults to a minute", eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2}, clientTestSeconds(1, 2, 4, 8, 16, 32, 60, 60)},
-		{"fractional Multiplier", eventsource.RetryPolicy{Initial: 10 * time.Second, Multiplier: 1.5}, clientTestSeconds(10, 15, 22.5, 33.75, 50.625, 60, 60)},
-		{"Multiplier below 1 means 1", eventsource.RetryPolicy{Initial: time.Second, Multiplier: 0.5}, clientTestSeconds(1, 1, 1)},
-		{"Initial above the default Max is kept", eventsource.RetryPolicy{Initial: 2 * time.Minute, Multiplier: 2}, clientTestSeconds(120, 120)},
-		{"Max caps Initial", eventsource.RetryPolicy{Initial: 10 * time.Second, Max: 5 * time.Second}, clientTestSeconds(5, 5, 5)},
-		{"Max caps Initial with a Multiplier", eventsource.RetryPolicy{Initial: 10 * time.Second, Max: 5 * time.Second, Multiplier: 2}, clientTestSeconds(5, 5, 5)},
+		{"constant Initial", eventsource.RetryPolicy{Initial: 250 * clock.Millisecond}, clientTestSeconds(0.25, 0.25, 0.25)},
+		{"Multiplier grows to Max", eventsource.RetryPolicy{Initial: clock.Second, Multiplier: 2, Max: 5 * clock.Second}, clientTestSeconds(1, 2, 4, 5, 5, 5)},
+		{"Max defaults to a minute", eventsource.RetryPolicy{Initial: clock.Second, Multiplier: 2}, clientTestSeconds(1, 2, 4, 8, 16, 32, 60, 60)},
+		{"fractional Multiplier", eventsource.RetryPolicy{Initial: 10 * clock.Second, Multiplier: 1.5}, clientTestSeconds(10, 15, 22.5, 33.75, 50.625, 60, 60)},
+		{"Multiplier below 1 means 1", eventsource.RetryPolicy{Initial: clock.Second, Multiplier: 0.5}, clientTestSeconds(1, 1, 1)},
+		{"Initial above the default Max is kept", eventsource.RetryPolicy{Initial: 2 * clock.Minute, Multiplier: 2}, clientTestSeconds(120, 120)},
+		{"Max caps Initial", eventsource.RetryPolicy{Initial: 10 * clock.Second, Max: 5 * clock.Second}, clientTestSeconds(5, 5, 5)},
+		{"Max caps Initial with a Multiplier", eventsource.RetryPolicy{Initial: 10 * clock.Second, Max: 5 * clock.Second, Multiplier: 2}, clientTestSeconds(5, 5, 5)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestServeMem(t, []clientTestReply{clientTestFail}, func(t *testing.T, s *clientTestServer) {
@@ -75,11 +76,11 @@ func TestClientSynctestBackoff(t *testing.T) {
 				clientTestCheckErr(t, err, eventsource.CloseRetryLimit)
 				assert.Equal(t, tc.want, clientTestGaps(s.requests()), "time between requests")
 				assert.Equal(t, tc.want, rec.retryIns(), "ErrorInfo.RetryIn")
-				var total time.Duration
+				var total clock.Duration
 				for _, d := range tc.want {
 					total += d
 				}
-				assert.Equal(t, total, time.Since(start), "the client closes right after the last attempt")
+				assert.Equal(t, total, since(start), "the client closes right after the last attempt")
 			})
 		})
 	}
@@ -91,14 +92,14 @@ func TestClientSynctestJitter(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		policy eventsource.RetryPolicy
-		base   func(n int) time.Duration // the delay before attempt n without jitter
-		jitter float64                   // the effective jitter
+		base   func(n int) clock.Duration // the delay before attempt n without jitter
+		jitter float64                    // the effective jitter
 	}{
-		{"constant", eventsource.RetryPolicy{Initial: time.Second, Jitter: 0.5}, func(int) time.Duration { return time.Second }, 0.5},
-		{"with Multiplier and Max", eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, Max: 8 * time.Second, Jitter: 0.25},
-			func(n int) time.Duration { return time.Second << min(n-1, 3) }, 0.25},
-		{"full", eventsource.RetryPolicy{Initial: time.Second, Jitter: 1}, func(int) time.Duration { return time.Second }, 1},
-		{"above 1 means 1", eventsource.RetryPolicy{Initial: time.Second, Jitter: 7}, func(int) time.Duration { return time.Second }, 1},
+		{"constant", eventsource.RetryPolicy{Initial: clock.Second, Jitter: 0.5}, func(int) clock.Duration { return clock.Second }, 0.5},
+		{"with Multiplier and Max", eventsource.RetryPolicy{Initial: clock.Second, Multiplier: 2, Max: 8 * clock.Second, Jitter: 0.25},
+			func(n int) clock.Duration { return clock.Second << min(n-1, 3) }, 0.25},
+		{"full", eventsource.RetryPolicy{Initial: clock.Second, Jitter: 1}, func(int) clock.Duration { return clock.Second }, 1},
+		{"above 1 means 1", eventsource.RetryPolicy{Initial: clock.Second, Jitter: 7}, func(int) clock.Duration { return clock.Second }, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clientTestServeMem(t, []clientTestReply{clientTestFail}, func(t *testing.T, s *clientTestServer) {
@@ -110,10 +111,10 @@ func TestClientSynctestJitter(t *testing.T) {
 				gaps := clientTestGaps(s.requests())
 				require.Len(t, gaps, n)
 				assert.Equal(t, gaps, rec.retryIns(), "RetryIn is the delay actually waited")
-				distinct := map[time.Duration]bool{}
+				distinct := map[clock.Duration]bool{}
 				for i, g := range gaps {
 					base := tc.base(i + 1)
-					lo := time.Duration(float64(base) * (1 - tc.jitter))
+					lo := clock.Duration(float64(base) * (1 - tc.jitter))
 					assert.True(t, lo <= g && g <= base, "delay %d: %v not in [%v, %v]", i+1, g, lo, base)
 					distinct[g] = true
 				}
@@ -131,7 +132,7 @@ func TestClientSynctestRetryField(t *testing.T) {
 		name    string
 		policy  eventsource.RetryPolicy
 		replies []clientTestReply
-		want    []time.Duration // request offsets
+		want    []clock.Duration // request offsets
 	}{
 		{
 			"replaces the default 3s",
@@ -141,37 +142,37 @@ func TestClientSynctestRetryField(t *testing.T) {
 		},
 		{
 			"replaces Initial, then grows with the Multiplier",
-			eventsource.RetryPolicy{Initial: 10 * time.Second, Multiplier: 2},
+			eventsource.RetryPolicy{Initial: 10 * clock.Second, Multiplier: 2},
 			[]clientTestReply{clientTestStream("retry: 1500\n\n"), clientTestFail, clientTestFail, clientTestHeld()},
 			clientTestSeconds(0, 1.5, 4.5, 10.5),
 		},
 		{
 			"persists across connections",
-			eventsource.RetryPolicy{Initial: 10 * time.Second},
+			eventsource.RetryPolicy{Initial: 10 * clock.Second},
 			[]clientTestReply{clientTestStream("retry: 1500\n\n"), clientTestStream("data: x\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 1.5, 3),
 		},
 		{
 			"the last valid one counts, even late in the stream",
-			eventsource.RetryPolicy{Initial: 10 * time.Second},
-			[]clientTestReply{clientTestStream("retry: 1500\n\ndata: x\n\n", time.Second, "retry: 250\n\n"), clientTestHeld()},
+			eventsource.RetryPolicy{Initial: 10 * clock.Second},
+			[]clientTestReply{clientTestStream("retry: 1500\n\ndata: x\n\n", clock.Second, "retry: 250\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 1.25),
 		},
 		{
 			"zero is valid, raised to DefaultRetryMin",
-			eventsource.RetryPolicy{Initial: 10 * time.Second},
+			eventsource.RetryPolicy{Initial: 10 * clock.Second},
 			[]clientTestReply{clientTestStream("retry: 0\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 0.01),
 		},
 		{
 			"invalid values are ignored",
-			eventsource.RetryPolicy{Initial: 2 * time.Second},
+			eventsource.RetryPolicy{Initial: 2 * clock.Second},
 			[]clientTestReply{clientTestStream("retry: 1.5\n\nretry: -1\n\nretry: x\n\nretry:  5\n\nretry\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 2),
 		},
 		{
 			"capped by Max",
-			eventsource.RetryPolicy{Initial: time.Second, Max: 5 * time.Second},
+			eventsource.RetryPolicy{Initial: clock.Second, Max: 5 * clock.Second},
 			[]clientTestReply{clientTestStream("retry: 60000\n\n"), clientTestHeld()},
 			clientTestSeconds(0, 5),
 		},
@@ -212,7 +213,7 @@ func TestClientSynctestRetryAfter(t *testing.T) {
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
 			Classify:  clientTestClassify,
-			Retry:     eventsource.RetryPolicy{Initial: 2 * time.Second},
+			Retry:     eventsource.RetryPolicy{Initial: 2 * clock.Second},
 		}, "open")
 		require.NoError(t, clientTestRun(t, s, c))
 		want := clientTestSeconds(7, 2, 5, 2, 2, 3)
@@ -233,34 +234,34 @@ func TestClientSynctestHeartbeat(t *testing.T) {
 		name  string
 		opts  eventsource.ClientOptions
 		reply clientTestReply
-		want  time.Duration // when the error event comes; 0: never (the run ends at s.timeout)
-		open  bool          // whether the connection opened
+		want  clock.Duration // when the error event comes; 0: never (the run ends at s.timeout)
+		open  bool           // whether the connection opened
 	}{
-		{"silence after open", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
-			clientTestHeld(), 10 * time.Second, true},
-		{"each chunk restarts the timeout", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
-			clientTestHeld(6*time.Second, ":\n", 6*time.Second, "data: x\n\n", 9*time.Second, "da", 9*time.Second, "ta: y\n\n"),
-			40 * time.Second, true},
-		{"from the request on", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
-			clientTestStall, 10 * time.Second, false},
-		{"restarted when the response arrives", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
+		{"silence after open", eventsource.ClientOptions{HeartbeatTimeout: 10 * clock.Second},
+			clientTestHeld(), 10 * clock.Second, true},
+		{"each chunk restarts the timeout", eventsource.ClientOptions{HeartbeatTimeout: 10 * clock.Second},
+			clientTestHeld(6*clock.Second, ":\n", 6*clock.Second, "data: x\n\n", 9*clock.Second, "da", 9*clock.Second, "ta: y\n\n"),
+			40 * clock.Second, true},
+		{"from the request on", eventsource.ClientOptions{HeartbeatTimeout: 10 * clock.Second},
+			clientTestStall, 10 * clock.Second, false},
+		{"restarted when the response arrives", eventsource.ClientOptions{HeartbeatTimeout: 10 * clock.Second},
 			clientTestReplyWith([]string{"Content-Type", "text/event-stream"}, true).Delay(6 * time.Second),
-			16 * time.Second, true},
-		{"bytes keep it alive", eventsource.ClientOptions{HeartbeatTimeout: 10 * time.Second},
-			clientTestHeld(9*time.Second, ":\n", 9*time.Second, ":\n", 9*time.Second, ":\n", 9*time.Second, ":\n"),
-			46 * time.Second, true},
+			16 * clock.Second, true},
+		{"bytes keep it alive", eventsource.ClientOptions{HeartbeatTimeout: 10 * clock.Second},
+			clientTestHeld(9*clock.Second, ":\n", 9*clock.Second, ":\n", 9*clock.Second, ":\n", 9*clock.Second, ":\n"),
+			46 * clock.Second, true},
 		{"HeartbeatAuto: interval plus a third", eventsource.ClientOptions{HeartbeatAuto: true},
-			clientTestReplyWith(interval("3000"), true), 4 * time.Second, true},
+			clientTestReplyWith(interval("3000"), true), 4 * clock.Second, true},
 		{"HeartbeatAuto rounds down to the millisecond", eventsource.ClientOptions{HeartbeatAuto: true},
-			clientTestReplyWith(interval("1000"), true), 1333 * time.Millisecond, true},
-		{"HeartbeatAuto takes precedence over HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 10 * time.Second},
-			clientTestReplyWith(interval("3000"), true), 4 * time.Second, true},
-		{"HeartbeatAuto, longer than HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 2 * time.Second},
-			clientTestReplyWith(interval("15000"), true), 20 * time.Second, true},
-		{"HeartbeatAuto without the header uses HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * time.Second},
-			clientTestHeld(), 5 * time.Second, true},
-		{"HeartbeatAuto with an invalid header uses HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * time.Second},
-			clientTestReplyWith(interval("3s"), true), 5 * time.Second, true},
+			clientTestReplyWith(interval("1000"), true), 1333 * clock.Millisecond, true},
+		{"HeartbeatAuto takes precedence over HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 10 * clock.Second},
+			clientTestReplyWith(interval("3000"), true), 4 * clock.Second, true},
+		{"HeartbeatAuto, longer than HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 2 * clock.Second},
+			clientTestReplyWith(interval("15000"), true), 20 * clock.Second, true},
+		{"HeartbeatAuto without the header uses HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * clock.Second},
+			clientTestHeld(), 5 * clock.Second, true},
+		{"HeartbeatAuto with an invalid header uses HeartbeatTimeout", eventsource.ClientOptions{HeartbeatAuto: true, HeartbeatTimeout: 5 * clock.Second},
+			clientTestReplyWith(interval("3s"), true), 5 * clock.Second, true},
 		{"HeartbeatAuto without the header and no HeartbeatTimeout: no watchdog", eventsource.ClientOptions{HeartbeatAuto: true},
 			clientTestHeld(), 0, true},
 		{"HeartbeatAuto does not time the request", eventsource.ClientOptions{HeartbeatAuto: true},
@@ -272,12 +273,12 @@ func TestClientSynctestHeartbeat(t *testing.T) {
 			clientTestServeMem(t, []clientTestReply{tc.reply, clientTestHeld()}, func(t *testing.T, s *clientTestServer) {
 				opts := tc.opts
 				opts.Transport = s.Transport
-				opts.Retry.Initial = time.Second
+				opts.Retry.Initial = clock.Second
 				c, rec := clientTestNewClient(s.URL+"/stream", opts)
 				start := time.Now()
 				done := clientTestStart(t.Context(), c)
 				if tc.want == 0 {
-					time.Sleep(time.Hour)
+					sleep(clock.Hour)
 					s.settle()
 					assert.NotContains(t, strings.Join(rec.entries(), "\n"), "error", "no timeout")
 					c.Close()
@@ -289,15 +290,15 @@ func TestClientSynctestHeartbeat(t *testing.T) {
 				s.settle()
 				c.Close()
 				require.NoError(t, clientTestAwait(t, s, done, "Run"))
-				assert.Equal(t, tc.want, rec.timeOf(t, "error").Sub(start), "time of the error")
+				assert.Equal(t, tc.want, clock.Duration(rec.timeOf(t, "error").Sub(start)), "time of the error")
 				rec.mu.Lock()
 				require.NotEmpty(t, rec.errs)
 				ei := rec.errs[0]
 				rec.mu.Unlock()
 				assert.ErrorIs(t, ei.Err, eventsource.ErrHeartbeatTimeout)
 				assert.Equal(t, eventsource.ErrHeartbeatTimeout, ei.Err, "the cause itself")
-				assert.Equal(t, time.Second, ei.RetryIn)
-				assert.Equal(t, clientTestSeconds(0, tc.want.Seconds()+1), clientTestOffsets(start, s.requests()))
+				assert.Equal(t, clock.Second, ei.RetryIn)
+				assert.Equal(t, clientTestSeconds(0, time.Duration(tc.want).Seconds()+1), clientTestOffsets(start, s.requests()))
 				if tc.open {
 					assert.Equal(t, "open OPEN", rec.entries()[0])
 				} else {
@@ -312,10 +313,10 @@ func TestClientSynctestHeartbeat(t *testing.T) {
 // connection stayed open for ResetAfter; a shorter one counts as a failure.
 func TestClientSynctestResetAfter(t *testing.T) {
 	t.Run("shorter: failures accumulate", func(t *testing.T) {
-		clientTestServeMem(t, []clientTestReply{clientTestStream(9 * time.Second)}, func(t *testing.T, s *clientTestServer) {
+		clientTestServeMem(t, []clientTestReply{clientTestStream(9 * clock.Second)}, func(t *testing.T, s *clientTestServer) {
 			c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 				Transport: s.Transport,
-				Retry:     eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, MaxAttempts: 2, ResetAfter: 10 * time.Second},
+				Retry:     eventsource.RetryPolicy{Initial: clock.Second, Multiplier: 2, MaxAttempts: 2, ResetAfter: 10 * clock.Second},
 			})
 			start := time.Now()
 			clientTestCheckErr(t, clientTestRun(t, s, c), eventsource.CloseRetryLimit)
@@ -326,15 +327,15 @@ func TestClientSynctestResetAfter(t *testing.T) {
 				`close retry-limit fatal=true local=false status=0() data="" err=EOF CLOSED`,
 			}, rec.entries())
 			assert.Equal(t, clientTestSeconds(0, 10, 21), clientTestOffsets(start, s.requests()))
-			assert.Equal(t, 30*time.Second, time.Since(start))
+			assert.Equal(t, 30*clock.Second, since(start))
 		})
 	})
 	t.Run("exactly ResetAfter: reset", func(t *testing.T) {
-		replies := []clientTestReply{clientTestStream(10 * time.Second), clientTestStream(10 * time.Second), clientTestStatus(204)}
+		replies := []clientTestReply{clientTestStream(10 * clock.Second), clientTestStream(10 * clock.Second), clientTestStatus(204)}
 		clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
 			c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 				Transport: s.Transport,
-				Retry:     eventsource.RetryPolicy{Initial: time.Second, Multiplier: 2, MaxAttempts: 1, ResetAfter: 10 * time.Second},
+				Retry:     eventsource.RetryPolicy{Initial: clock.Second, Multiplier: 2, MaxAttempts: 1, ResetAfter: 10 * clock.Second},
 			})
 			start := time.Now()
 			require.NoError(t, clientTestRun(t, s, c))
@@ -358,20 +359,20 @@ func TestClientSynctestCloseIsImmediate(t *testing.T) {
 		{"backoff", clientTestFail},
 		{"connect", clientTestStall},
 		{"read", clientTestHeld()},
-		{"pause in the body", clientTestStream(time.Hour)},
+		{"pause in the body", clientTestStream(clock.Hour)},
 	} {
 		for _, how := range []string{"Close", "cancel"} {
 			t.Run(tc.name+"/"+how, func(t *testing.T) {
 				clientTestServeMem(t, []clientTestReply{tc.reply}, func(t *testing.T, s *clientTestServer) {
 					c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 						Transport:        s.Transport,
-						Retry:            eventsource.RetryPolicy{Initial: time.Hour},
-						HeartbeatTimeout: 2 * time.Hour,
+						Retry:            eventsource.RetryPolicy{Initial: clock.Hour},
+						HeartbeatTimeout: 2 * clock.Hour,
 					})
 					ctx, cancel := context.WithCancel(t.Context())
 					defer cancel()
 					done := clientTestStart(ctx, c)
-					time.Sleep(time.Minute)
+					sleep(clock.Minute)
 					s.settle()
 					start := time.Now()
 					if how == "Close" {
@@ -380,7 +381,7 @@ func TestClientSynctestCloseIsImmediate(t *testing.T) {
 						cancel()
 					}
 					require.NoError(t, clientTestAwait(t, s, done, "Run"))
-					assert.Zero(t, time.Since(start))
+					assert.Zero(t, since(start))
 					assert.Len(t, s.requests(), 1)
 					entries := rec.entries()
 					assert.Equal(t, clientTestCloseLocal, entries[len(entries)-1])
@@ -458,7 +459,7 @@ func TestClientRequestURL(t *testing.T) {
 					got = append(got, req)
 					return nil, errors.New("stop")
 				}),
-				Retry: eventsource.RetryPolicy{MaxAttempts: 1, Initial: time.Nanosecond},
+				Retry: eventsource.RetryPolicy{MaxAttempts: 1, Initial: clock.Nanosecond},
 			})
 			clientTestCheckErr(t, c.Run(t.Context()), eventsource.CloseRetryLimit)
 			require.Len(t, got, 2)
@@ -478,16 +479,16 @@ func TestClientRequestURL(t *testing.T) {
 // watchdog must not abort the attempt for that.
 func TestClientSynctestHeartbeatSlowConsumer(t *testing.T) {
 	replies := []clientTestReply{
-		clientTestHeld("data: 1\n\n", 5*time.Second, "data: 2\n\n", 5*time.Second, "data: 3\n\n"),
+		clientTestHeld("data: 1\n\n", 5*clock.Second, "data: 2\n\n", 5*clock.Second, "data: 3\n\n"),
 		clientTestStatus(204), // ends a wrongly reconnecting client
 	}
 	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport:        s.Transport,
-			HeartbeatTimeout: 10 * time.Second,
+			HeartbeatTimeout: 10 * clock.Second,
 			OnEvent: func(ev wire.Event) {
 				if ev.Data == "1" {
-					time.Sleep(12 * time.Second) // a slow consumer
+					sleep(12 * clock.Second) // a slow consumer
 				}
 			},
 		}, `event message id="" data="3"`)
@@ -511,7 +512,7 @@ func TestClientSynctestRetryAfterCappedByMax(t *testing.T) {
 		c, _ := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
 			Classify:  clientTestClassify,
-			Retry:     eventsource.RetryPolicy{Initial: 2 * time.Second, Max: 4 * time.Second},
+			Retry:     eventsource.RetryPolicy{Initial: 2 * clock.Second, Max: 4 * clock.Second},
 		}, "open")
 		require.NoError(t, clientTestRun(t, s, c))
 		assert.Equal(t, clientTestSeconds(4), clientTestGaps(s.requests()))
@@ -521,22 +522,22 @@ func TestClientSynctestRetryAfterCappedByMax(t *testing.T) {
 // TestClientSynctestOnDrain: OnDrain follows the events of each read, before the client
 // waits for more bytes, and its time does not count as server silence.
 func TestClientSynctestOnDrain(t *testing.T) {
-	replies := []clientTestReply{clientTestHeld("data: a\n\ndata: b\n\n", time.Second, "data: c\n\n")}
+	replies := []clientTestReply{clientTestHeld("data: a\n\ndata: b\n\n", clock.Second, "data: c\n\n")}
 	clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
 		var log []string
 		c := eventsource.NewClient(s.URL+"/stream", &eventsource.ClientOptions{
 			Transport:        s.Transport,
-			HeartbeatTimeout: 5 * time.Second,
+			HeartbeatTimeout: 5 * clock.Second,
 			OnEvent:          func(ev wire.Event) { log = append(log, "event "+ev.Data) },
 			OnError:          func(e *eventsource.ErrorInfo) { log = append(log, "error") },
 			OnDrain: func() {
 				log = append(log, "drain")
-				time.Sleep(10 * time.Second) // longer than the heartbeat timeout
+				sleep(10 * clock.Second) // longer than the heartbeat timeout
 			},
 		})
 		done := clientTestStart(t.Context(), c)
 		s.settle()
-		time.Sleep(27 * time.Second) // the reconnect would come at 28s
+		sleep(27 * clock.Second) // the reconnect would come at 28s
 		c.Close()
 		require.NoError(t, clientTestAwait(t, s, done, "Run"))
 		// Reads at 0s and 10s deliver events; the heartbeat timeout then aborts at 25s.

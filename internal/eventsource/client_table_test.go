@@ -31,6 +31,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/httptransport"
 	"github.com/polysse/sse/internal/wire"
@@ -42,15 +43,15 @@ import (
 type clientTestReply = ssetest.Answer
 
 // clientTestBody turns body elements into the steps of a plain response: a string is a
-// chunk (flushed on its own), a time.Duration a pause.
+// chunk (flushed on its own), a clock.Duration a pause.
 func clientTestBody(body []any) []ssetest.Step {
 	steps := make([]ssetest.Step, 0, len(body)+1)
 	for _, b := range body {
 		switch b := b.(type) {
 		case string:
 			steps = append(steps, ssetest.RawBytes([]byte(b)))
-		case time.Duration:
-			steps = append(steps, ssetest.Wait(b))
+		case clock.Duration:
+			steps = append(steps, ssetest.Wait(time.Duration(b)))
 		default:
 			panic(fmt.Sprintf("clientTest: body element %T", b))
 		}
@@ -109,7 +110,7 @@ type clientTestServer struct {
 	// Fake is true when time is fake (a synctest bubble).
 	Fake bool
 	// timeout bounds every wait of a test: 10 s of real time, or a fake day.
-	timeout time.Duration
+	timeout clock.Duration
 	// arrived receives a value as each request arrives.
 	arrived chan struct{}
 	// matched counts the requests that arrived; the journal records each a little later.
@@ -120,9 +121,9 @@ type clientTestServer struct {
 
 // clientTestNewServer returns a server answering with replies, for the test t.
 func clientTestNewServer(t *testing.T, replies []clientTestReply, fake bool) *clientTestServer {
-	s := &clientTestServer{Fake: fake, arrived: make(chan struct{}, 1000), timeout: 10 * time.Second, fake: ssetest.New(t), t: t}
+	s := &clientTestServer{Fake: fake, arrived: make(chan struct{}, 1000), timeout: 10 * clock.Second, fake: ssetest.New(t), t: t}
 	if fake {
-		s.timeout = 24 * time.Hour
+		s.timeout = 24 * clock.Hour
 	}
 	if len(replies) > 0 {
 		s.fake.Route(ssetest.Route{Pattern: "/", Answers: replies, Match: func(*http.Request) bool {
@@ -212,7 +213,7 @@ type clientTestRecorder struct {
 	times   []time.Time
 	opens   []*eventsource.Response
 	errs    []*eventsource.ErrorInfo
-	retries []time.Duration // RetryIn of the error events in CONNECTING
+	retries []clock.Duration // RetryIn of the error events in CONNECTING
 	closes  []*eventsource.CloseInfo
 	waiters []clientTestWaiter
 }
@@ -242,7 +243,7 @@ func clientTestNewClient(url string, opts eventsource.ClientOptions, closeAt ...
 	}
 	opts.OnError = func(ei *eventsource.ErrorInfo) {
 		r.add(fmt.Sprintf("error %v attempt=%d status=%d(%s) retryIn=%v err=%s",
-			r.c.ReadyState(), ei.Attempt, ei.Status, ei.StatusText, ei.RetryIn, clientTestErrClass(ei.Err)),
+			r.c.ReadyState(), ei.Attempt, ei.Status, ei.StatusText, time.Duration(ei.RetryIn), clientTestErrClass(ei.Err)),
 			func() {
 				r.errs = append(r.errs, ei)
 				if r.c.ReadyState() == eventsource.StateConnecting {
@@ -325,7 +326,7 @@ func (r *clientTestRecorder) seen(prefix string) <-chan struct{} {
 }
 
 // retryIns returns RetryIn of the error events after which the client reconnects.
-func (r *clientTestRecorder) retryIns() []time.Duration {
+func (r *clientTestRecorder) retryIns() []clock.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.retries)
@@ -375,7 +376,7 @@ func clientTestErrClass(err error) string {
 
 // clientTestRun runs c until it closes, bounded by the server's timeout.
 func clientTestRun(t *testing.T, s *clientTestServer, c *eventsource.Client) error {
-	ctx, cancel := context.WithTimeout(t.Context(), s.timeout)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Duration(s.timeout))
 	defer cancel()
 	return c.Run(ctx)
 }
@@ -393,7 +394,7 @@ func clientTestAwait[T any](t *testing.T, s *clientTestServer, ch <-chan T, what
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(s.timeout):
+	case <-time.After(time.Duration(s.timeout)):
 		t.Fatalf("timed out waiting for %s", what)
 		panic("unreachable")
 	}
@@ -584,7 +585,7 @@ func clientTestTable() []clientTestCase {
 			replies: []clientTestReply{
 				clientTestStatus(503), clientTestStatus(429), clientTestHeld("data: x\n\n"),
 			},
-			opts:    retry(eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: 2 * time.Millisecond, Multiplier: 2}}),
+			opts:    retry(eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: 2 * clock.Millisecond, Multiplier: 2}}),
 			closeAt: []string{"event"},
 			want: []string{
 				`error CONNECTING attempt=1 status=503(Service Unavailable) retryIn=2ms err=nil`,
@@ -706,7 +707,7 @@ func clientTestTable() []clientTestCase {
 			name:    "network error is an error event and a reconnect",
 			replies: []clientTestReply{clientTestFail, clientTestFail, clientTestHeld("data: x\n\n")},
 			opts: func() eventsource.ClientOptions {
-				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: time.Millisecond, Multiplier: 3}}
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: clock.Millisecond, Multiplier: 3}}
 			},
 			closeAt: []string{"event"},
 			want: []string{
@@ -767,7 +768,7 @@ func clientTestTable() []clientTestCase {
 			name:    "retry field changes the reconnection delay",
 			replies: []clientTestReply{clientTestStream("retry: 7\n\n"), clientTestStatus(204)},
 			opts: func() eventsource.ClientOptions {
-				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: time.Hour}}
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: clock.Hour}}
 			},
 			want: []string{
 				`open OPEN`,
@@ -780,7 +781,7 @@ func clientTestTable() []clientTestCase {
 			name:    "heartbeat silence aborts and reconnects",
 			replies: []clientTestReply{clientTestHeld(), clientTestStatus(204)},
 			opts: func() eventsource.ClientOptions {
-				return eventsource.ClientOptions{HeartbeatTimeout: 300 * time.Millisecond}
+				return eventsource.ClientOptions{HeartbeatTimeout: 300 * clock.Millisecond}
 			},
 			want: []string{
 				`open OPEN`,
@@ -904,7 +905,7 @@ func clientTestTable() []clientTestCase {
 			name:    "ResetAfter: short connections keep counting failures",
 			replies: []clientTestReply{clientTestStream("data: 1\n\n")},
 			opts: func() eventsource.ClientOptions {
-				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1, ResetAfter: time.Hour}}
+				return eventsource.ClientOptions{Retry: eventsource.RetryPolicy{MaxAttempts: 1, ResetAfter: clock.Hour}}
 			},
 			want: []string{
 				`open OPEN`, `event message id="" data="1" OPEN`, clientTestEOFRetry1ms,
@@ -1135,13 +1136,13 @@ func clientTestRunCase(t *testing.T, s *clientTestServer, tc clientTestCase) {
 		opts = tc.opts()
 	}
 	if opts.Retry.Initial == 0 {
-		opts.Retry.Initial = time.Millisecond
+		opts.Retry.Initial = clock.Millisecond
 	}
 	// The rows state exact sequences with the policy at its edges: no floor under their
 	// small delays, and the failure count reset by every connection that opens. The
 	// defaults (DefaultRetryMin, DefaultResetAfter) are tested in backoff_test.go.
 	if opts.Retry.Min == 0 {
-		opts.Retry.Min = time.Nanosecond
+		opts.Retry.Min = clock.Nanosecond
 	}
 	if opts.Retry.ResetAfter == 0 {
 		opts.Retry.ResetAfter = -1
@@ -1185,7 +1186,7 @@ func TestClientCloseDuringBackoff(t *testing.T) {
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
 			Classify:  clientTestClassify,
-			Retry:     eventsource.RetryPolicy{Initial: time.Hour},
+			Retry:     eventsource.RetryPolicy{Initial: clock.Hour},
 		})
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, rec.seen("error CONNECTING"), "the first error")
@@ -1194,7 +1195,7 @@ func TestClientCloseDuringBackoff(t *testing.T) {
 		rec.closeClient()
 		require.NoError(t, clientTestAwait(t, s, done, "Run to return"))
 		if s.Fake {
-			assert.Zero(t, time.Since(start), "Close does not wait for the backoff")
+			assert.Zero(t, since(start), "Close does not wait for the backoff")
 		}
 		assert.Equal(t, []string{
 			`error CONNECTING attempt=1 status=503(Service Unavailable) retryIn=1h0m0s err=nil`,
@@ -1261,7 +1262,7 @@ func TestClientContextCancel(t *testing.T) {
 			clientTestEachEnv(t, tc.replies, func(t *testing.T, s *clientTestServer) {
 				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 					Transport: s.Transport,
-					Retry:     eventsource.RetryPolicy{Initial: time.Hour},
+					Retry:     eventsource.RetryPolicy{Initial: clock.Hour},
 				})
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
@@ -1389,10 +1390,10 @@ func TestClientEvents(t *testing.T) {
 			clientTestEachEnv(t, tc.replies, func(t *testing.T, s *clientTestServer) {
 				c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 					Transport:     s.Transport,
-					Retry:         eventsource.RetryPolicy{Initial: time.Millisecond, Min: time.Millisecond},
+					Retry:         eventsource.RetryPolicy{Initial: clock.Millisecond, Min: clock.Millisecond},
 					CompleteEvent: "complete",
 				})
-				ctx, cancel := context.WithTimeout(t.Context(), s.timeout)
+				ctx, cancel := context.WithTimeout(t.Context(), time.Duration(s.timeout))
 				defer cancel()
 				var got []pair
 				for ev, err := range c.Events(ctx) {
@@ -1421,11 +1422,11 @@ func TestClientEvents(t *testing.T) {
 // before Run and while connecting, OPEN once announced, CONNECTING again when
 // reestablishing (before the error event), CLOSED when failed (before the error event).
 func TestClientReadyState(t *testing.T) {
-	replies := []clientTestReply{clientTestStream("data: a\n\n", time.Millisecond), clientTestStall}
+	replies := []clientTestReply{clientTestStream("data: a\n\n", clock.Millisecond), clientTestStall}
 	clientTestEachEnv(t, replies, func(t *testing.T, s *clientTestServer) {
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
 			Transport: s.Transport,
-			Retry:     eventsource.RetryPolicy{Initial: time.Millisecond, Min: time.Millisecond},
+			Retry:     eventsource.RetryPolicy{Initial: clock.Millisecond, Min: clock.Millisecond},
 		})
 		assert.Equal(t, eventsource.StateConnecting, c.ReadyState(), "before Run")
 		done := clientTestStart(t.Context(), c)
@@ -1477,7 +1478,7 @@ func TestClientConcurrentClose(t *testing.T) {
 		c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{Transport: s.Transport})
 		done := clientTestStart(t.Context(), c)
 		clientTestAwait(t, s, rec.seen("event"), "the first event")
-		time.Sleep(time.Duration(i%5) * 20 * time.Microsecond)
+		sleep(clock.Duration(i%5) * 20 * clock.Microsecond)
 		rec.closeClient()
 		require.NoError(t, clientTestAwait(t, s, done, "Run"))
 		log := rec.entries()

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/wire"
 )
@@ -26,7 +27,7 @@ import (
 // set) the end of the body.
 type pushStep struct {
 	chunk string
-	wait  time.Duration
+	wait  clock.Duration
 	err   error
 	hang  bool // wait until the attempt is cancelled, then end with its error
 }
@@ -75,7 +76,7 @@ func (b *pushBody) Push(deliver func([]byte, error) bool) {
 				return
 			case s.wait > 0:
 				select {
-				case <-time.After(s.wait):
+				case <-time.After(time.Duration(s.wait)):
 				case <-b.ctx.Done():
 					call(nil, b.ctx.Err())
 					return
@@ -227,7 +228,7 @@ func TestClientPushedBody(t *testing.T) {
 		},
 		{
 			name:   "an error after the stream opened has no status, pushed or read",
-			opts:   eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: time.Millisecond, MaxAttempts: 1, ResetAfter: time.Hour}},
+			opts:   eventsource.ClientOptions{Retry: eventsource.RetryPolicy{Initial: clock.Millisecond, MaxAttempts: 1, ResetAfter: clock.Hour}},
 			bodies: []func(eventsource.Context) io.ReadCloser{pushed(pushStep{err: errDropped}), read("", io.EOF)},
 			want: []string{
 				"open 200", "error CONNECTING attempt=1 status=0() permanent=false eof=false",
@@ -294,24 +295,24 @@ func TestClientSynctestPushedHeartbeat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
 		var c *eventsource.Client
-		var at []time.Duration
+		var at []clock.Duration
 		c = eventsource.NewClient("http://example.test/", &eventsource.ClientOptions{
-			HeartbeatTimeout: 2 * time.Second,
+			HeartbeatTimeout: 2 * clock.Second,
 			Transport: pushTransport(pushed(
-				pushStep{chunk: "data: a\n\n"}, pushStep{wait: 1900 * time.Millisecond},
-				pushStep{chunk: "data: b\n\n"}, pushStep{wait: 1900 * time.Millisecond},
+				pushStep{chunk: "data: a\n\n"}, pushStep{wait: 1900 * clock.Millisecond},
+				pushStep{chunk: "data: b\n\n"}, pushStep{wait: 1900 * clock.Millisecond},
 				pushStep{chunk: ": c\n"}, pushStep{hang: true},
 			)),
-			OnEvent: func(wire.Event) { time.Sleep(5 * time.Second) }, // not server silence
+			OnEvent: func(wire.Event) { sleep(5 * clock.Second) }, // not server silence
 			OnError: func(e *eventsource.ErrorInfo) {
 				assert.ErrorIs(t, e.Err, eventsource.ErrHeartbeatTimeout)
-				at = append(at, time.Since(start))
+				at = append(at, since(start))
 				c.Close()
 			},
 		})
 		_ = c.Run(nil)
 		// a at 0 (+5 s in OnEvent), b at 6.9 s (+5 s), the comment at 13.8 s, silence from
 		// there: the timeout at 15.8 s.
-		assert.Equal(t, []time.Duration{15800 * time.Millisecond}, at)
+		assert.Equal(t, []clock.Duration{15800 * clock.Millisecond}, at)
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/eventsource"
 	"github.com/polysse/sse/internal/wire"
 )
@@ -35,7 +36,7 @@ func TestClientRestart(t *testing.T) {
 			[]string{`open OPEN`, `event message id="1" data="a" OPEN`}, "1", "attempt=1"},
 		{"request under way", clientTestStall, eventsource.RetryPolicy{},
 			nil, "", "attempt=1"},
-		{"backoff wait: the failure count is kept", clientTestFail, eventsource.RetryPolicy{Initial: time.Hour},
+		{"backoff wait: the failure count is kept", clientTestFail, eventsource.RetryPolicy{Initial: clock.Hour},
 			[]string{`error CONNECTING attempt=1 status=0() retryIn=1h0m0s err=other`}, "", "attempt=2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,7 +56,7 @@ func TestClientRestart(t *testing.T) {
 					},
 				})
 				done := clientTestStart(t.Context(), c)
-				time.Sleep(time.Minute)
+				sleep(clock.Minute)
 				s.settle()
 				require.Equal(t, tc.before, rec.entries())
 				c.Restart()
@@ -92,7 +93,7 @@ func TestClientRestart(t *testing.T) {
 
 func retryInOf(p eventsource.RetryPolicy) string {
 	if p.Initial > 0 {
-		return p.Initial.String()
+		return time.Duration(p.Initial).String()
 	}
 	return "3s"
 }
@@ -163,7 +164,7 @@ func TestClientRestartFromCallbacks(t *testing.T) {
 				`error CONNECTING attempt=1 status=0() retryIn=3s err=other`,
 				`open OPEN`, `event message id="" data="x" OPEN`, clientTestCloseLocal,
 			}, rec.entries())
-			assert.Equal(t, []time.Duration{0}, clientTestGaps(s.requests()))
+			assert.Equal(t, []clock.Duration{0}, clientTestGaps(s.requests()))
 		})
 	})
 	t.Run("OnOpen, once", func(t *testing.T) {
@@ -215,7 +216,7 @@ func TestClientRestartIsNotAFailure(t *testing.T) {
 			done := clientTestStart(t.Context(), c)
 			s.settle()
 			c.Restart()
-			time.Sleep(time.Minute)
+			sleep(clock.Minute)
 			s.settle()
 			c.Close()
 			require.NoError(t, clientTestAwait(t, s, done, "Run"))
@@ -226,13 +227,13 @@ func TestClientRestartIsNotAFailure(t *testing.T) {
 		replies := []clientTestReply{clientTestFail, clientTestHeld(), clientTestFail, clientTestHeld()}
 		clientTestServeMem(t, replies, func(t *testing.T, s *clientTestServer) {
 			c, rec := clientTestNewClient(s.URL+"/stream", eventsource.ClientOptions{
-				Transport: s.Transport, Retry: eventsource.RetryPolicy{Initial: time.Second},
+				Transport: s.Transport, Retry: eventsource.RetryPolicy{Initial: clock.Second},
 			})
 			done := clientTestStart(t.Context(), c)
-			time.Sleep(time.Minute) // the stream of attempt 2 is healthy after 5s
+			sleep(clock.Minute) // the stream of attempt 2 is healthy after 5s
 			s.settle()
 			c.Restart()
-			time.Sleep(time.Minute)
+			sleep(clock.Minute)
 			s.settle()
 			c.Close()
 			require.NoError(t, clientTestAwait(t, s, done, "Run"))
@@ -282,7 +283,7 @@ func TestClientRestartEvents(t *testing.T) {
 // TestClientRestartConcurrent: Restart and Close from many goroutines while events flow
 // over real HTTP (with -race): no deadlock, no event after Close returned, nothing leaks.
 func TestClientRestartConcurrent(t *testing.T) {
-	reply := clientTestHeld("id: 1\ndata: a\n\n", time.Millisecond, "id: 2\ndata: b\n\n", time.Millisecond, "data: c\n\n")
+	reply := clientTestHeld("id: 1\ndata: a\n\n", clock.Millisecond, "id: 2\ndata: b\n\n", clock.Millisecond, "data: c\n\n")
 	clientTestEachEnv(t, []clientTestReply{reply}, func(t *testing.T, s *clientTestServer) {
 		var closed sync.WaitGroup
 		var after []string
@@ -300,7 +301,7 @@ func TestClientRestartConcurrent(t *testing.T) {
 				}
 			},
 		})
-		ctx, cancel := context.WithTimeout(t.Context(), s.timeout)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Duration(s.timeout))
 		defer cancel()
 		done := clientTestStart(ctx, c)
 		var wg sync.WaitGroup
@@ -308,7 +309,7 @@ func TestClientRestartConcurrent(t *testing.T) {
 			wg.Go(func() {
 				for range 50 {
 					c.Restart()
-					time.Sleep(100 * time.Microsecond)
+					sleep(100 * clock.Microsecond)
 				}
 			})
 		}

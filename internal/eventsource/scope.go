@@ -3,16 +3,17 @@ package eventsource
 import (
 	"errors"
 	"sync"
-	"time"
 )
 
 // Context is the part of context.Context that the client uses: every context.Context is a
 // Context, so callers pass theirs unchanged. The package does not import context, which
 // would add about 40 KB (gzip) to the js/wasm build.
 //
-// The Context a Client gives to its Transport and HeaderFunc also implements
+// Natively, the Context a Client gives to its Transport and HeaderFunc also implements
 // context.Context (Deadline and Value delegate to the caller's context), so a native
-// transport can use it directly; its Err is the cause (ErrClosed, ErrHeartbeatTimeout or
+// transport can use it directly. Under js/wasm it has no Deadline method, whose
+// time.Time would link package time into the polyfill: there only Value delegates.
+// Its Err is the cause (ErrClosed, ErrHeartbeatTimeout or
 // the caller's context's error), not context.Canceled.
 type Context interface {
 	Done() <-chan struct{}
@@ -109,14 +110,6 @@ func (s *scope) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
-}
-
-// Deadline implements context.Context by delegating to the parent.
-func (s *scope) Deadline() (time.Time, bool) {
-	if p, ok := s.parent.(interface{ Deadline() (time.Time, bool) }); ok {
-		return p.Deadline()
-	}
-	return time.Time{}, false
 }
 
 // Value implements context.Context by delegating to the parent.

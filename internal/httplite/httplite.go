@@ -2,8 +2,8 @@
 // time that the client state machine needs: canonical header keys, optional white space,
 // ASCII case folding, digit strings, HTTP dates and query parameters.
 //
-// They exist because the WebAssembly polyfill links neither net/http nor time's layout
-// parser (each would add tens of kilobytes of compressed code). Each function is held to
+// They exist because the WebAssembly polyfill links neither net/http nor
+// package time (each would add tens of kilobytes of compressed code). Each function is held to
 // its standard library counterpart by a native differential fuzz test (httplite_test.go);
 // where a function is stricter than its counterpart on purpose, its comment says so.
 //
@@ -12,8 +12,8 @@
 package httplite
 
 import (
+	"math"
 	"strings"
-	"time"
 )
 
 // CanonicalKey returns the canonical form of an ASCII header name, as
@@ -108,9 +108,10 @@ func ParseDigits(s string) (uint64, bool) {
 }
 
 // ParseHTTPDate parses an HTTP date in its preferred form, the IMF-fixdate
-// "Sun, 06 Nov 1994 08:49:37 GMT", and returns the instant it names (as time.Unix does,
-// in the local time zone; time.Parse would give the same instant in UTC). It avoids time.Parse and time.Date, whose layout and
-// zone code would add tens of kilobytes to the js/wasm build.
+// "Sun, 06 Nov 1994 08:49:37 GMT", and returns the instant it names in seconds since the
+// Unix epoch (what time.Time.Unix returns). It avoids package time, whose layout, zone
+// and godebug code would add tens of kilobytes to the js/wasm build: the date is
+// converted with civil-calendar arithmetic (daysFromCivil).
 //
 // It accepts what time.Parse(http.TimeFormat, v) accepts, restricted to the IMF-fixdate
 // grammar: exactly 29 characters, two-digit day, hour, minute and second, a four-digit
@@ -120,19 +121,19 @@ func ParseDigits(s string) (uint64, bool) {
 // not that it is the right weekday, and refuses impossible dates (31 February, 29
 // February outside leap years) and a second of 60. The obsolete RFC 850 and asctime forms
 // are not accepted.
-func ParseHTTPDate(v string) (time.Time, bool) {
+func ParseHTTPDate(v string) (unix int64, ok bool) {
 	const layout = "www, 00 mmm 0000 00:00:00 GMT" // w, m: day and month names; 0: a digit
 	if len(v) != len(layout) {
-		return time.Time{}, false
+		return 0, false
 	}
 	for i := 0; i < len(layout); i++ {
 		switch c := layout[i]; {
 		case c == '0':
 			if v[i] < '0' || v[i] > '9' {
-				return time.Time{}, false
+				return 0, false
 			}
 		case c != 'w' && c != 'm' && v[i] != c:
-			return time.Time{}, false
+			return 0, false
 		}
 	}
 	m := nameIndex("janfebmaraprmayjunjulaugsepoctnovdec", v[8:11]) + 1
@@ -140,9 +141,34 @@ func ParseHTTPDate(v string) (time.Time, bool) {
 	hh, mm, ss := digits(v[17:19]), digits(v[20:22]), digits(v[23:25])
 	if nameIndex("sunmontuewedthufrisat", v[:3]) < 0 || m < 1 || day < 1 || day > daysIn(m, year) ||
 		hh > 23 || mm > 59 || ss > 59 {
-		return time.Time{}, false
+		return 0, false
 	}
-	return time.Unix(daysFromCivil(year, m, day)*86400+hh*3600+mm*60+ss, 0), true
+	return daysFromCivil(year, m, day)*86400 + hh*3600 + mm*60 + ss, true
+}
+
+// NanosUntil returns the nanoseconds from the wall-clock time nowUnixNano (nanoseconds
+// since the Unix epoch) to the instant unix (seconds since the epoch, as ParseHTTPDate
+// returns), negative when it is past: what time.Unix(unix, 0).Sub(time.Unix(0,
+// nowUnixNano)) returns, saturated to the int64 range as that does, without package time.
+// unix must lie within the years 0 to 9999 (what ParseHTTPDate returns).
+func NanosUntil(unix, nowUnixNano int64) int64 {
+	const maxSec = math.MaxInt64 / 1_000_000_000
+	nowSec, nowFrac := nowUnixNano/1e9, nowUnixNano%1e9 // nowFrac has the sign of nowUnixNano
+	ds := unix - nowSec                                 // within ±3e11: no overflow
+	switch {
+	case ds > maxSec:
+		return math.MaxInt64
+	case ds < -maxSec:
+		return math.MinInt64
+	}
+	r := ds * 1e9 // the result is r - nowFrac
+	switch {
+	case nowFrac > 0 && r < math.MinInt64+nowFrac:
+		return math.MinInt64
+	case nowFrac < 0 && r > math.MaxInt64+nowFrac:
+		return math.MaxInt64
+	}
+	return r - nowFrac
 }
 
 // nameIndex returns the index of the three-letter name s, matched without regard to ASCII

@@ -5,6 +5,7 @@ package httplite_test
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -100,7 +101,8 @@ func imfShape(v string) bool {
 // time.Parse accepts as the same instant (and so does http.ParseTime); whatever
 // time.Parse accepts in the IMF-fixdate shape, it accepts.
 func checkHTTPDate(t *testing.T, v string) {
-	got, ok := httplite.ParseHTTPDate(v)
+	unix, ok := httplite.ParseHTTPDate(v)
+	got := time.Unix(unix, 0)
 	want, err := time.Parse(http.TimeFormat, v)
 	if ok {
 		require.NoError(t, err, "ParseHTTPDate accepts %q, time.Parse does not", v)
@@ -187,15 +189,35 @@ func TestParseHTTPDate(t *testing.T) {
 		{"Xyz, 06 Nov 1994 08:49:37 GMT", ""},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			got, ok := httplite.ParseHTTPDate(tc.in)
+			unix, ok := httplite.ParseHTTPDate(tc.in)
 			if tc.want == "" {
 				assert.False(t, ok, "refused")
 				return
 			}
 			require.True(t, ok)
-			assert.Equal(t, tc.want, got.UTC().Format(time.RFC3339))
+			assert.Equal(t, tc.want, time.Unix(unix, 0).UTC().Format(time.RFC3339))
 		})
 	}
+}
+
+// FuzzNanosUntil holds NanosUntil to time.Time.Sub, saturation included, for every instant
+// ParseHTTPDate can return (years 0 to 9999) and any wall-clock time.
+func FuzzNanosUntil(f *testing.F) {
+	const first, last = -62167219200, 253402300799 // 0000-01-01T00:00:00Z, 9999-12-31T23:59:59Z
+	f.Add(int64(784111777), int64(1_700_000_000_123_456_789))
+	f.Add(int64(first), int64(0))
+	f.Add(int64(last), int64(-1))
+	f.Add(int64(9_223_372_036), int64(-854_775_808))
+	f.Add(int64(-9_223_372_036), int64(854_775_807))
+	f.Add(int64(0), int64(math.MinInt64))
+	f.Add(int64(0), int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, unix, now int64) {
+		if unix < first || unix > last {
+			unix = first + int64(uint64(unix)%uint64(last-first+1))
+		}
+		want := int64(time.Unix(unix, 0).Sub(time.Unix(0, now)))
+		require.Equal(t, want, httplite.NanosUntil(unix, now), "NanosUntil(%d, %d)", unix, now)
+	})
 }
 
 func FuzzQueryEscape(f *testing.F) {

@@ -2,11 +2,11 @@
 // names, outcome values, defaults and the completion-token format that the server, the
 // native client, the WebAssembly binding and the fake server all use.
 //
-// It imports nothing beyond the standard library's time, so that the WebAssembly polyfill
-// can link it without growing. The public package sse re-exports what users need.
+// It imports nothing but internal/clock (durations without package time), so that the
+// WebAssembly polyfill can link it without growing. The public package sse re-exports what users need.
 package protocol
 
-import "time"
+import "github.com/polysse/sse/internal/clock"
 
 // Version is the version of polysse.
 const Version = "0.1.0"
@@ -55,12 +55,12 @@ const (
 const (
 	// DefaultReconnectionTime is the reconnection time before any retry field, as in
 	// browsers.
-	DefaultReconnectionTime = 3 * time.Second
+	DefaultReconnectionTime = 3 * clock.Second
 	// DefaultMaxEventSize is the largest event a parser accepts unless configured
 	// otherwise.
 	DefaultMaxEventSize = 8 << 20
 	// DefaultTokenTTL is how long a completion token stays redeemable by default.
-	DefaultTokenTTL = 5 * time.Minute
+	DefaultTokenTTL = 5 * clock.Minute
 	// MaxLastEventIDLen is the longest last event ID, in bytes, that polysse's server
 	// accepts in a Last-Event-ID header (it ignores a longer one) and that its clients
 	// store by default (they ignore a longer id field), so that a client never sends back
@@ -69,10 +69,10 @@ const (
 	// DefaultRetryMin is the shortest reconnection delay of the clients unless configured
 	// otherwise: a retry field of 0 cannot make them reconnect more often than a hundred
 	// times a second, fewer than a browser's EventSource does against a local server.
-	DefaultRetryMin = 10 * time.Millisecond
+	DefaultRetryMin = 10 * clock.Millisecond
 	// DefaultResetAfter is how long a connection must stay open, by default, for the
 	// clients' count of consecutive failures to start again from zero.
-	DefaultResetAfter = 5 * time.Second
+	DefaultResetAfter = 5 * clock.Second
 )
 
 // TokenLen is the length of a completion token: a UUID in its canonical text form.

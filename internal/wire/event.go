@@ -9,7 +9,7 @@
 // therefore imports nothing heavy: no net/http, fmt, encoding/json or context.
 package wire
 
-import "time"
+import "github.com/polysse/sse/internal/clock"
 
 // Event is one event as the Parser yields it. It has exactly the fields of the public
 // sse.Event, in the same order and with the same types, so that each converts to the other
@@ -28,7 +28,7 @@ type Event struct {
 	// Data is the payload: the data lines joined by LF.
 	Data string
 	// Retry is always zero for a parsed event.
-	Retry time.Duration
+	Retry clock.Duration
 	// Comment is the text of a comment line (see Parser.Comments); empty for an event.
 	Comment string
 }

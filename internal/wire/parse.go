@@ -6,10 +6,10 @@ import (
 	"io"
 	"math"
 	"strings"
-	"time"
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/protocol"
 )
 
@@ -100,7 +100,7 @@ type Parser struct {
 	id        []byte // last event ID buffer
 	lastID    string // last event ID string
 	lastType  string // the most recent non-default event type, reused to avoid allocation
-	retry     time.Duration
+	retry     clock.Duration
 	hasRetry  bool
 	scratch   []byte
 	block     []byte // the current block for small strings (keep)
@@ -127,7 +127,7 @@ func (p *Parser) LastEventID() string { return p.lastID }
 
 // Retry returns the reconnection time of the most recent valid retry field, and whether
 // one was seen since the Parser was created.
-func (p *Parser) Retry() (time.Duration, bool) { return p.retry, p.hasRetry }
+func (p *Parser) Retry() (clock.Duration, bool) { return p.retry, p.hasRetry }
 
 // Err returns the error that stopped the parser (ErrEventTooLarge), or nil.
 func (p *Parser) Err() error { return p.err }
@@ -433,8 +433,8 @@ func (p *Parser) setID(value []byte, ascii bool) {
 
 // parseRetry interprets a retry value: only ASCII digits, base ten, in milliseconds. A value
 // too large for a uint64 is ignored, as in browsers; a smaller one is capped to the largest
-// time.Duration.
-func parseRetry(v []byte) (time.Duration, bool) {
+// clock.Duration.
+func parseRetry(v []byte) (clock.Duration, bool) {
 	if len(v) == 0 {
 		return 0, false
 	}
@@ -449,10 +449,10 @@ func parseRetry(v []byte) (time.Duration, bool) {
 		}
 		ms = ms*10 + d
 	}
-	if ms > uint64(math.MaxInt64/int64(time.Millisecond)) {
-		return time.Duration(math.MaxInt64), true
+	if ms > uint64(math.MaxInt64/int64(clock.Millisecond)) {
+		return clock.Duration(math.MaxInt64), true
 	}
-	return time.Duration(ms) * time.Millisecond, true
+	return clock.Duration(ms) * clock.Millisecond, true
 }
 
 // dispatch runs the specification's dispatch steps at a blank line; an event is written
@@ -678,4 +678,4 @@ func (rd *Reader) Next() (ev Event, err error) {
 func (rd *Reader) LastEventID() string { return rd.p.LastEventID() }
 
 // Retry returns the most recent retry value (see Parser.Retry).
-func (rd *Reader) Retry() (time.Duration, bool) { return rd.p.Retry() }
+func (rd *Reader) Retry() (clock.Duration, bool) { return rd.p.Retry() }

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/wire"
 	"github.com/polysse/sse/internal/wire/wiretest"
 )
@@ -311,7 +311,7 @@ func TestParserBehaviour(t *testing.T) {
 		p.Reset("")
 		d, ok := p.Retry()
 		assert.True(t, ok)
-		assert.Equal(t, 250*time.Millisecond, d)
+		assert.Equal(t, 250*clock.Millisecond, d)
 		assert.Equal(t, 16, p.MaxEventSize)
 	})
 	t.Run("Reset clears ErrEventTooLarge", func(t *testing.T) {
@@ -575,7 +575,7 @@ func TestReader(t *testing.T) {
 		require.NoError(t, err)
 		d, ok := rd.Retry()
 		assert.True(t, ok)
-		assert.Equal(t, 3*time.Second, d)
+		assert.Equal(t, 3*clock.Second, d)
 	})
 	t.Run("ErrEventTooLarge from a Reader", func(t *testing.T) {
 		rd := wire.NewReader(strings.NewReader("data: a\n\ndata: "+strings.Repeat("x", 100)+"\n\n"), 32, "")

@@ -34,10 +34,15 @@
 //     (a chunk arrives, a source opens or closes); nothing is polled on the real clock.
 // It uses no queueMicrotask, process.nextTick or setImmediate, which Jest fakes too.
 //
-// It returns keepAlive(v), by which polysse says whether a source is running: the real
-// timers armed for Go keep Node's event loop alive only while one is (Go's runtime leaves
-// the JS timer of a Go timer it stopped armed until it fires, and a closed source must
-// leave nothing that holds Node up). keepAlive is a no-op when the scheduling imports are
+// It returns { keepAlive, hooks }. keepAlive(v) is how polysse says whether a source is
+// running: the real timers armed for Go keep Node's event loop alive only while one is
+// (Go's runtime leaves the JS timer of a Go timer it stopped armed until it fires, and a
+// closed source must leave nothing that holds Node up). hooks is what the module's own
+// timers use (Go's internal/clock, given it through __polysseReady: the backoff and the
+// heartbeat watchdog, which wait without package time): setTimer(ms, fn) returns an id,
+// clearTimer(id) clears it, now() is the wall clock in ms. Their timers are armed, moved
+// between clocks, watched and held exactly as the scheduler's timeout is, and call fn
+// when due. keepAlive is a no-op and hooks is undefined when the scheduling imports are
 // left as they are.
 //
 // wasm_exec.js is used as the Go toolchain ships it; this relies on its import names and on
@@ -46,7 +51,7 @@
 function useTestClock(go) {
   const imports = go && go.importObject && go.importObject.gojs;
   const noop = () => {};
-  if (!imports || typeof imports['runtime.nanotime1'] !== 'function') return noop;
+  if (!imports || typeof imports['runtime.nanotime1'] !== 'function') return { keepAlive: noop };
 
   // The monotonic clock in ms: source() + offset, with offset chosen when the source
   // changes so that readings continue from the last one.
@@ -84,7 +89,8 @@ function useTestClock(go) {
     return c ? c.now : Date.now();
   };
 
-  // Timeouts armed for the scheduler: id -> { clock (its Sinon Clock or null), handle, due }.
+  // Timeouts armed for the scheduler (numeric ids) and for the module's own timers (ids
+  // "t1", "t2", ..., with fn): id -> { clock (its Sinon Clock or null), handle, due, fn }.
   const timeouts = new Map();
   const realClearTimeout = (h) => {
     const c = globalThis.clearTimeout;
@@ -114,6 +120,7 @@ function useTestClock(go) {
   const fire = (id, t) => {
     if (timeouts.get(id) !== t) return;
     if (go.exited) { timeouts.delete(id); return; }
+    if (t.fn) { timeouts.delete(id); t.fn(); return; } // a module timer: fn enters Go
     go._resume(); // Go clears the timeout it woke for (runtime.clearTimeoutEvent)
     if (timeouts.get(id) === t && !go.exited) {
       // As wasm_exec.js does: Go did not take the wake-up; give it another.
@@ -179,7 +186,7 @@ function useTestClock(go) {
   };
 
   if (typeof imports['runtime.scheduleTimeoutEvent'] !== 'function' || typeof go._resume !== 'function' ||
-      typeof go._nextCallbackTimeoutID !== 'number') return noop;
+      typeof go._nextCallbackTimeoutID !== 'number') return { keepAlive: noop };
   // func scheduleTimeoutEvent(delay int64) int32
   imports['runtime.scheduleTimeoutEvent'] = (sp) => {
     sp >>>= 0;
@@ -200,9 +207,27 @@ function useTestClock(go) {
     disarm(t);
   };
 
-  return (v) => {
+  // The module's own timers (see hooks above).
+  let nextTimer = 0;
+  const setTimer = (ms, fn) => {
+    const id = `t${++nextTimer}`;
+    const t = { clock: null, handle: undefined, due: monotonic() + ms, fn };
+    timeouts.set(id, t);
+    arm(id, t, ms);
+    if (t.clock) watch();
+    return id;
+  };
+  const clearTimer = (id) => {
+    const t = timeouts.get(id);
+    if (!t) return;
+    timeouts.delete(id);
+    disarm(t);
+  };
+
+  const keepAlive = (v) => {
     if (alive === Boolean(v)) return;
     alive = Boolean(v);
     for (const t of timeouts.values()) hold(t);
   };
+  return { keepAlive, hooks: { setTimer, clearTimer, now: wallMs } };
 }

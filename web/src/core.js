@@ -897,11 +897,11 @@ function createAPI(bridge, version, rt) {
 // runGo starts the module with the Go class from wasm_exec.js and resolves with the API.
 async function runGo(Go, instantiate) {
   const go = new Go();
-  const keepAlive = useTestClock(go); // clock.js: Go's clock and timers follow a test's fake timers
+  const { keepAlive, hooks } = useTestClock(go); // clock.js: Go's clock and timers follow a test's fake timers
   const { instance } = await instantiate(go.importObject);
   let bridge;
   const prev = Object.getOwnPropertyDescriptor(globalThis, '__polysseReady');
-  globalThis.__polysseReady = (api) => { bridge = api; };
+  globalThis.__polysseReady = (api) => { bridge = api; return hooks; }; // the module's timers: clock.js
   try {
     go.run(instance).catch(reportError); // main runs synchronously up to its first block
   } finally {

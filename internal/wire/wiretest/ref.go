@@ -10,8 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/wire"
 )
 
@@ -19,7 +19,7 @@ import (
 type Result struct {
 	Events      []wire.Event
 	LastEventID string
-	Retry       time.Duration
+	Retry       clock.Duration
 	HasRetry    bool
 	Err         error
 }
@@ -39,7 +39,7 @@ type Vector struct {
 	Max      int    // MaxEventSize; 0 means the default
 	Want     []wire.Event
 	LastID   string
-	Retry    time.Duration
+	Retry    clock.Duration
 	HasRetry bool
 	Err      error
 }
@@ -243,19 +243,19 @@ var Vectors = []Vector{
 
 	// Retry.
 	{Name: "retry/digits set the reconnection time in ms",
-		In: "retry: 1000\n", Retry: time.Second, HasRetry: true},
+		In: "retry: 1000\n", Retry: clock.Second, HasRetry: true},
 	{Name: "retry/without space",
-		In: "retry:500\n", Retry: 500 * time.Millisecond, HasRetry: true},
+		In: "retry:500\n", Retry: 500 * clock.Millisecond, HasRetry: true},
 	{Name: "retry/zero is valid",
 		In: "retry: 0\n", Retry: 0, HasRetry: true},
 	{Name: "retry/leading zeros",
-		In: "retry: 007\n", Retry: 7 * time.Millisecond, HasRetry: true},
+		In: "retry: 007\n", Retry: 7 * clock.Millisecond, HasRetry: true},
 	{Name: "retry/very many leading zeros",
-		In: "retry: 00000000000000000000000000000001\n", Retry: time.Millisecond, HasRetry: true},
+		In: "retry: 00000000000000000000000000000001\n", Retry: clock.Millisecond, HasRetry: true},
 	{Name: "retry/the last valid value wins",
-		In: "retry: 5\nretry: 6\n", Retry: 6 * time.Millisecond, HasRetry: true},
+		In: "retry: 5\nretry: 6\n", Retry: 6 * clock.Millisecond, HasRetry: true},
 	{Name: "retry/an invalid value keeps the previous one",
-		In: "retry: 5\nretry: x\n", Retry: 5 * time.Millisecond, HasRetry: true},
+		In: "retry: 5\nretry: x\n", Retry: 5 * clock.Millisecond, HasRetry: true},
 	{Name: "retry/empty value is ignored", In: "retry:\n"},
 	{Name: "retry/a lone space gives an empty value, ignored", In: "retry: \n"},
 	{Name: "retry/an extra leading space is ignored", In: "retry:  1\n"},
@@ -270,19 +270,19 @@ var Vectors = []Vector{
 	{Name: "retry/non-ASCII digits are ignored", In: "retry: \u0661\u0662\n"},
 	{Name: "retry/fullwidth digits are ignored", In: "retry: \uFF11\n"},
 	{Name: "retry/a retry field does not dispatch",
-		In: "retry: 5\n\n", Retry: 5 * time.Millisecond, HasRetry: true},
+		In: "retry: 5\n\n", Retry: 5 * clock.Millisecond, HasRetry: true},
 	{Name: "retry/inside an event, the event is still dispatched",
-		In: "data: x\nretry: 5\n\n", Want: []wire.Event{msg("", "x")}, Retry: 5 * time.Millisecond, HasRetry: true},
+		In: "data: x\nretry: 5\n\n", Want: []wire.Event{msg("", "x")}, Retry: 5 * clock.Millisecond, HasRetry: true},
 	{Name: "retry/a retry field on an incomplete event at end of stream still counts",
-		In: "retry: 5\ndata: x\n", Retry: 5 * time.Millisecond, HasRetry: true},
+		In: "retry: 5\ndata: x\n", Retry: 5 * clock.Millisecond, HasRetry: true},
 	{Name: "retry/largest exact duration",
-		In: "retry: 9223372036854\n", Retry: 9223372036854 * time.Millisecond, HasRetry: true},
-	{Name: "retry/a value beyond time.Duration is capped",
-		In: "retry: 9223372036855\n", Retry: time.Duration(math.MaxInt64), HasRetry: true},
+		In: "retry: 9223372036854\n", Retry: 9223372036854 * clock.Millisecond, HasRetry: true},
+	{Name: "retry/a value beyond clock.Duration is capped",
+		In: "retry: 9223372036855\n", Retry: clock.Duration(math.MaxInt64), HasRetry: true},
 	{Name: "retry/the largest uint64 is capped",
-		In: "retry: 18446744073709551615\n", Retry: time.Duration(math.MaxInt64), HasRetry: true},
+		In: "retry: 18446744073709551615\n", Retry: clock.Duration(math.MaxInt64), HasRetry: true},
 	{Name: "retry/a value beyond uint64 is ignored",
-		In: "retry: 5\nretry: 18446744073709551616\n", Retry: 5 * time.Millisecond, HasRetry: true},
+		In: "retry: 5\nretry: 18446744073709551616\n", Retry: 5 * clock.Millisecond, HasRetry: true},
 	{Name: "retry/a huge value is ignored",
 		In: "retry: 99999999999999999999999999999999999999\n"},
 
@@ -547,10 +547,10 @@ func RefParseWith(input []byte, seed string, opts RefOptions) Result {
 				continue // beyond uint64: ignored
 			}
 			res.HasRetry = true
-			if ms > math.MaxInt64/uint64(time.Millisecond) {
+			if ms > math.MaxInt64/uint64(clock.Millisecond) {
 				res.Retry = math.MaxInt64
 			} else {
-				res.Retry = time.Duration(ms) * time.Millisecond
+				res.Retry = clock.Duration(ms) * clock.Millisecond
 			}
 		}
 	}
