@@ -738,7 +738,11 @@ export const scenarios = {
       await sleep(200);
       const id0 = env.sid('resetat0');
       const es0 = new env.EventSource(env.url('events?finish=1&retry=50', id0), { retry: { maxAttempts: 2, resetAfter: 0 } });
-      const r0 = await record(es0, { stopOn: null, timeout: 600, settle: 0 });
+      // Closed at its fourth error: a count of events, not of time, so a slow machine
+      // cannot make it fail.
+      const r0 = await record(es0, {
+        stopOn: null, settle: 0, onEvent: (e, src, rec) => { if (rec.errors.length === 4) src.close(); },
+      });
       return { r, log: await env.log(id), r0, log0: await env.log(id0) };
     },
     check({ r, log, r0, log0 }, assert) {
@@ -746,7 +750,9 @@ export const scenarios = {
       assert.deepEqual(r.errors.map((e) => [e.readyState, e.attempt, e.retryIn]), [[0, 1, 50], [0, 2, 50], [2, 3, null]]);
       assert.equal(log.length, 3, 'the first attempt and two retries');
       // resetAfter: 0, as before: every open resets the count, and the source keeps going.
+      assert.equal(r0.timedOut, false, 'four errors before the timeout');
       assert.equal(r0.closes[0].reason, 'local');
+      assert.equal(r0.errors.length, 4);
       assert.ok(r0.errors.every((e) => e.attempt === 1), JSON.stringify(r0.errors));
       assert.ok(log0.length >= 4, `requests: ${log0.length}`);
     },
