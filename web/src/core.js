@@ -493,6 +493,8 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
 // that the page stopped loading, as a permanent failure; one after signal aborted is Go's
 // own doing. Go ends the stream by its answer to a push, or by cancel(); aborted() makes
 // sure that an aborted request ends it even if a custom fetch's body ignores the signal.
+const READ_BUFFER = 256 << 10;
+
 function responseHandle(response, signal, stopped, rt) {
   let reader = null;
   let id = 0; // Go's id of the body, from start()
@@ -524,16 +526,20 @@ function responseHandle(response, signal, stopped, rt) {
     if (!failure) failure = e;
     push(-2);
   };
+  // With a byte stream (a fetch body is one), the body is read into one buffer of
+  // READ_BUFFER bytes, handed back and forth: no new buffer per chunk.
+  let view = null;
   const pump = () => {
     if (pending || over) return;
     pending = true;
-    reader.read().then(({ done, value }) => {
+    (view ? reader.read(view) : reader.read()).then(({ done, value }) => {
       pending = false;
       if (over) return;
       if (done) push(-1);
       else if (!isUint8Array(value)) fail(Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true }));
       else {
         if (value.length) deliver(value);
+        if (view) view = new Uint8Array(value.buffer);
         pump();
       }
     }, (e) => {
@@ -559,7 +565,12 @@ function responseHandle(response, signal, stopped, rt) {
       if (failure) later(() => push(-2)); // aborted before the stream started
       else if (!response.body) later(() => push(-1));
       else {
-        reader = response.body.getReader();
+        try {
+          reader = response.body.getReader({ mode: 'byob' });
+          view = new Uint8Array(READ_BUFFER);
+        } catch {
+          reader = response.body.getReader(); // not a byte stream
+        }
         pump();
       }
     },
