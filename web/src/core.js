@@ -602,9 +602,9 @@ function reportError(e) {
 // its message events itself (see EventSource.#deliver), the hooks that make an event look
 // dispatched to them: at(e, target) before the first listener, stopped(e) after each (0,
 // or 1 after stopPropagation, 2 after stopImmediatePropagation), done(e) after the last. Such an event answers target,
-// currentTarget, eventPhase, srcElement, composedPath() and cancelBubble as one that
-// dispatchEvent dispatched at target does, during and after the dispatch; one dispatched
-// by dispatchEvent answers through MessageEvent.prototype. hooks is null where events
+// currentTarget, eventPhase, srcElement and composedPath() as one that dispatchEvent
+// dispatched at target does, during and after the dispatch; one dispatched by
+// dispatchEvent answers through MessageEvent.prototype. hooks is null where events
 // keep those fields as their own (happy-dom), which the getters could not shadow.
 function makeMessageEvent() {
   const Base = globalThis.MessageEvent;
@@ -637,35 +637,35 @@ function makeMessageEvent() {
     get data() { return this.#data; }
     get origin() { return this.#origin; }
     get lastEventId() { return this.#lastEventId; }
-    get target() { return this.#target ?? super.target; }
-    get srcElement() { return this.#target ?? super.srcElement; }
-    get currentTarget() { return this.#target === null ? super.currentTarget : this.#at ? this.#target : null; }
-    get eventPhase() { return this.#target === null ? super.eventPhase : this.#at ? 2 : 0; } // AT_TARGET, NONE
-    composedPath() { return this.#target === null ? super.composedPath() : this.#at ? [this.#target] : []; }
-    get cancelBubble() { return this.#target === null ? super.cancelBubble : this.#stop > 0; }
-    set cancelBubble(v) {
-      if (this.#target === null) super.cancelBubble = v;
-      else if (v && this.#at && this.#stop === 0) this.#stop = 1;
-    }
+    // The event's own dispatch answers as long as dispatchEvent never dispatched it
+    // (super.target null) and is not dispatching it (super.eventPhase NONE): a page may
+    // dispatch an event it received again, on another target.
+    get target() { return super.target ?? this.#target; }
+    get srcElement() { return super.srcElement ?? this.#target; }
+    get currentTarget() { return super.eventPhase !== 0 || !this.#at ? super.currentTarget : this.#target; }
+    get eventPhase() { return super.eventPhase !== 0 || !this.#at ? super.eventPhase : 2; } // AT_TARGET
+    composedPath() { return super.eventPhase !== 0 || !this.#at ? super.composedPath() : [this.#target]; }
+    // The flags are EventTarget's too (cancelBubble shows them), which leaves them set
+    // after a dispatch, as Chromium does.
     stopPropagation() {
-      if (this.#target === null) super.stopPropagation();
-      else if (this.#at && this.#stop === 0) this.#stop = 1;
+      if (this.#at && this.#stop === 0) this.#stop = 1;
+      super.stopPropagation();
     }
     stopImmediatePropagation() {
-      if (this.#target === null) super.stopImmediatePropagation();
-      else if (this.#at) this.#stop = 2;
+      if (this.#at) this.#stop = 2;
+      super.stopImmediatePropagation();
     }
     static {
       hooks = {
         at(e, target) { e.#target = target; e.#at = true; },
         stopped(e) { return e.#stop; },
-        done(e) { e.#at = false; }, // cancelBubble stays as it was, as Chromium leaves it
+        done(e) { e.#at = false; },
       };
     }
   }
   // The shadowed members must be MessageEvent.prototype's (or Event.prototype's) own:
   // anything else (an event class keeping them as own fields) would not be shadowed.
-  for (const k of ['target', 'currentTarget', 'eventPhase', 'srcElement', 'cancelBubble']) {
+  for (const k of ['target', 'currentTarget', 'eventPhase', 'srcElement']) {
     if (own(k)) hooks = null;
   }
   return { SourceMessageEvent: MessageEvent, hooks };
@@ -968,7 +968,7 @@ function createAPI(bridge, version, rt) {
         const two = list.captures > 0 && atTarget().captureFirst;
         for (let pass = two ? 0 : 1; pass < 2; pass++) {
           const capture = pass === 0;
-          if (!capture && two && atTarget().stopBetween && hooks.stopped(e) > 0) return;
+          if (!capture && atTarget().stopBetween && (hooks.stopped(e) > 0 || e.cancelBubble)) return;
           for (let i = 0; i < list.length; i++) {
             const l = list[i];
             if (l.removed || (two && l.capture !== capture)) continue;

@@ -338,6 +338,7 @@ describe('conformance: listeners of message events', () => {
     const p = await page.evaluate((u) => window.trace.listenerSemantics(window.api.EventSource, u), withSid(srv.url, 'events', `${tag}-p`));
     assert.equal(n.timedOut, undefined);
     assert.ok(n.log.includes('5:cancelBubble true') && n.log.includes('2:late'), JSON.stringify(n));
+    assert.deepEqual(n.relay, [true, true, true, 2, 1, true, true, null, 0, 'three'], 'dispatched again on another target');
     assert.deepEqual(p, n);
   });
 });

@@ -189,6 +189,7 @@ export function listenerSemantics(Impl, url) {
     const log = [];
     let n = 0;
     let kept = null;
+    let third = null;
     const onError = (ev) => {
       log.push(`${n}:reported ${ev.error && ev.error.constructor.name}${ev.error && /^listener/.test(ev.error.message) ? ` ${ev.error.message}` : ''}`);
       ev.preventDefault();
@@ -199,7 +200,15 @@ export function listenerSemantics(Impl, url) {
     const finish = (extra) => setTimeout(() => {
       window.removeEventListener('error', onError);
       es.close();
-      resolve({ log, after: kept && view(kept), ...extra });
+      const after = kept && view(kept);
+      // A received event (the third, not stopped) dispatched again, on another target.
+      const relay = [];
+      if (third) {
+        const other = new EventTarget();
+        other.addEventListener('message', (e) => relay.push(e === third, e.target === other, e.currentTarget === other, e.eventPhase, e.composedPath().length));
+        relay.push(other.dispatchEvent(third), third.target === other, third.currentTarget, third.eventPhase, third.data);
+      }
+      resolve({ log, after, relay, ...extra });
     }, 0);
     es.addEventListener('message', (e) => {
       log.push(`${n}:capture ${view(e)}`);
@@ -209,6 +218,7 @@ export function listenerSemantics(Impl, url) {
     es.addEventListener('message', function first(e) {
       n++;
       kept = e;
+      if (n === 3) third = e;
       log.push(`${n}:first this=${this === es} ${view(e)}`);
     });
     const dup = () => log.push(`${n}:dup`);
