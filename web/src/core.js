@@ -484,6 +484,10 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
   }
 }
 
+// READ_BUFFER is the size of the buffer a byte-stream body is read into (see
+// responseHandle): a read returns what has arrived, up to that.
+const READ_BUFFER = 256 << 10;
+
 // responseHandle wraps a Response for Go. The body is read from start() on (so that
 // classify may still clone the Response), with one read always pending, and each chunk is
 // pushed into Go as it arrives: written straight into Go's memory (rt.memory) at the
@@ -493,8 +497,6 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
 // that the page stopped loading, as a permanent failure; one after signal aborted is Go's
 // own doing. Go ends the stream by its answer to a push, or by cancel(); aborted() makes
 // sure that an aborted request ends it even if a custom fetch's body ignores the signal.
-const READ_BUFFER = 256 << 10;
-
 function responseHandle(response, signal, stopped, rt) {
   let reader = null;
   let id = 0; // Go's id of the body, from start()
@@ -601,10 +603,10 @@ function reportError(e) {
 // makeMessageEvent returns the class and, where the EventSource may call the listeners of
 // its message events itself (see EventSource.#deliver), the hooks that make an event look
 // dispatched to them: at(e, target) before the first listener, stopped(e) after each (0,
-// or 1 after stopPropagation, 2 after stopImmediatePropagation), done(e) after the last. Such an event answers target,
-// currentTarget, eventPhase, srcElement and composedPath() as one that dispatchEvent
-// dispatched at target does, during and after the dispatch; one dispatched by
-// dispatchEvent answers through MessageEvent.prototype. hooks is null where events
+// or 1 after stopPropagation, 2 after stopImmediatePropagation), done(e) after the last.
+// Such an event answers target, currentTarget, eventPhase, srcElement and composedPath()
+// as one that dispatchEvent dispatched at target does, during and after the dispatch; one
+// dispatched by dispatchEvent answers through MessageEvent.prototype. hooks is null where events
 // keep those fields as their own (happy-dom), which the getters could not shadow.
 function makeMessageEvent() {
   const Base = globalThis.MessageEvent;
@@ -952,7 +954,8 @@ function createAPI(bridge, version, rt) {
     // #deliver dispatches a message event: with dispatchEvent, or, when fast, by calling the
     // listeners of #listeners itself, as dispatchEvent would at the target: in the order of
     // registration (or capturing listeners first, see atTarget); a once listener removed
-    // before its call; one removed meanwhile skipped; stopImmediatePropagation ends it. An event that no listener would see is not built.
+    // before its call; one removed meanwhile skipped; stopImmediatePropagation ends it.
+    // An event that no listener would see is not built.
     #deliver(fast, type, data, lastId) {
       if (!fast) {
         this.dispatchEvent(new SourceMessageEvent(type, data, this.#origin, lastId));
@@ -973,7 +976,7 @@ function createAPI(bridge, version, rt) {
             const l = list[i];
             if (l.removed || (two && l.capture !== capture)) continue;
             if (l.once) {
-              super.removeEventListener(type, l.callback, capture);
+              super.removeEventListener(type, l.callback, l.capture);
               this.#forget(type, l);
             }
             callListener(l.callback, this, e);
@@ -1097,8 +1100,9 @@ function createAPI(bridge, version, rt) {
   }
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
   // WebIDL attributes and operations are enumerable; class members are not by default.
-  // addEventListener and removeEventListener stay as EventTarget's are, not enumerable.
-  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'onclose', 'close', 'restart']) {
+  // addEventListener and removeEventListener, EventTarget's operations, are too.
+  for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'onclose', 'close', 'restart',
+    'addEventListener', 'removeEventListener']) {
     Object.defineProperty(EventSource.prototype, name, { enumerable: true });
   }
 

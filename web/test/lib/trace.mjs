@@ -197,10 +197,16 @@ export function listenerSemantics(Impl, url) {
     window.addEventListener('error', onError);
     const view = (e) => [e.eventPhase, e.currentTarget === es, e.target === es, e.srcElement === es,
       e.composedPath().length, e.cancelBubble, e.defaultPrevented].join('/');
+    let finished = false;
     const finish = (extra) => setTimeout(() => {
-      window.removeEventListener('error', onError);
+      if (finished) return;
+      finished = true;
       es.close();
       const after = kept && view(kept);
+      // The page's own dispatch reaches the listeners that are left, and no others.
+      n = 'synthetic';
+      es.dispatchEvent(new MessageEvent('message', { data: 'synthetic' }));
+      window.removeEventListener('error', onError);
       // A received event (the third, not stopped) dispatched again, on another target.
       const relay = [];
       if (third) {
@@ -212,11 +218,11 @@ export function listenerSemantics(Impl, url) {
     }, 0);
     es.addEventListener('message', (e) => {
       log.push(`${n}:capture ${view(e)}`);
-      if (n === 6) e.stopPropagation(); // the other listeners are not called
+      if (n === 6) e.stopPropagation(); // in a capturing listener at the target
       if (e.data === 'END') finish();
     }, true);
     es.addEventListener('message', function first(e) {
-      n++;
+      if (typeof n === 'number') n++;
       kept = e;
       if (n === 3) third = e;
       log.push(`${n}:first this=${this === es} ${view(e)}`);
@@ -226,6 +232,7 @@ export function listenerSemantics(Impl, url) {
     es.addEventListener('message', dup); // the same listener: ignored
     es.addEventListener('message', dup, { capture: true }); // a capturing one: another listener
     es.addEventListener('message', () => log.push(`${n}:once`), { once: true });
+    es.addEventListener('message', () => log.push(`${n}:capturing once`), { capture: true, once: true });
     const ac = new AbortController();
     es.addEventListener('message', () => {
       log.push(`${n}:signal`);
@@ -289,6 +296,11 @@ export function shape(Impl, urls) {
     readyState: es.readyState,
     withCredentials: es.withCredentials,
     handlers: [es.onopen, es.onmessage, es.onerror],
+    forIn: (() => {
+      const keys = [];
+      for (const k in es) keys.push(k);
+      return ['addEventListener', 'removeEventListener', 'dispatchEvent'].filter((k) => keys.includes(k));
+    })(),
   };
   const f = () => {};
   es.onopen = f;
