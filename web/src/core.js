@@ -775,8 +775,10 @@ function createAPI(bridge, version, rt) {
   const { addEventListener: add0, removeEventListener: remove0, dispatchEvent: dispatch0 } = ET;
   const canDeliver = hooks !== null && typeof globalThis.reportError === 'function' &&
     isNative(add0) && isNative(remove0) && isNative(dispatch0);
-  const direct = () => canDeliver && ET.addEventListener === add0 && ET.removeEventListener === remove0 &&
-    ET.dispatchEvent === dispatch0 && globalThis.Zone === undefined;
+  // zone.js is looked for when a source connects, not per batch: a property missing on a
+  // window costs a named-property lookup (element ids, frames).
+  const direct = (zoneFree) => zoneFree && canDeliver && ET.addEventListener === add0 &&
+    ET.removeEventListener === remove0 && ET.dispatchEvent === dispatch0;
 
   class EventSource extends EventTarget {
     #url;
@@ -840,6 +842,7 @@ function createAPI(bridge, version, rt) {
     // stopped earlier (openWhenHidden: false restarts clients).
     #connect() {
       const gen = ++this.#gen;
+      const zoneFree = globalThis.Zone === undefined;
       const live = () => gen === this.#gen && this.#readyState !== CLOSED;
       const sink = {
         _open: (status, statusText, url) => {
@@ -856,7 +859,7 @@ function createAPI(bridge, version, rt) {
           if (!live()) return;
           const n = this.#decodeBatch(new Uint8Array(rt.memory.buffer, ptr, len), count);
           const { types, ids, datas } = this.#batch;
-          const fast = direct();
+          const fast = direct(zoneFree);
           for (let i = 0; i < n; i++) {
             if (this.#restarting) { // restart(), before or by a listener: drop the rest
               // Go counts them delivered: resume after the last event dispatched.
@@ -873,7 +876,7 @@ function createAPI(bridge, version, rt) {
         _comment: (text, lastId) => {
           if (!live() || this.#restarting) return;
           this.#lastId = lastId;
-          this.#deliver(direct(), 'comment', text, lastId);
+          this.#deliver(direct(zoneFree), 'comment', text, lastId);
         },
         // _error and _close: the status is 0 after a stream that had opened, and the
         // message is worded for users (both by the binding).
