@@ -467,15 +467,7 @@ func (c *Client) closed() bool { return c.ReadyState() == StateClosed }
 
 // stopped reports whether the run must stop: the client closed or its context ended.
 func (c *Client) stopped(ctx *scope) bool {
-	if c.closed() {
-		return true
-	}
-	select {
-	case <-ctx.done:
-		return true
-	default:
-		return false
-	}
+	return c.closed() || ctx.ended.Load()
 }
 
 // Run connects and delivers events to the callbacks until the client closes. It returns

@@ -3,6 +3,7 @@ package eventsource
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // Context is the part of context.Context that the client uses: every context.Context is a
@@ -29,6 +30,9 @@ var ErrClosed = errors.New("sse: client closed")
 type scope struct {
 	parent Context
 	done   chan struct{}
+	// ended is set just before done is closed: the client checks it once per event, where
+	// a receive from done would cost a channel operation.
+	ended atomic.Bool
 
 	mu       sync.Mutex
 	err      error
@@ -92,6 +96,7 @@ func (s *scope) cancel(err error) {
 	s.err = err
 	children := s.children
 	s.children = nil
+	s.ended.Store(true)
 	close(s.done)
 	s.mu.Unlock()
 	for c := range children {

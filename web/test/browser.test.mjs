@@ -324,6 +324,25 @@ const conformance = [
   },
 ];
 
+// The listeners of message events (which polysse calls itself where that is what
+// dispatchEvent would do): in a page of their own, since the listener that throws is
+// reported as an uncaught error.
+describe('conformance: listeners of message events', () => {
+  let page;
+  before(async () => { page = await openPage(); });
+  after(async () => { await page?.context().close(); });
+
+  test('order, capture, once, signal, handleEvent, exceptions, stopping, event fields', { timeout: 30_000 }, async () => {
+    const tag = uniq('listeners');
+    const n = await page.evaluate((u) => window.trace.listenerSemantics(window.api.NativeEventSource, u), withSid(srv.url, 'events', `${tag}-n`));
+    const p = await page.evaluate((u) => window.trace.listenerSemantics(window.api.EventSource, u), withSid(srv.url, 'events', `${tag}-p`));
+    assert.equal(n.timedOut, undefined);
+    assert.ok(n.log.includes('5:cancelBubble true') && n.log.includes('2:late'), JSON.stringify(n));
+    assert.deepEqual(n.relay, [true, true, true, 2, 1, true, true, null, 0, 'three'], 'dispatched again on another target');
+    assert.deepEqual(p, n);
+  });
+});
+
 describe('conformance: native EventSource vs polysse in Chromium', () => {
   let page;
   before(async () => { page = await openPage(); });

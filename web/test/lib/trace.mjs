@@ -175,6 +175,90 @@ export function handlerOrder(Impl, url) {
   });
 }
 
+// listenerSemantics records how the listeners of the message events of a stream (the
+// 'events' scenario: six message events, the last 'END') are called: the order of
+// capturing and other listeners, duplicates, once, signal, handleEvent objects (this, a
+// handleEvent that stops being callable), an exception in a listener (reported, the others
+// still run), listeners added and removed during a dispatch, stopImmediatePropagation,
+// stopPropagation in a capturing listener, this, and target, currentTarget, eventPhase,
+// srcElement, composedPath() and cancelBubble during and after the dispatch. Run one
+// implementation at a time: the errors reported to the window are recorded too.
+export function listenerSemantics(Impl, url) {
+  return new Promise((resolve) => {
+    const es = new Impl(url);
+    const log = [];
+    let n = 0;
+    let kept = null;
+    let third = null;
+    const onError = (ev) => {
+      log.push(`${n}:reported ${ev.error && ev.error.constructor.name}${ev.error && /^listener/.test(ev.error.message) ? ` ${ev.error.message}` : ''}`);
+      ev.preventDefault();
+    };
+    window.addEventListener('error', onError);
+    const view = (e) => [e.eventPhase, e.currentTarget === es, e.target === es, e.srcElement === es,
+      e.composedPath().length, e.cancelBubble, e.defaultPrevented].join('/');
+    let finished = false;
+    const finish = (extra) => setTimeout(() => {
+      if (finished) return;
+      finished = true;
+      es.close();
+      const after = kept && view(kept);
+      // The page's own dispatch reaches the listeners that are left, and no others.
+      n = 'synthetic';
+      es.dispatchEvent(new MessageEvent('message', { data: 'synthetic' }));
+      window.removeEventListener('error', onError);
+      // A received event (the third, not stopped) dispatched again, on another target.
+      const relay = [];
+      if (third) {
+        const other = new EventTarget();
+        other.addEventListener('message', (e) => relay.push(e === third, e.target === other, e.currentTarget === other, e.eventPhase, e.composedPath().length));
+        relay.push(other.dispatchEvent(third), third.target === other, third.currentTarget, third.eventPhase, third.data);
+      }
+      resolve({ log, after, relay, ...extra });
+    }, 0);
+    es.addEventListener('message', (e) => {
+      log.push(`${n}:capture ${view(e)}`);
+      if (n === 6) e.stopPropagation(); // in a capturing listener at the target
+      if (e.data === 'END') finish();
+    }, true);
+    es.addEventListener('message', function first(e) {
+      if (typeof n === 'number') n++;
+      kept = e;
+      if (n === 3) third = e;
+      log.push(`${n}:first this=${this === es} ${view(e)}`);
+    });
+    const dup = () => log.push(`${n}:dup`);
+    es.addEventListener('message', dup);
+    es.addEventListener('message', dup); // the same listener: ignored
+    es.addEventListener('message', dup, { capture: true }); // a capturing one: another listener
+    es.addEventListener('message', () => log.push(`${n}:once`), { once: true });
+    es.addEventListener('message', () => log.push(`${n}:capturing once`), { capture: true, once: true });
+    const ac = new AbortController();
+    es.addEventListener('message', () => {
+      log.push(`${n}:signal`);
+      if (n === 2) ac.abort();
+    }, { signal: ac.signal });
+    const obj = { handleEvent(e) { log.push(`${n}:handleEvent this=${this === obj} ${e.type}`); } };
+    es.addEventListener('message', obj);
+    es.addEventListener('message', () => { throw new Error(`listener ${n}`); });
+    const late = () => log.push(`${n}:late`);
+    const removed = () => log.push(`${n}:removed`);
+    es.addEventListener('message', (e) => {
+      if (n === 1) es.addEventListener('message', late); // from the next event on
+      if (n === 2) es.removeEventListener('message', removed); // already from this one
+      if (n === 3) obj.handleEvent = 42; // reported from the next event on
+      if (n === 4) e.stopImmediatePropagation();
+      if (n === 5) {
+        e.stopPropagation(); // at the target: the other listeners still run
+        log.push(`${n}:cancelBubble ${e.cancelBubble}`);
+      }
+    });
+    es.addEventListener('message', removed);
+    es.addEventListener('message', () => log.push(`${n}:last`));
+    setTimeout(() => finish({ timedOut: true }), 10000);
+  });
+}
+
 // shape returns the observable shape of an EventSource class: its constants, property
 // descriptors, inheritance and the results of constructing it in odd ways.
 export function shape(Impl, urls) {
@@ -212,6 +296,11 @@ export function shape(Impl, urls) {
     readyState: es.readyState,
     withCredentials: es.withCredentials,
     handlers: [es.onopen, es.onmessage, es.onerror],
+    forIn: (() => {
+      const keys = [];
+      for (const k in es) keys.push(k);
+      return ['addEventListener', 'removeEventListener', 'dispatchEvent'].filter((k) => keys.includes(k));
+    })(),
   };
   const f = () => {};
   es.onopen = f;
