@@ -12,6 +12,11 @@
 //     native client, so the polyfill must link the internal packages only.
 //
 // Without the go command the tests skip, except under CI=true, where they fail.
+//
+// The command ./wasmsize (go run ./internal/wasmcheck/wasmsize -floor) tells where the
+// module's bytes go: code bytes per package from the module's name section, each package's
+// share of the gzip size, and what each package adds above the smallest Go WebAssembly
+// module.
 package wasmcheck
 
 // MaxGzipBytes is the size limit of the gzip-compressed polysse.wasm: 675 KB, read
