@@ -32,8 +32,9 @@ const MaxGzipBytes = 675_000
 // ForbiddenDeps are packages the wasm build must not import: each costs tens of
 // kilobytes of compressed wasm (context was removed on purpose, saving about 40 KB; time,
 // with the godebug settings, runtime metrics and bisection support it brings, about 50 KB:
-// internal/clock stands in for it), and the public package and the server bring net/http
-// with them.
+// internal/clock stands in for it; strings and bytes import unicode, whose init and case
+// tables cost about 4 KB: internal/scan stands in for the byte search they gave), and the
+// public package and the server bring net/http with them.
 var ForbiddenDeps = []string{
 	"github.com/polysse/sse",
 	"github.com/polysse/sse/server",
@@ -44,6 +45,9 @@ var ForbiddenDeps = []string{
 	"context",
 	"time",
 	"internal/godebug",
+	"strings",
+	"bytes",
+	"unicode",
 }
 
 // Targets are the packages checked for ForbiddenDeps: the module's main package and the
@@ -56,4 +60,5 @@ var Targets = []string{
 	"./internal/protocol",
 	"./internal/httplite",
 	"./internal/clock",
+	"./internal/scan",
 }
