@@ -76,16 +76,25 @@ func run(wasmFile string, floor bool, minRaw, rows, funcs int) error {
 		return err
 	}
 	var base map[string]int
+	var floorData *layout
 	if floor {
 		f, err := buildFloor(dir)
 		if err != nil {
 			return err
 		}
 		base = f.byPackage()
+		if floorData, err = f.dataLayout(); err != nil {
+			return err
+		}
 		fmt.Printf("floor (syscall/js and one js.FuncOf): %d bytes, code %d, data %d, gzip -9 of the stripped module %d\n",
 			len(f.raw), f.codeBytes(), f.dataBytes, f.strippedGzip())
 	}
 	report(m, base, minRaw, rows)
+	data, err := m.dataLayout()
+	if err != nil {
+		return err
+	}
+	reportData(data, floorData)
 	if funcs > 0 {
 		topFuncs(m, funcs)
 	}
@@ -145,8 +154,9 @@ type body struct {
 type module struct {
 	raw       []byte
 	bodies    []body
-	dataBytes int      // the data section's size
-	custom    [][2]int // the custom sections' extents, which -s -w drops
+	dataBytes int       // the data section's size
+	segs      []segment // the data section's segments
+	custom    [][2]int  // the custom sections' extents, which -s -w drops
 }
 
 func (m *module) codeBytes() int {
@@ -284,6 +294,9 @@ func readModule(path string) (*module, error) {
 			}
 		case 11:
 			m.dataBytes = len(sec)
+			if m.segs, err = readData(sec, start); err != nil {
+				return nil, err
+			}
 		}
 		at = end
 	}
@@ -525,4 +538,200 @@ func topFuncs(m *module, n int) {
 	for _, b := range own[:min(n, len(own))] {
 		fmt.Printf("%8d  %s\n", b.end-b.start, b.name)
 	}
+}
+
+// segment is one active data segment: bytes copied to address addr of the linear memory.
+type segment struct {
+	addr int
+	data []byte
+	file int // the offset of data in the module file
+}
+
+func readData(sec []byte, base int) ([]segment, error) {
+	n, at, err := uleb(sec, 0)
+	if err != nil {
+		return nil, err
+	}
+	var segs []segment
+	for range n {
+		var flags uint64
+		if flags, at, err = uleb(sec, at); err != nil {
+			return nil, err
+		}
+		// Go writes active segments of memory 0 with an i32.const offset.
+		if flags != 0 || at >= len(sec) || sec[at] != 0x41 {
+			return nil, fmt.Errorf("data segment of a kind the Go linker does not write (flags %d)", flags)
+		}
+		off, next, err := sleb(sec, at+1)
+		if err != nil {
+			return nil, err
+		}
+		if next >= len(sec) || sec[next] != 0x0b {
+			return nil, errors.New("data segment offset is not a constant")
+		}
+		size, start, err := uleb(sec, next+1)
+		if err != nil {
+			return nil, err
+		}
+		at = start + int(size)
+		if at > len(sec) {
+			return nil, errors.New("a data segment runs past the data section")
+		}
+		segs = append(segs, segment{addr: int(off), data: sec[start:at], file: base + start})
+	}
+	return segs, nil
+}
+
+func sleb(b []byte, at int) (int64, int, error) {
+	var v int64
+	for shift := 0; at < len(b) && shift < 64; shift += 7 {
+		c := b[at]
+		at++
+		v |= int64(c&0x7f) << shift
+		if c < 0x80 {
+			if shift+7 < 64 && c&0x40 != 0 {
+				v |= -1 << (shift + 7)
+			}
+			return v, at, nil
+		}
+	}
+	return 0, 0, errors.New("bad signed LEB128")
+}
+
+// layout is where the Go linker put the parts of the data, from the runtime's moduledata.
+type layout struct {
+	parts    []part
+	segments int // data segments
+	overhead int // bytes of the data section that are no segment's data: their headers
+}
+
+type part struct {
+	name       string
+	start, end int // addresses
+	file       int // bytes of the module file (memory in no segment is zero, not in the file)
+	cut        int // the gzip share, as for packages
+}
+
+// dataLayout finds the runtime's pcHeader and the moduledata that points at it in the
+// module's memory image, and returns the sizes of the data's parts: type descriptors, the
+// function table (pclntab) by its parts, the funcdata and the rest of the read-only data
+// (strings, tables, itabs), and the initialised variables. The order of the words it
+// reads is Go 1.26's moduledata on js/wasm; on another layout it reports an error.
+func (m *module) dataLayout() (*layout, error) {
+	top := 0
+	for _, s := range m.segs {
+		top = max(top, s.addr+len(s.data))
+	}
+	mem := make([]byte, top)
+	for _, s := range m.segs {
+		copy(mem[s.addr:], s.data)
+	}
+	u64 := func(a int) int {
+		if a < 0 || a+8 > len(mem) {
+			return -1
+		}
+		return int(binary.LittleEndian.Uint64(mem[a:]))
+	}
+	for hdr := 0; hdr+72 <= len(mem); hdr += 8 {
+		magic := binary.LittleEndian.Uint32(mem[hdr:])
+		if magic&0xfffffff0 != 0xfffffff0 || mem[hdr+4] != 0 || mem[hdr+5] != 0 || mem[hdr+6] != 1 || mem[hdr+7] != 8 {
+			continue
+		}
+		nameOff, cuOff, fileOff, pcOff, lnOff := u64(hdr+32), u64(hdr+40), u64(hdr+48), u64(hdr+56), u64(hdr+64)
+		if !(0 < nameOff && nameOff < cuOff && cuOff <= fileOff && fileOff <= pcOff && pcOff <= lnOff) {
+			continue
+		}
+		// The moduledata: pcHeader, then funcnametab's slice header.
+		for md := 0; md+8*40 <= len(mem); md += 8 {
+			if u64(md) != hdr || u64(md+8) != hdr+nameOff {
+				continue
+			}
+			// Words of moduledata after pcHeader (1), five slices (3 each) and ftab (3):
+			// findfunctab 19, minpc 20, maxpc 21, text 22, etext 23, noptrdata 24,
+			// enoptrdata 25, data 26, edata 27, bss 28, ebss 29, noptrbss 30, enoptrbss 31,
+			// covctrs 32, ecovctrs 33, end 34, gcdata 35, gcbss 36, types 37, etypes 38,
+			// rodata 39, gofunc 40, epclntab 41.
+			w := func(i int) int { return u64(md + 8*i) }
+			if os.Getenv("WASMSIZE_DEBUG") != "" {
+				for i := range 42 {
+					fmt.Fprintf(os.Stderr, "moduledata word %d: %#x\n", i, w(i))
+				}
+				fmt.Fprintf(os.Stderr, "pcHeader at %#x, memory image %#x\n", hdr, len(mem))
+			}
+			types, etypes, gofunc, epclntab := w(37), w(38), w(40), w(41)
+			noptrdata, enoptrdata, data, edata := w(24), w(25), w(26), w(27)
+			if !(types <= etypes && etypes <= hdr && hdr < gofunc && gofunc <= epclntab &&
+				epclntab <= noptrdata && noptrdata <= enoptrdata && enoptrdata <= data && data <= edata) {
+				continue // not the layout this tool knows (Go 1.26, js/wasm)
+			}
+			l := &layout{parts: []part{
+				{name: "type descriptors", start: types, end: etypes},
+				{name: "pclntab: header", start: hdr, end: w(1)},
+				{name: "pclntab: function names", start: w(1), end: w(1) + w(2)},
+				{name: "pclntab: compilation units and files", start: w(4), end: w(7) + w(8)},
+				{name: "pclntab: pc tables (stack, file, line, pcdata)", start: w(10), end: w(10) + w(11)},
+				{name: "pclntab: function table and _func records", start: w(13), end: w(13) + w(14)},
+				{name: "funcdata (stack maps) and other read-only data (strings, tables, itabs)", start: gofunc, end: epclntab},
+				{name: "initialised variables without pointers (noptrdata)", start: noptrdata, end: enoptrdata},
+				{name: "initialised variables (data)", start: data, end: edata},
+			}}
+			covered := 0
+			for _, s := range m.segs {
+				covered += len(s.data)
+			}
+			l.segments, l.overhead = len(m.segs), m.dataBytes-covered
+			total := gzipLen(m.without(nil))
+			var wg sync.WaitGroup
+			for i := range l.parts {
+				p := &l.parts[i]
+				var cut [][2]int
+				for _, s := range m.segs {
+					lo, hi := max(s.addr, p.start), min(s.addr+len(s.data), p.end)
+					if lo < hi {
+						p.file += hi - lo
+						cut = append(cut, [2]int{s.file + lo - s.addr, s.file + hi - s.addr})
+					}
+				}
+				wg.Go(func() { p.cut = total - gzipLen(m.without(cut)) })
+			}
+			wg.Wait()
+			return l, nil
+		}
+	}
+	return nil, errors.New("no pcHeader and moduledata found in the data: not a module the Go linker wrote")
+}
+
+// reportData prints the data's parts, and what each adds above the floor's.
+func reportData(l, floor *layout) {
+	fmt.Printf("\ndata by part (memory: bytes of linear memory; file: bytes the data section holds, without zero runs):\n")
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "part\tmemory\tfile\tgzip share\t"
+	if floor != nil {
+		head += "file above floor\t"
+	}
+	fmt.Fprintln(tw, head)
+	var sum, fsum part
+	for i, p := range l.parts {
+		line := fmt.Sprintf("%s\t%d\t%d\t%d\t", p.name, p.end-p.start, p.file, p.cut)
+		sum.end += p.end - p.start
+		sum.file += p.file
+		sum.cut += p.cut
+		if floor != nil {
+			line += fmt.Sprintf("%+d\t", p.file-floor.parts[i].file)
+			fsum.file += floor.parts[i].file
+		}
+		fmt.Fprintln(tw, line)
+	}
+	line := fmt.Sprintf("all\t%d\t%d\t%d\t", sum.end, sum.file, sum.cut)
+	if floor != nil {
+		line += fmt.Sprintf("%+d\t", sum.file-fsum.file)
+	}
+	fmt.Fprintln(tw, line)
+	tw.Flush()
+	fmt.Printf("the data section also spends %d bytes on the headers of its %d segments (the linker starts a new one after each run of zeros)",
+		l.overhead, l.segments)
+	if floor != nil {
+		fmt.Printf("; the floor's: %d bytes, %d segments", floor.overhead, floor.segments)
+	}
+	fmt.Println()
 }
