@@ -21,7 +21,10 @@
 //
 // Usage, from the module root:
 //
-//	go run ./internal/wasmcheck/wasmsize [-floor] [-min 2048] [-n 40] [-funcs 0] [-wasm file.wasm]
+//	go run ./internal/wasmcheck/wasmsize [-floor] [-min 2048] [-n 40] [-funcs 0] [-pack=true] [-wasm file.wasm]
+//
+// Modules are measured as make wasm ships them, with their data segments joined
+// (internal/wasmpack); -pack=false measures them as the linker wrote them.
 //
 // -funcs N also lists the N largest functions of polysse's own packages. -wasm reads a module that is already built (with its name section) instead of building
 // ./wasm. The tool runs natively; it needs the go command on PATH unless -wasm is given.
@@ -43,6 +46,8 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
+
+	"github.com/polysse/sse/internal/wasmpack"
 )
 
 func main() {
@@ -50,8 +55,10 @@ func main() {
 	floor := flag.Bool("floor", false, "also build a syscall/js-only module and print the code each package adds above it")
 	minRaw := flag.Int("min", 2048, "measure the gzip share of packages with at least this many raw bytes of code")
 	rows := flag.Int("n", 40, "print this many packages (largest first); 0 prints all")
+	pack := flag.Bool("pack", true, "join the data segments as make wasm does (internal/wasmpack) before measuring")
 	funcs := flag.Int("funcs", 0, "also print this many of the largest functions of the module's own packages (github.com/polysse/sse/...)")
 	flag.Parse()
+	packData = *pack
 	if err := run(*wasmFile, *floor, *minRaw, *rows, *funcs); err != nil {
 		fmt.Fprintln(os.Stderr, "wasmsize:", err)
 		os.Exit(1)
@@ -255,11 +262,19 @@ func uleb(b []byte, at int) (v uint64, next int, err error) {
 	return v, at + n, nil
 }
 
+// packData makes readModule join the data segments first, as make wasm does.
+var packData = true
+
 // readModule reads the function bodies, their names and the section sizes of a module.
 func readModule(path string) (*module, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if packData {
+		if raw, err = wasmpack.PackData(raw, wasmpack.DefaultMaxGap); err != nil {
+			return nil, err
+		}
 	}
 	if len(raw) < 8 || string(raw[:4]) != "\x00asm" {
 		return nil, fmt.Errorf("%s: not a WebAssembly module", path)
@@ -703,7 +718,7 @@ func (m *module) dataLayout() (*layout, error) {
 
 // reportData prints the data's parts, and what each adds above the floor's.
 func reportData(l, floor *layout) {
-	fmt.Printf("\ndata by part (memory: bytes of linear memory; file: bytes the data section holds, without zero runs):\n")
+	fmt.Printf("\ndata by part (memory: bytes of linear memory; file: bytes of it the data segments hold):\n")
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := "part\tmemory\tfile\tgzip share\t"
 	if floor != nil {
