@@ -38,6 +38,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -522,13 +523,11 @@ func report(m *module, floor map[string]int, minRaw, rows int) {
 		}
 		fmt.Fprintln(tw, line)
 	}
-	if floor != nil {
-		// Packages of the floor that polysse's module does not have.
-		for p, n := range floor {
-			if _, ok := byPkg[p]; !ok {
-				sum.floor -= n
-				fmt.Fprintf(tw, "%s\t0\t-\t-\t0\t%+d\t\n", cmp.Or(label[p], p), -n)
-			}
+	// Packages of the floor that polysse's module does not have.
+	for _, p := range slices.Sorted(maps.Keys(floor)) {
+		if _, ok := byPkg[p]; !ok {
+			sum.floor -= floor[p]
+			fmt.Fprintf(tw, "%s\t0\t-\t-\t0\t%+d\t\n", cmp.Or(label[p], p), -floor[p])
 		}
 	}
 	line := fmt.Sprintf("all %d packages\t%d\t\t%d\t%d\t", len(all), sum.raw, sum.cut, sum.names)
