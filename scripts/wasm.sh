@@ -25,7 +25,7 @@ info "wasm: GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o web/dist/
 GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$out/polysse.wasm" ./wasm
 # The linker writes a data segment per run of non-zero bytes (about 27,000); joined, their
 # headers stop costing about 50 KB of the compressed module (internal/wasmpack).
-go run ./internal/cmd/wasmpack "$out/polysse.wasm"
+env -u GOOS -u GOARCH go run ./internal/cmd/wasmpack "$out/polysse.wasm"
 
 exec_js="$goroot/lib/wasm/wasm_exec.js"
 [[ -f "$exec_js" ]] || exec_js="$goroot/misc/wasm/wasm_exec.js" # Go < 1.24 layout
