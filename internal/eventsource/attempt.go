@@ -4,12 +4,12 @@ import (
 	"errors"
 	"io"
 	"math"
-	"strings"
 	"sync"
 
 	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/httplite"
 	"github.com/polysse/sse/internal/protocol"
+	"github.com/polysse/sse/internal/scan"
 	"github.com/polysse/sse/internal/wire"
 )
 
@@ -158,7 +158,7 @@ func (c *Client) judge(resp *Response) (o outcome, open bool) {
 // isEventStream reports whether a Content-Type value's MIME type essence is
 // text/event-stream (parameters allowed).
 func isEventStream(ct string) bool {
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
+	if i := scan.IndexByteString(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
 	return httplite.EqualFoldASCII(httplite.TrimOWS(ct), "text/event-stream")

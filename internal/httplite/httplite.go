@@ -13,7 +13,8 @@ package httplite
 
 import (
 	"math"
-	"strings"
+
+	"github.com/polysse/sse/internal/scan"
 )
 
 // CanonicalKey returns the canonical form of an ASCII header name, as
@@ -52,7 +53,7 @@ func CanonicalKey(s string) string {
 // isTokenChar reports whether c may appear in an HTTP token (a header name): a visible
 // ASCII character other than the delimiters.
 func isTokenChar(c byte) bool {
-	return c > ' ' && c < 0x7f && strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) < 0
+	return c > ' ' && c < 0x7f && scan.IndexByteString(`"(),/:;<=>?@[\]{}`, c) < 0
 }
 
 // TrimOWS removes leading and trailing spaces and tabs (HTTP optional white space), as
@@ -226,11 +227,11 @@ func daysFromCivil(y, m, d int64) int64 {
 // both (see QueryEscape), so that net/url's Query on the result yields value for name.
 func AddQuery(url, name, value string) string {
 	frag := ""
-	if i := strings.IndexByte(url, '#'); i >= 0 {
+	if i := scan.IndexByteString(url, '#'); i >= 0 {
 		url, frag = url[:i], url[i:]
 	}
 	sep := "?"
-	if i := strings.IndexByte(url, '?'); i >= 0 {
+	if i := scan.IndexByteString(url, '?'); i >= 0 {
 		sep = "&"
 		if i == len(url)-1 || url[len(url)-1] == '&' {
 			sep = ""
@@ -244,10 +245,10 @@ func AddQuery(url, name, value string) string {
 // other pairs are kept as they are, in order; a query left empty is removed with its "?".
 func RemoveQuery(url, name string) string {
 	end := len(url)
-	if i := strings.IndexByte(url, '#'); i >= 0 {
+	if i := scan.IndexByteString(url, '#'); i >= 0 {
 		end = i
 	}
-	q := strings.IndexByte(url[:end], '?')
+	q := scan.IndexByteString(url[:end], '?')
 	if q < 0 {
 		return url
 	}
@@ -255,10 +256,10 @@ func RemoveQuery(url, name string) string {
 	b = append(b, url[:q]...)
 	sep := byte('?')
 	for i := q + 1; i <= end; {
-		j := i + strings.IndexByte(url[i:end]+"&", '&')
+		j := i + scan.IndexByteString(url[i:end]+"&", '&')
 		pair := url[i:j]
 		k := pair
-		if e := strings.IndexByte(pair, '='); e >= 0 {
+		if e := scan.IndexByteString(pair, '='); e >= 0 {
 			k = pair[:e]
 		}
 		if !keyIs(k, name) {
@@ -299,18 +300,16 @@ func keyIs(k, name string) bool {
 // %20 for a space instead of "+", which every query parser reads as a space.
 func QueryEscape(s string) string {
 	const hex = "0123456789ABCDEF"
-	var b strings.Builder
+	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
+			b = append(b, c)
 			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
+		b = append(b, '%', hex[c>>4], hex[c&15])
 	}
-	return b.String()
+	return string(b)
 }
 
 func unhex(c byte) int {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/polysse/sse/internal/wasmpack"
 )
 
 // cmdTimeout bounds every go command the tests run.
@@ -65,9 +67,24 @@ func TestWasmSize(t *testing.T) {
 	goBin, root := goCmd(t)
 	out := filepath.Join(t.TempDir(), "polysse.wasm")
 	run(t, goBin, root, wasmEnv, "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./wasm")
-	raw, err := os.ReadFile(out)
+	built, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
+	}
+	raw, err := wasmpack.PackData(built, wasmpack.DefaultMaxGap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := wasmpack.Memory(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := wasmpack.Memory(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatalf("wasmpack changed the initial memory of polysse.wasm (%d bytes, %d after)", len(before), len(after))
 	}
 	var gz bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
@@ -81,6 +98,7 @@ func TestWasmSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := gz.Len()
+	t.Logf("polysse.wasm: as linked %d bytes, packed %d", len(built), len(raw))
 	t.Logf("polysse.wasm: raw %d bytes (%.1f KiB), gzip %d bytes (%.1f KB), limit %d bytes, headroom %d bytes (%.1f KB)",
 		len(raw), float64(len(raw))/1024, n, float64(n)/1000, MaxGzipBytes, MaxGzipBytes-n, float64(MaxGzipBytes-n)/1000)
 	if n > MaxGzipBytes {

@@ -1,16 +1,15 @@
 package wire
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"math"
-	"strings"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/polysse/sse/internal/clock"
 	"github.com/polysse/sse/internal/protocol"
+	"github.com/polysse/sse/internal/scan"
 )
 
 // DefaultMaxEventSize is the largest event a Parser accepts unless configured otherwise:
@@ -255,7 +254,7 @@ func (p *Parser) line() (line []byte, ascii, ok bool) {
 	buf, start := p.buf, p.start
 	var i int           // the line end, relative to start+scanned
 	if p.plainInput() { // no CR and no byte >= 0x80 in the input
-		i, ascii = bytes.IndexByte(buf[start+p.scanned:], '\n'), true
+		i, ascii = scan.IndexByte(buf[start+p.scanned:], '\n'), true
 	} else {
 		i, ascii = p.findLineEnd(start + p.scanned)
 	}
@@ -291,10 +290,10 @@ func (p *Parser) lineStart() bool {
 	if !p.begun {
 		rest := p.buf[p.start:]
 		const bom = "\xEF\xBB\xBF"
-		if len(rest) < len(bom) && bytes.HasPrefix([]byte(bom), rest) {
+		if len(rest) < len(bom) && string(rest) == bom[:len(rest)] {
 			return false // wait: this may still be a BOM
 		}
-		if bytes.HasPrefix(rest, []byte(bom)) {
+		if len(rest) >= len(bom) && string(rest[:len(bom)]) == bom {
 			p.start += len(bom)
 		}
 		p.begun = true
@@ -316,11 +315,11 @@ func (p *Parser) lineStart() bool {
 // the public package splits multi-line values with it. A []byte is scanned without a copy
 // by viewing it as a string (the scanner keeps no reference to it).
 func IndexLineEnd(s string) int {
-	lf := strings.IndexByte(s, '\n')
+	lf := scan.IndexByteString(s, '\n')
 	if lf < 0 {
-		return strings.IndexByte(s, '\r')
+		return scan.IndexByteString(s, '\r')
 	}
-	if cr := strings.IndexByte(s[:lf], '\r'); cr >= 0 {
+	if cr := scan.IndexByteString(s[:lf], '\r'); cr >= 0 {
 		return cr
 	}
 	return lf
@@ -358,7 +357,7 @@ func (p *Parser) field(line []byte, ascii bool) {
 		}
 	}
 	name, value := line, []byte(nil)
-	if i := bytes.IndexByte(line, ':'); i >= 0 {
+	if i := scan.IndexByte(line, ':'); i >= 0 {
 		name, value = line[:i], fieldValue(line[i+1:])
 	}
 	// Field names are compared as bytes: a name with invalid UTF-8 decodes to U+FFFD and
@@ -417,7 +416,7 @@ func (p *Parser) keepLine() {
 // contains NUL or is longer than MaxIDLen, in which case the field is ignored. ascii
 // reports that value is known to be ASCII.
 func (p *Parser) setID(value []byte, ascii bool) {
-	if bytes.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
+	if scan.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
 		return // replacing invalid bytes never makes a value shorter
 	}
 	// The value is appended after the buffer's, which stays if invalid bytes made the
