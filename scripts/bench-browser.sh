@@ -22,6 +22,13 @@ need_apt_pkg chromium /usr/bin/chromium
 
 bash "$ROOT/scripts/wasm.sh"
 
+# The Go wasm floor (internal/bench/cmd/wasmfloor), whose ready time is reported next to
+# polysse's; packed as polysse.wasm is.
+info "bench-browser: the Go wasm floor -> web/bench/floor/floor.wasm"
+(cd "$ROOT/internal/bench" && GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' \
+  -o "$ROOT/web/bench/floor/floor.wasm" ./cmd/wasmfloor)
+(cd "$ROOT" && env -u GOOS -u GOARCH go run ./internal/cmd/wasmpack "$ROOT/web/bench/floor/floor.wasm")
+
 bench="$ROOT/web/bench"
 if [[ ! -f "$bench/node_modules/.package-lock.json" ||
       "$bench/package-lock.json" -nt "$bench/node_modules/.package-lock.json" ||

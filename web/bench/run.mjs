@@ -16,8 +16,8 @@
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
@@ -391,7 +391,11 @@ async function main() {
 
     // Ready time first: first loads and repeat loads (measureReady), the current build and
     // each --exp build interleaved, then the split of the current build's loads (a trace).
+    // The Go wasm floor (ready-floor.html), when scripts/bench-browser.sh built it, is
+    // measured with them: what any Go wasm costs before it does anything.
     const readyUrls = [readyPage(server.url), ...exps.map((e) => readyPage(server.url, new URL('polysse.js', new URL(e.dir, server.url)).pathname))];
+    const hasFloor = existsSync(join(o.root, 'bench', 'floor', 'floor.wasm'));
+    if (hasFloor) readyUrls.push(`${server.url}/bench/ready-floor.html`);
     const readyRuns = await measureReady(browser, readyUrls, o['ready-loads']);
     const split = await splitReady(browser, readyUrls[0], o['ready-loads']);
     const ready = readyRuns[0];
@@ -403,6 +407,10 @@ async function main() {
       `polysse.wasm fetched by ${median(ready.wasmFetchEnd).toFixed(1)} ms (median, first loads)`;
     for (const [i, e] of exps.entries()) {
       readyLine += `\n${e.client} ready: first load ${fmtMs(readyRuns[i + 1].first)}; repeat load ${fmtMs(readyRuns[i + 1].repeat)}`;
+    }
+    if (hasFloor) {
+      const f = readyRuns[readyRuns.length - 1];
+      readyLine += `\nGo wasm floor (a main that links only syscall/js and signals at once; same loading steps), ready: first load ${fmtMs(f.first)}; repeat load ${fmtMs(f.repeat)}`;
     }
     if (o.profile === 'ready') {
       console.log(`${readyLine}\n${split}`);
