@@ -134,7 +134,8 @@ var errPushed = errors.New("jsbridge: the body delivers its bytes through Push")
 func (b *fetchBody) Read([]byte) (int, error) { return 0, errPushed }
 
 // Push implements eventsource.Pusher: it registers the body and asks JavaScript to start
-// delivering, telling it the sink that takes the batches held during a push.
+// delivering, telling it the sink that takes the batches held during a push and where
+// push.out is.
 func (b *fetchBody) Push(deliver func([]byte, error) bool) {
 	b.deliver = deliver
 	bodies.mu.Lock()
@@ -142,7 +143,7 @@ func (b *fetchBody) Push(deliver func([]byte, error) bool) {
 	b.id = bodies.next
 	bodies.m[b.id] = b
 	bodies.mu.Unlock()
-	if err := try(func() { b.res.Call("start", b.id, b.owner.sink) }); err != nil {
+	if err := try(func() { b.res.Call("start", b.id, b.owner.sink, uintptr(unsafe.Pointer(&push.out))) }); err != nil {
 		b.end(classify(errBadResponse, err))
 	}
 }
@@ -220,8 +221,8 @@ const (
 // pushState is the state of the push in progress: the binding whose client the pushed
 // body belongs to, and whether its batch is held. A batch that its binding flushes during
 // the push (the events of the chunk) is not sent from Go: bodyPush returns pushBatch, and
-// the JavaScript that pushed calls the sink's _batch with out (address, length, count; its
-// address is polysse_out's result) when the push returns. Any other call to the sink, or
+// the JavaScript that pushed calls the sink's _batch with out (address, length, count;
+// fetchBody.Push tells JavaScript where out is) when the push returns. Any other call to the sink, or
 // a full batch, sends the held batch first, so the sink sees everything in order. The
 // module runs on one thread, and JavaScript never pushes from inside a call from Go: no
 // lock.
@@ -233,15 +234,6 @@ type pushState struct {
 }
 
 var push pushState
-
-// pushOut returns the address of push.out, which JavaScript reads after a push that
-// reported pushBatch.
-//
-//go:wasmexport polysse_out
-//lint:ignore U1000 called by JavaScript, which staticcheck does not see
-func pushOut() uint32 {
-	return uint32(uintptr(unsafe.Pointer(&push.out)))
-}
 
 // bodyPush delivers to body id the n bytes JavaScript wrote in its buffer (n >= 0), its
 // end (-1), or its failure (-2, with the error in the handle's failure). When it reports

@@ -31,7 +31,8 @@ const (
 // _batch, _comment (with options.comments), _error and _close (see web/src). Events travel
 // in batches: the binding encodes them into one buffer and calls _batch(ptr, len, count)
 // once per batch, which the sink decodes from the module's memory during the call, then
-// dispatches. A record is one flag byte, then, when the flags say so, the event type and
+// dispatches; the batch of a chunk that JavaScript pushed (polysse_push) is handed back in
+// the push's result instead, and the JavaScript that pushed calls _batch (see pushState). A record is one flag byte, then, when the flags say so, the event type and
 // the last event ID, then the data, each as a little-endian uint32 length followed by
 // UTF-8 bytes.
 func Register(api js.Value) {

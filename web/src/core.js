@@ -490,14 +490,14 @@ const READ_BUFFER = 256 << 10;
 
 // The bits of rt.push's result (polysse_push in jsbridge).
 const PUSH_OVER = 1; // the stream is over: push nothing more, and run Go's scheduler
-const PUSH_BATCH = 2; // call the sink's _batch with the batch rt.out describes, first
+const PUSH_BATCH = 2; // call the sink's _batch with the batch Go describes at out, first
 
 // responseHandle wraps a Response for Go. The body is read from start() on (so that
 // classify may still clone the Response), with one read always pending, and each chunk is
 // pushed into Go as it arrives: written straight into Go's memory (rt.memory) at the
 // address rt.buffer gives, then handed over by rt.push, inside which Go parses it and
 // encodes its events into a batch; when the push says so (PUSH_BATCH), the sink Go named
-// in start() decodes that batch and dispatches it, right after the push (see pushState in
+// in start() decodes that batch (described at the address start() gave) and dispatches it, right after the push (see pushState in
 // jsbridge): a chunk costs no call from Go into JavaScript. Nothing but numbers crosses the
 // boundary. A read that fails is reported as a lost connection, or, when stopped() says
 // that the page stopped loading, as a permanent failure; one after signal aborted is Go's
@@ -507,6 +507,7 @@ function responseHandle(response, signal, stopped, rt) {
   let reader = null;
   let id = 0; // Go's id of the body, from start()
   let sink = null; // the EventSource's sink, which takes the batches of pushes, from start()
+  let out = 0; // where Go leaves a pushed batch's address, length and count, from start()
   let ptr = 0; // Go's buffer for the next chunk, of cap bytes
   let cap = 0;
   let over = false; // Go has the end, or cancelled: push nothing more
@@ -519,7 +520,7 @@ function responseHandle(response, signal, stopped, rt) {
     if (over) return;
     const r = rt.push(id, n);
     if (r & PUSH_BATCH) {
-      const o = new Uint32Array(rt.memory.buffer, rt.out, 3); // address, length, count
+      const o = new Uint32Array(rt.memory.buffer, out, 3); // address, length, count
       try {
         sink._batch(o[0], o[1], o[2]);
       } catch (e) {
@@ -577,9 +578,10 @@ function responseHandle(response, signal, stopped, rt) {
     url: response.url,
     headers,
     get failure() { return failure; },
-    start(goID, goSink) {
+    start(goID, goSink, goOut) {
       id = goID;
       sink = goSink;
+      out = goOut;
       if (over) return;
       if (failure) later(() => push(-2)); // aborted before the stream started
       else if (!response.body) later(() => push(-1));
@@ -1169,7 +1171,6 @@ async function runGo(Go, instantiate) {
     memory: x.mem,
     buffer: (id, n) => (go.exited ? 0 : x.polysse_buffer(id, n) >>> 0),
     push: (id, n) => (go.exited ? PUSH_OVER : x.polysse_push(id, n)),
-    out: x.polysse_out() >>> 0, // where polysse_push leaves a batch's address, length, count
     resume: () => { if (!go.exited) go._resume(); },
     keepAlive,
   };
