@@ -24,6 +24,9 @@ type fetchTransport struct {
 	// fetch is the fetch function to call; undefined means globalThis.fetch, looked up at
 	// every attempt so that interceptors installed later (MSW, say) see the requests.
 	fetch js.Value
+	// owner is the binding whose client uses this transport: its sink takes the batches
+	// held during a push of a body of this transport (see pushState).
+	owner *binding
 }
 
 var (
@@ -75,7 +78,7 @@ func (t *fetchTransport) RoundTrip(ctx eventsource.Context, req *eventsource.Req
 		r.URL = req.URL
 	}
 	// The abort stays armed while the body is read; Close disarms it.
-	r.Body = &fetchBody{res: res, ctx: ctx, stop: stop}
+	r.Body = &fetchBody{res: res, ctx: ctx, stop: stop, owner: t.owner}
 	return r, nil
 }
 
@@ -116,6 +119,7 @@ func jsResponse(r *eventsource.Response) js.Value {
 // JavaScript object reaching Go (each costs a finalizer) and no promise.
 type fetchBody struct {
 	res     js.Value
+	owner   *binding
 	ctx     eventsource.Context
 	stop    func()
 	id      int32                    // in bodies, from Push to Close
@@ -130,7 +134,8 @@ var errPushed = errors.New("jsbridge: the body delivers its bytes through Push")
 func (b *fetchBody) Read([]byte) (int, error) { return 0, errPushed }
 
 // Push implements eventsource.Pusher: it registers the body and asks JavaScript to start
-// delivering.
+// delivering, telling it the sink that takes the batches held during a push and where
+// push.out is.
 func (b *fetchBody) Push(deliver func([]byte, error) bool) {
 	b.deliver = deliver
 	bodies.mu.Lock()
@@ -138,7 +143,7 @@ func (b *fetchBody) Push(deliver func([]byte, error) bool) {
 	b.id = bodies.next
 	bodies.m[b.id] = b
 	bodies.mu.Unlock()
-	if err := try(func() { b.res.Call("start", b.id) }); err != nil {
+	if err := try(func() { b.res.Call("start", b.id, b.owner.sink, uintptr(unsafe.Pointer(&push.out))) }); err != nil {
 		b.end(classify(errBadResponse, err))
 	}
 }
@@ -207,11 +212,28 @@ func bodyError(e *jsError) error {
 	return e
 }
 
-// The results of polysse_push.
+// The results of polysse_push: pushOver, or pushBatch, or both, or neither (go on).
 const (
-	pushMore = 0 // go on
-	pushOver = 1 // the stream is over: deliver no more, and let Go's scheduler run
+	pushOver  = 1 // the stream is over: deliver no more, and let Go's scheduler run
+	pushBatch = 2 // call the sink's _batch with the batch in pushState.out first
 )
+
+// pushState is the state of the push in progress: the binding whose client the pushed
+// body belongs to, and whether its batch is held. A batch that its binding flushes during
+// the push (the events of the chunk) is not sent from Go: bodyPush returns pushBatch, and
+// the JavaScript that pushed calls the sink's _batch with out (address, length, count;
+// fetchBody.Push tells JavaScript where out is) when the push returns. Any other call to the sink, or
+// a full batch, sends the held batch first, so the sink sees everything in order. The
+// module runs on one thread, and JavaScript never pushes from inside a call from Go: no
+// lock.
+type pushState struct {
+	owner *binding
+	held  bool
+	keep  []byte    // the bytes of the last batch handed over, until the next push
+	out   [3]uint32 // the batch handed over: address, length, count
+}
+
+var push pushState
 
 // bodyPush delivers to body id the n bytes JavaScript wrote in its buffer (n >= 0), its
 // end (-1), or its failure (-2, with the error in the handle's failure). When it reports
@@ -224,10 +246,23 @@ func bodyPush(id, n int32) int32 {
 	if b == nil || b.deliver == nil {
 		return pushOver
 	}
+	push.keep = nil
+	push.owner = b.owner
+	r := b.deliverPushed(n)
+	push.owner = nil
+	if push.held {
+		b.owner.handOver()
+		r |= pushBatch
+	}
+	return r
+}
+
+// deliverPushed delivers what bodyPush was given.
+func (b *fetchBody) deliverPushed(n int32) int32 {
 	switch {
 	case n >= 0 && int(n) <= len(b.buf):
 		if b.deliver(b.buf[:n], nil) {
-			return pushMore
+			return 0
 		}
 		b.deliver = nil
 	case n == -1:

@@ -31,7 +31,8 @@ const (
 // _batch, _comment (with options.comments), _error and _close (see web/src). Events travel
 // in batches: the binding encodes them into one buffer and calls _batch(ptr, len, count)
 // once per batch, which the sink decodes from the module's memory during the call, then
-// dispatches. A record is one flag byte, then, when the flags say so, the event type and
+// dispatches; the batch of a chunk that JavaScript pushed (polysse_push) is handed back in
+// the push's result instead, and the JavaScript that pushed calls _batch (see pushState). A record is one flag byte, then, when the flags say so, the event type and
 // the last event ID, then the data, each as a little-endian uint32 length followed by
 // UTF-8 bytes.
 func Register(api js.Value) {
@@ -106,7 +107,7 @@ func (b *binding) options(opts js.Value) *eventsource.ClientOptions {
 		FatalEvent:       str(opts, "fatalEvent"),
 		MaxEventSize:     intOf(opts.Get("maxEventSize")),
 		BorrowData:       true, // add copies each event into the batch at once
-		Transport:        &fetchTransport{helpers: opts.Get("transport"), fetch: opts.Get("fetch")},
+		Transport:        &fetchTransport{helpers: opts.Get("transport"), fetch: opts.Get("fetch"), owner: b},
 		OnOpen:           b.onOpen,
 		OnEvent:          b.add,
 		OnDrain:          b.flush,
@@ -243,23 +244,65 @@ func appendField(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// flush hands the batch to the sink: _batch(ptr, len, count) reads it from the module's
-// memory, during the call.
+// flush hands the batch to the sink. Inside a push (bodyPush), the batch is held and
+// handed over when the push returns: the JavaScript that pushed the chunk calls _batch
+// itself (see pushState), which spares each chunk a call from Go into JavaScript. Else,
+// or when the batch is full, it is sent at once.
 func (b *binding) flush() {
 	if b.count == 0 {
 		return
 	}
-	n, count := len(b.buf), b.count
+	if push.owner == b && len(b.buf) < maxBatch {
+		push.held = true
+		return
+	}
+	b.send()
+}
+
+// send calls _batch(ptr, len, count), which reads the batch from the module's memory
+// during the call.
+func (b *binding) send() {
+	if push.owner == b {
+		push.held = false
+	}
+	if b.count == 0 {
+		return
+	}
+	b.callSink("_batch", uintptr(unsafe.Pointer(unsafe.SliceData(b.buf))), len(b.buf), b.count)
+	b.reset()
+}
+
+// reset empties the batch once the sink has it.
+func (b *binding) reset() {
 	b.count = 0
-	b.call("_batch", uintptr(unsafe.Pointer(unsafe.SliceData(b.buf))), n, count)
 	b.buf = b.buf[:0]
 	if cap(b.buf) > 4*maxBatch {
 		b.buf = nil // grown for one large event: let it go
 	}
 }
 
-// call calls a sink method; an exception there is reported, never fatal to the module.
+// handOver ends the push that held b's batch: it writes the batch's address, length and
+// count into push.out for the JavaScript that pushed, and empties it. The bytes stay where
+// they are (push.keep holds them) until the next push: nothing in Go runs before that
+// JavaScript has decoded them.
+func (b *binding) handOver() {
+	push.held = false
+	push.keep = b.buf
+	push.out = [3]uint32{uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b.buf)))), uint32(len(b.buf)), uint32(b.count)}
+	b.reset()
+}
+
+// call calls a sink method, after the batch held for the end of a push (the sink must see
+// the events before whatever follows them); an exception there is reported, never fatal
+// to the module.
 func (b *binding) call(method string, args ...any) {
+	if push.held && push.owner == b {
+		b.send()
+	}
+	b.callSink(method, args...)
+}
+
+func (b *binding) callSink(method string, args ...any) {
 	if err := try(func() { b.sink.Call(method, args...) }); err != nil {
 		js.Global().Get("console").Call("error", "polysse: "+method+": "+err.Error())
 	}
@@ -272,19 +315,19 @@ func (b *binding) onOpen(r *eventsource.Response) {
 
 // onComment hands a comment line to the sink, after the events before it.
 func (b *binding) onComment(text string) {
-	b.flush()
+	b.send()
 	b.call("_comment", text, b.client.LastEventID())
 }
 
 func (b *binding) onError(e *eventsource.ErrorInfo) {
-	b.flush()
+	b.send()
 	msg := userMessage(e.Err)
 	closing := b.client.ReadyState() == eventsource.StateClosed
 	b.call("_error", e.Status, e.StatusText, e.Attempt, float64(e.RetryIn)/float64(clock.Millisecond), closing, msg)
 }
 
 func (b *binding) onClose(ci *eventsource.CloseInfo) {
-	b.flush()
+	b.send()
 	msg := userMessage(ci.Err)
 	b.call("_close", string(ci.Reason), ci.Fatal, ci.Status, ci.StatusText, ci.Local, ci.Data, msg)
 	b.handle.Release()

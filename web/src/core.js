@@ -488,11 +488,17 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
 // responseHandle): a read returns what has arrived, up to that.
 const READ_BUFFER = 256 << 10;
 
+// The bits of rt.push's result (polysse_push in jsbridge).
+const PUSH_OVER = 1; // the stream is over: push nothing more, and run Go's scheduler
+const PUSH_BATCH = 2; // call the sink's _batch with the batch Go describes at out, first
+
 // responseHandle wraps a Response for Go. The body is read from start() on (so that
 // classify may still clone the Response), with one read always pending, and each chunk is
 // pushed into Go as it arrives: written straight into Go's memory (rt.memory) at the
 // address rt.buffer gives, then handed over by rt.push, inside which Go parses it and
-// dispatches its events (see fetchBody in jsbridge). Nothing but numbers crosses the
+// encodes its events into a batch; when the push says so (PUSH_BATCH), the sink Go named
+// in start() decodes that batch (described at the address start() gave) and dispatches it, right after the push (see pushState in
+// jsbridge): a chunk costs no call from Go into JavaScript. Nothing but numbers crosses the
 // boundary. A read that fails is reported as a lost connection, or, when stopped() says
 // that the page stopped loading, as a permanent failure; one after signal aborted is Go's
 // own doing. Go ends the stream by its answer to a push, or by cancel(); aborted() makes
@@ -500,6 +506,8 @@ const READ_BUFFER = 256 << 10;
 function responseHandle(response, signal, stopped, rt) {
   let reader = null;
   let id = 0; // Go's id of the body, from start()
+  let sink = null; // the EventSource's sink, which takes the batches of pushes, from start()
+  let out = 0; // where Go leaves a pushed batch's address, length and count, from start()
   let ptr = 0; // Go's buffer for the next chunk, of cap bytes
   let cap = 0;
   let over = false; // Go has the end, or cancelled: push nothing more
@@ -510,7 +518,16 @@ function responseHandle(response, signal, stopped, rt) {
   // stream is over, the client's goroutine waits to go on: rt.resume runs Go's scheduler.
   const push = (n) => {
     if (over) return;
-    if (rt.push(id, n)) {
+    const r = rt.push(id, n);
+    if (r & PUSH_BATCH) {
+      const o = new Uint32Array(rt.memory.buffer, out, 3); // address, length, count
+      try {
+        sink._batch(o[0], o[1], o[2]);
+      } catch (e) {
+        console.error(`polysse: _batch: ${(e && (e.message || e.name)) || e}`); // as Go reports a sink's exception
+      }
+    }
+    if (r & PUSH_OVER) {
       over = true;
       rt.resume();
     }
@@ -561,8 +578,10 @@ function responseHandle(response, signal, stopped, rt) {
     url: response.url,
     headers,
     get failure() { return failure; },
-    start(goID) {
+    start(goID, goSink, goOut) {
       id = goID;
+      sink = goSink;
+      out = goOut;
       if (over) return;
       if (failure) later(() => push(-2)); // aborted before the stream started
       else if (!response.body) later(() => push(-1));
@@ -1151,7 +1170,7 @@ async function runGo(Go, instantiate) {
   const rt = {
     memory: x.mem,
     buffer: (id, n) => (go.exited ? 0 : x.polysse_buffer(id, n) >>> 0),
-    push: (id, n) => go.exited || x.polysse_push(id, n) !== 0,
+    push: (id, n) => (go.exited ? PUSH_OVER : x.polysse_push(id, n)),
     resume: () => { if (!go.exited) go._resume(); },
     keepAlive,
   };
