@@ -484,6 +484,20 @@ async function corsRefused(url, withCredentials, fetchFn, signal) {
   }
 }
 
+// SHORT_TEXT is the length up to which shortText decodes a string of a batch: the event ids
+// and types of a batch that is not all ASCII, whose decoding with TextDecoder costs more than
+// the bytes themselves (a call into the browser per string).
+const SHORT_TEXT = 32;
+
+// shortText returns the n bytes of u8 at p as a string: by char codes when they are ASCII,
+// else with the decoder (UTF-8 with replacement, as everywhere else).
+function shortText(u8, p, n) {
+  for (let i = p; i < p + n; i++) {
+    if (u8[i] >= 0x80) return decoder.decode(u8.subarray(p, p + n));
+  }
+  return String.fromCharCode.apply(null, u8.subarray(p, p + n));
+}
+
 // READ_BUFFER is the size of the buffer a byte-stream body is read into (see
 // responseHandle): a read returns what has arrived, up to that.
 const READ_BUFFER = 256 << 10;
@@ -956,7 +970,7 @@ function createAPI(bridge, version, rt) {
       let id = this.#lastId;
       let p = 0;
       const text = (n) => {
-        const s = n === 0 ? '' : whole !== null ? whole.slice(p, p + n) : decoder.decode(u8.subarray(p, p + n));
+        const s = n === 0 ? '' : whole !== null ? whole.slice(p, p + n) : n <= SHORT_TEXT ? shortText(u8, p, n) : decoder.decode(u8.subarray(p, p + n));
         p += n;
         return s;
       };

@@ -442,6 +442,35 @@ export const scenarios = {
     },
   },
 
+  // A batch that is not all ASCII has each string decoded on its own, short ones by their
+  // char codes when they are ASCII: every type, id and data must come out as sent.
+  'a batch with non-ASCII text: types, ids and data come out as sent': {
+    async run(env) {
+      const long = 'i'.repeat(40);
+      const body = 'event: update\nid: 1\ndata: café\n\n' +
+        'id: é2\ndata: plain\n\n' +
+        'event: naïve\nid: 3\ndata: 日本\ndata: 😀\n\n' +
+        `id: ${long}\ndata: a\n\n` +
+        'event: x\nid: 12345678901234567890123456789012\ndata: ü\n\n' +
+        'id: 123456789012345678901234567890123\ndata: END\n\n';
+      const fetch = async () => new Response(body, { headers: { 'Content-Type': 'text/event-stream' } });
+      const es = new env.EventSource('http://batch.test/stream', { fetch });
+      const r = await record(es, { types: ['update', 'naïve', 'x'] });
+      return r.events.filter((e) => e.type !== 'open' && e.type !== 'close')
+        .map((e) => [e.type, e.lastEventId.length > 20 ? `${e.lastEventId.length}` : e.lastEventId, e.data]);
+    },
+    check(events, assert) {
+      assert.deepEqual(events, [
+        ['update', '1', 'café'],
+        ['message', 'é2', 'plain'],
+        ['naïve', '3', '日本\n😀'],
+        ['message', '40', 'a'],
+        ['x', '32', 'ü'],
+        ['message', '33', 'END'],
+      ]);
+    },
+  },
+
   'lastEventIdQueryParameter: the id also travels in the query': {
     async run(env) {
       const id = env.sid('idquery');
