@@ -39,7 +39,7 @@ type Segment struct {
 }
 
 // PackData returns module with the segments of its data section joined where at most
-// maxGap zero bytes lie between them; the other sections are copied unchanged. It returns
+// maxGap zero bytes lie between them; the other sections are written out as they were. It returns
 // an error wrapping ErrFormat, and no module, for input it cannot rewrite safely. A module
 // without a data section is returned as it is. module is not modified.
 func PackData(module []byte, maxGap int) ([]byte, error) {
