@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/polysse/sse/internal/wasmpack"
@@ -18,7 +19,7 @@ func module(segs ...wasmpack.Segment) []byte {
 	data = binary.AppendUvarint(data, uint64(len(segs)))
 	for _, s := range segs {
 		data = append(data, 0, 0x41)
-		data = appendSleb(data, int64(s.Addr))
+		data = wasmpack.AppendSleb(data, int64(s.Addr))
 		data = append(data, 0x0b)
 		data = binary.AppendUvarint(data, uint64(len(s.Data)))
 		data = append(data, s.Data...)
@@ -29,14 +30,27 @@ func module(segs ...wasmpack.Segment) []byte {
 	return append(m, 0, 5, 4, 'n', 'o', 't', 'e') // custom section "note", empty
 }
 
-func appendSleb(dst []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v == 0 && c&0x40 == 0 || v == -1 && c&0x40 != 0 {
-			return append(dst, c)
-		}
-		dst = append(dst, c|0x80)
+// The signed LEB128 encoding of the offsets that the packer writes (and the tests' builder
+// uses), against encodings worked out by hand.
+func TestAppendSleb(t *testing.T) {
+	for _, tc := range []struct {
+		v    int64
+		want []byte
+	}{
+		{0, []byte{0x00}},
+		{63, []byte{0x3f}},
+		{64, []byte{0xc0, 0x00}},
+		{1024, []byte{0x80, 0x08}},
+		{624485, []byte{0xe5, 0x8e, 0x26}},
+		{-1, []byte{0x7f}},
+		{-64, []byte{0x40}},
+		{-65, []byte{0xbf, 0x7f}},
+	} {
+		t.Run(fmt.Sprint(tc.v), func(t *testing.T) {
+			if got := wasmpack.AppendSleb(nil, tc.v); !bytes.Equal(got, tc.want) {
+				t.Errorf("AppendSleb(%d) = % x, want % x", tc.v, got, tc.want)
+			}
+		})
 	}
 }
 
