@@ -204,6 +204,9 @@ func (p *Parser) Next() (Event, bool) {
 // being returned by value through every layer (an Event does not fit in registers).
 func (p *Parser) next(ev *Event) bool {
 	for p.err == nil {
+		if p.scanned == 0 && p.begun && !p.skipLF && p.plainInput() && p.nextPlain(ev) {
+			return true
+		}
 		line, ascii, ok := p.line()
 		if !ok {
 			return false
@@ -221,6 +224,61 @@ func (p *Parser) next(ev *Event) bool {
 		p.field(line, ascii)
 	}
 	return false
+}
+
+// nextPlain is next's loop for input known to hold no CR and no byte >= 0x80 (the usual
+// case, natively; under js/wasm plainInput is false and this is not linked): every line
+// ends at the next LF and is ASCII, so it is split and dispatched here, without line's
+// per-line bookkeeping. It returns true with an event in *ev, or false when no complete
+// line is left, or a line needs what line does (one longer than the limit), or the parser
+// stopped: next then carries on with line, which reports each case.
+func (p *Parser) nextPlain(ev *Event) bool {
+	buf, limit := p.buf, p.maxSize()
+	for start := p.start; ; start = p.start {
+		i := scan.IndexByte(buf[start:], '\n')
+		if i < 0 || i > limit {
+			return false
+		}
+		end := start + i
+		line := buf[start:end]
+		p.start, p.lineEnd = end+1, end
+		if i == 0 {
+			if p.dispatch(ev) {
+				return true
+			}
+			continue
+		}
+		switch line[0] {
+		case ':':
+			if p.Comments {
+				*ev = p.comment(line)
+				return true
+			}
+			continue
+		case 'd':
+			if len(line) >= 5 && string(line[:5]) == "data:" {
+				p.addData(fieldValue(line[5:]), true)
+				if p.err != nil {
+					return false
+				}
+				continue
+			}
+		case 'i':
+			if len(line) >= 3 && string(line[:3]) == "id:" {
+				p.setID(fieldValue(line[3:]), true)
+				continue
+			}
+		case 'e':
+			if len(line) >= 6 && string(line[:6]) == "event:" {
+				p.typ = append(p.typ[:0], fieldValue(line[6:])...)
+				continue
+			}
+		}
+		p.field(line, true)
+		if p.err != nil {
+			return false
+		}
+	}
 }
 
 // comment returns the comment line line as an Event (see Parser.Comments).
@@ -418,6 +476,10 @@ func (p *Parser) keepLine() {
 func (p *Parser) setID(value []byte, ascii bool) {
 	if scan.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
 		return // replacing invalid bytes never makes a value shorter
+	}
+	if ascii {
+		p.id = append(p.id[:0], value...)
+		return
 	}
 	// The value is appended after the buffer's, which stays if invalid bytes made the
 	// value too long, and is then moved to the front.
