@@ -235,7 +235,10 @@ func (p *Parser) next(ev *Event) bool {
 func (p *Parser) nextPlain(ev *Event) bool {
 	buf, limit := p.buf, p.maxSize()
 	for start := p.start; ; start = p.start {
-		i := scan.IndexByte(buf[start:], '\n')
+		i := 0 // a blank line, told without a search
+		if start == len(buf) || buf[start] != '\n' {
+			i = scan.IndexByte(buf[start:], '\n')
+		}
 		if i < 0 || i > limit {
 			return false
 		}
