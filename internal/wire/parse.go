@@ -522,7 +522,10 @@ func parseRetry(v []byte) (clock.Duration, bool) {
 // dispatch runs the specification's dispatch steps at a blank line; an event is written
 // into *ev (the zero Event) and reported with true.
 func (p *Parser) dispatch(ev *Event) bool {
-	idChanged := string(p.id) != p.lastID
+	// The last bytes first: where the ids of successive events differ, mostly.
+	id, last := p.id, p.lastID
+	idChanged := len(id) != len(last) ||
+		len(id) > 0 && (id[len(id)-1] != last[len(last)-1] || string(id) != last)
 	if len(p.data) == 0 && !p.oneLine {
 		if idChanged {
 			p.lastID = string(p.id)
@@ -549,12 +552,19 @@ func (p *Parser) dispatch(ev *Event) bool {
 		}
 		typ = p.lastType
 	}
-	if idChanged {
-		p.lastID = p.keep(p.id)
-	}
 	text := borrow(data)
-	if !p.BorrowData {
-		text = p.keep(data)
+	switch {
+	case !idChanged:
+		if !p.BorrowData {
+			text = p.keep(data)
+		}
+	case p.BorrowData:
+		p.lastID = p.keep(id)
+	case len(id)+len(data) > smallString:
+		p.lastID, text = p.keep(id), p.keep(data)
+	default: // a new id and a new string of data, small: one carve for both
+		both := p.keepPair(id, data)
+		p.lastID, text = both[:len(id)], both[len(id):]
 	}
 	ev.ID, ev.Type, ev.Data = p.lastID, typ, text
 	p.typ = p.typ[:0]
@@ -591,6 +601,26 @@ func (p *Parser) keep(b []byte) string {
 	p.block = p.block[:i+n]
 	copy(p.block[i:], b)
 	return unsafe.String(&p.block[i], n)
+}
+
+// keepPair returns a string holding a copy of a followed by b, carved from the current
+// block as keep does (len(a)+len(b) <= smallString): an event's new id and its data are
+// copied into the block at once, and split by the caller.
+//
+//go:noinline
+func (p *Parser) keepPair(a, b []byte) string {
+	n := len(a) + len(b)
+	if n == 0 {
+		return ""
+	}
+	if len(p.block)+n > cap(p.block) {
+		p.block = make([]byte, 0, stringBlock)
+	}
+	i := len(p.block)
+	blk := p.block[:i+n]
+	p.block = blk
+	copy(blk[i+copy(blk[i:], a):], b)
+	return unsafe.String(&blk[i], n)
 }
 
 // borrow returns a string that shares b's memory (see Parser.BorrowData); the line-end
