@@ -110,9 +110,9 @@ func NewReader(r io.Reader, maxEventSize int, lastEventID string) *Reader {
 // discarded any incomplete event; ErrEventTooLarge when an event exceeds the limit; or the
 // underlying reader's error, which sticks: every later call returns it again. A reader
 // that keeps returning no bytes and no error ends with io.ErrNoProgress.
-func (rd *Reader) Next() (Event, error) {
-	ev, err := rd.rd.Next()
-	return fromWire(ev), err
+func (rd *Reader) Next() (ev Event, err error) {
+	err = nextEvent(rd.rd, &ev)
+	return ev, err
 }
 
 // LastEventID returns the last event ID string (see Parser.LastEventID).

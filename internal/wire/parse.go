@@ -741,20 +741,31 @@ func NewReader(r io.Reader, maxEventSize int, lastEventID string) *Reader {
 // Next returns the next event. At the end of the stream it returns io.EOF, having
 // discarded any incomplete event; ErrEventTooLarge when an event exceeds the limit; or the
 // underlying reader's error.
-func (rd *Reader) Next() (ev Event, err error) {
+func (rd *Reader) Next() (Event, error) {
+	var ev Event
+	err := rd.NextInto(&ev)
+	return ev, err
+}
+
+// NextInto is Next writing the event into *ev, which must be the zero Event; it stays so
+// when NextInto returns an error. A caller that returns the event on by value should use
+// it: an Event returned in registers and then copied as a whole is written in halves and
+// read in 16-byte pieces, which the processor cannot forward from its store buffer (a
+// stall of about 10 ns per event, measured natively).
+func (rd *Reader) NextInto(ev *Event) error {
 	empty := 0
 	for {
-		if rd.p.next(&ev) {
-			return ev, nil
+		if rd.p.next(ev) {
+			return nil
 		}
 		if perr := rd.p.Err(); perr != nil {
-			return Event{}, perr
+			return perr
 		}
 		if rd.err != nil {
 			if rd.err == io.EOF {
 				rd.p.End()
 			}
-			return Event{}, rd.err
+			return rd.err
 		}
 		var n int
 		n, rd.err = rd.p.Fill(rd.r)
