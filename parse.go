@@ -27,8 +27,11 @@ var ErrEventTooLarge = wire.ErrEventTooLarge
 //
 // Each event's ID is the last event ID after that event: it persists across events until
 // an id field changes it, and Reset seeds it for a new connection. A Parser allocates
-// nothing per event beyond one string for the event's data (and its ID, when the ID
-// changes).
+// nothing per event beyond the strings of its data and, when they change, of its ID and
+// type. Each of those strings of 256 bytes or less is carved from a 4 KiB block that the
+// strings of other events share, one allocation for many events; the block stays in
+// memory while any string in it is kept, so a kept small string pins at most 4 KiB. A
+// longer string is an allocation of its own.
 //
 // The zero Parser is ready to use with DefaultMaxEventSize and an empty last event ID.
 // A Parser is not safe for concurrent use.
