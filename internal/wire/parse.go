@@ -233,8 +233,9 @@ func (p *Parser) next(ev *Event) bool {
 // case, natively; under js/wasm plainInput is false and this is not linked): every line
 // ends at the next LF and is ASCII, so it is split and dispatched here, without line's
 // per-line bookkeeping. It returns true with an event in *ev, or false when no complete
-// line is left, or a line needs what line does (one longer than the limit), or the parser
-// stopped: next then carries on with line, which reports each case.
+// line is left (having recorded in p.scanned how far it looked, so that no byte is
+// searched twice), or a line needs what line does (one longer than the limit), or the
+// parser stopped: next then carries on with line, which reports each case.
 func (p *Parser) nextPlain(ev *Event) bool {
 	buf, limit := p.buf, p.maxSize()
 	for start := p.start; ; start = p.start {
@@ -242,7 +243,11 @@ func (p *Parser) nextPlain(ev *Event) bool {
 		if start == len(buf) || buf[start] != '\n' {
 			i = scan.IndexByte(buf[start:], '\n')
 		}
-		if i < 0 || i > limit {
+		if i < 0 {
+			p.scanned = len(buf) - start // for line, which checks the limit: not again
+			return false
+		}
+		if i > limit {
 			return false
 		}
 		end := start + i
