@@ -59,7 +59,7 @@ func (p *Parser) findLineEnd(pos int) (int, bool) {
 // sets the high bit of a byte below 14 (it borrows), of a byte >= 0x8E, and of bytes after
 // one that borrowed; |w adds every byte >= 0x80, and &^(w&^hi) removes them when hi is 0.
 func stops(w, hi uint64) uint64 {
-	return (w - below | w) &^ (w &^ hi) & high
+	return ((w - below) | w) &^ (w &^ hi) & high
 }
 
 // rebase has nothing to move: this scanner keeps no state.
