@@ -488,19 +488,21 @@ func (p *Parser) setID(value []byte, ascii bool) {
 	if scan.IndexByte(value, 0) >= 0 || p.MaxIDLen > 0 && len(value) > p.MaxIDLen {
 		return // replacing invalid bytes never makes a value shorter
 	}
-	if ascii {
-		p.id = append(p.id[:0], value...)
-		return
-	}
-	// The value is appended after the buffer's, which stays if invalid bytes made the
-	// value too long, and is then moved to the front.
+	// An ASCII value, whose length was checked, replaces the buffer's. Another one is
+	// appended after it, which stays if invalid bytes made the value too long, and is then
+	// moved to the front.
 	n := len(p.id)
-	p.id = appendValid(p.id, value, ascii)
+	if ascii {
+		n = 0
+	}
+	p.id = appendValid(p.id[:n], value, ascii)
 	if p.MaxIDLen > 0 && len(p.id)-n > p.MaxIDLen {
 		p.id = p.id[:n]
 		return
 	}
-	p.id = p.id[:copy(p.id, p.id[n:])]
+	if n > 0 {
+		p.id = p.id[:copy(p.id, p.id[n:])]
+	}
 }
 
 // parseRetry interprets a retry value: only ASCII digits, base ten, in milliseconds. A value
@@ -530,10 +532,7 @@ func parseRetry(v []byte) (clock.Duration, bool) {
 // dispatch runs the specification's dispatch steps at a blank line; an event is written
 // into *ev (the zero Event) and reported with true.
 func (p *Parser) dispatch(ev *Event) bool {
-	// The last bytes first: where the ids of successive events differ, mostly.
-	id, last := p.id, p.lastID
-	idChanged := len(id) != len(last) ||
-		len(id) > 0 && (id[len(id)-1] != last[len(last)-1] || string(id) != last)
+	idChanged := !sameID(p.id, p.lastID)
 	if len(p.data) == 0 && !p.oneLine {
 		if idChanged {
 			p.lastID = string(p.id)
@@ -561,18 +560,16 @@ func (p *Parser) dispatch(ev *Event) bool {
 		typ = p.lastType
 	}
 	text := borrow(data)
-	switch {
-	case !idChanged:
+	if keepPairs && idChanged && !p.BorrowData && len(p.id)+len(data) <= smallString {
+		both := p.keepPair(p.id, data) // a new id and small data: one carve for both
+		p.lastID, text = both[:len(p.id)], both[len(p.id):]
+	} else {
+		if idChanged {
+			p.lastID = p.keep(p.id)
+		}
 		if !p.BorrowData {
 			text = p.keep(data)
 		}
-	case p.BorrowData:
-		p.lastID = p.keep(id)
-	case len(id)+len(data) > smallString:
-		p.lastID, text = p.keep(id), p.keep(data)
-	default: // a new id and a new string of data, small: one carve for both
-		both := p.keepPair(id, data)
-		p.lastID, text = both[:len(id)], both[len(id):]
 	}
 	ev.ID, ev.Type, ev.Data = p.lastID, typ, text
 	p.typ = p.typ[:0]

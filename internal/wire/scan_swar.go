@@ -4,6 +4,13 @@ package wire
 
 import "math/bits"
 
+// keepPairs is false here: the browser client borrows the data of events (BorrowData), so
+// dispatch never needs keepPair, which is left out of the module.
+const keepPairs = false
+
+// sameID reports whether id holds last (a plain comparison here: the module's size).
+func sameID(id []byte, last string) bool { return string(id) == last }
+
 // below has 14 in every byte: LF (0x0A) and CR (0x0D) are below 14.
 const below = 14 * ones
 
