@@ -259,6 +259,8 @@ func (p *Parser) nextPlain(ev *Event) bool {
 			}
 			continue
 		}
+		// The usual fields as field tells them apart, repeated here inline: calling field
+		// for every line took 6 % more instructions per 64-byte event (cachegrind).
 		switch line[0] {
 		case ':':
 			if p.Comments {
