@@ -15,6 +15,10 @@ import (
 // fromWire converts a parsed event.
 func fromWire(ev wire.Event) Event { return Event(ev) }
 
+// nextEvent reads rd's next event into *ev (the zero Event), without a copy: the two
+// Event types are the same here.
+func nextEvent(rd *wire.Reader, ev *Event) error { return rd.NextInto((*wire.Event)(ev)) }
+
 // retryPolicy converts the public backoff policy.
 func retryPolicy(rp RetryPolicy) eventsource.RetryPolicy { return eventsource.RetryPolicy(rp) }
 

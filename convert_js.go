@@ -16,6 +16,13 @@ func fromWire(ev wire.Event) Event {
 	return Event{ID: ev.ID, Type: ev.Type, Data: ev.Data, Retry: time.Duration(ev.Retry), Comment: ev.Comment}
 }
 
+// nextEvent reads rd's next event into *ev.
+func nextEvent(rd *wire.Reader, ev *Event) error {
+	w, err := rd.Next()
+	*ev = fromWire(w)
+	return err
+}
+
 // retryPolicy converts the public backoff policy.
 func retryPolicy(rp RetryPolicy) eventsource.RetryPolicy {
 	return eventsource.RetryPolicy{

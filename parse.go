@@ -27,8 +27,11 @@ var ErrEventTooLarge = wire.ErrEventTooLarge
 //
 // Each event's ID is the last event ID after that event: it persists across events until
 // an id field changes it, and Reset seeds it for a new connection. A Parser allocates
-// nothing per event beyond one string for the event's data (and its ID, when the ID
-// changes).
+// nothing per event beyond the strings of its data and, when they change, of its ID and
+// type. Each of those strings of 256 bytes or less is carved from a 4 KiB block that the
+// strings of other events share, one allocation for many events; the block stays in
+// memory while any string in it is kept, so a kept small string pins at most 4 KiB. A
+// longer string is an allocation of its own.
 //
 // The zero Parser is ready to use with DefaultMaxEventSize and an empty last event ID.
 // A Parser is not safe for concurrent use.
@@ -110,9 +113,9 @@ func NewReader(r io.Reader, maxEventSize int, lastEventID string) *Reader {
 // discarded any incomplete event; ErrEventTooLarge when an event exceeds the limit; or the
 // underlying reader's error, which sticks: every later call returns it again. A reader
 // that keeps returning no bytes and no error ends with io.ErrNoProgress.
-func (rd *Reader) Next() (Event, error) {
-	ev, err := rd.rd.Next()
-	return fromWire(ev), err
+func (rd *Reader) Next() (ev Event, err error) {
+	err = nextEvent(rd.rd, &ev)
+	return ev, err
 }
 
 // LastEventID returns the last event ID string (see Parser.LastEventID).

@@ -651,15 +651,17 @@ func TestParserAllocs(t *testing.T) {
 
 // TestParserNonASCIIAtEveryPosition puts a byte >= 0x80 (an invalid one, and the start of a
 // valid 2-byte sequence) at every position of a stream whose lines are longer than the
-// 8 and 32 bytes the scanners look at per step, and splits each such stream at every
+// 8, 16 and 32 bytes the scanners look at per step, and splits each such stream at every
 // point: the parser skips the UTF-8 check of values it found ASCII, so where a non-ASCII
 // byte lies relative to lines, words and reads must never change the output, which must
-// equal the reference parser's.
+// equal the reference parser's. The same for control bytes other than CR and LF, at which
+// the js/wasm scanner stops too (it stops at every byte below 14), alone and after a byte
+// >= 0x80.
 func TestParserNonASCIIAtEveryPosition(t *testing.T) {
 	base := "id: 0123456789abcdefghij\nevent: update-type-name\r\n" +
 		"data: {\"json\":\"0123456789abcdefghijklmnopqrstuvwxyz\"}\ndata: b\r\n\n" +
 		"data: second event with a long enough line to span words\n\n"
-	for _, bad := range []string{"\xFF", "\xC3\xA9"} {
+	for _, bad := range []string{"\xFF", "\xC3\xA9", "\x00", "\t", "\x0B\x0C", "\xFF\x01\x0E"} {
 		t.Run(fmt.Sprintf("%q", bad), func(t *testing.T) {
 			for pos := range len(base) {
 				in := []byte(base[:pos] + bad + base[pos:])

@@ -7,6 +7,17 @@ import (
 	"math/bits"
 )
 
+// keepPairs lets dispatch carve an event's new id and small data from the string block at
+// once (keepPair): one call instead of two per event.
+const keepPairs = true
+
+// sameID reports whether id holds last. The last bytes are compared first: where the ids
+// of successive events differ, mostly, which saves a call of the comparison.
+func sameID(id []byte, last string) bool {
+	return len(id) == len(last) &&
+		(len(id) == 0 || id[len(id)-1] == last[len(last)-1] && string(id) == last)
+}
+
 // findLineEnd returns the index, relative to pos, of the first CR or LF in p.buf[pos:], or
 // -1 if there is none, and whether the bytes before it (all of p.buf[pos:] when there is
 // none) are ASCII. Natively bytes.IndexByte's vector search for LF, one search for CR

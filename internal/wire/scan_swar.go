@@ -4,40 +4,69 @@ package wire
 
 import "math/bits"
 
+// keepPairs is false here: the browser client borrows the data of events (BorrowData), so
+// dispatch never needs keepPair, which is left out of the module.
+const keepPairs = false
+
+// sameID reports whether id holds last (a plain comparison here: the module's size).
+func sameID(id []byte, last string) bool { return string(id) == last }
+
+// below has 14 in every byte: LF (0x0A) and CR (0x0D) are below 14.
+const below = 14 * ones
+
 // findLineEnd returns the index, relative to pos, of the first CR or LF in p.buf[pos:], or
 // -1 if there is none, and whether the bytes before it (all of p.buf[pos:] when there is
 // none) are ASCII. WebAssembly has no vector search: one pass, 8 bytes at a time, finds
 // LF, CR and bytes >= 0x80 together, where separate searches would read the input three
 // times (LF, CR, the UTF-8 check of the data). The build tag wireswar selects this scanner
 // natively too, so that the fuzz targets can exercise it: go test -tags wireswar -fuzz ...
+//
+// The loop stops at the first byte below 14 or, until one is found, >= 0x80 (one test per
+// word, see stops); a stop that is not a line end (another control byte, or the first
+// byte >= 0x80) is stepped over.
 func (p *Parser) findLineEnd(pos int) (int, bool) {
-	const (
-		lf = '\n' * ones
-		cr = '\r' * ones
-	)
 	b := p.buf[pos:]
-	var hi uint64 // the high bits of every byte looked at
+	hi := uint64(high) // high while no byte >= 0x80 was seen, then 0
 	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		w := load64(b, i)
-		x, y := w^lf, w^cr
-		// A byte of x or y is zero where w holds LF or CR. (v-ones)&^v&high sets the high
-		// bit of each zero byte of v, and possibly of bytes after one: the lowest is exact.
-		if m := ((x - ones) &^ x & high) | ((y - ones) &^ y & high); m != 0 {
-			n := bits.TrailingZeros64(m) >> 3
-			hi |= w & (1<<(8*n) - 1) // the bytes before the line end
-			return i + n, hi&high == 0
+	for {
+		// 16 bytes per step while they hold no stop: most of a stream.
+		for ; i+16 <= len(b); i += 16 {
+			if w0, w1 := load128(b, i); stops(w0, hi)|stops(w1, hi) != 0 {
+				break
+			}
 		}
-		hi |= w
+		if i+8 > len(b) {
+			break
+		}
+		m := stops(load64(b, i), hi)
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) >> 3
+		if c := b[i]; c == '\n' || c == '\r' {
+			return i, hi != 0
+		} else if c >= 0x80 {
+			hi = 0
+		}
+		i++
 	}
 	for ; i < len(b); i++ {
-		c := b[i]
-		if c == '\n' || c == '\r' {
-			return i, hi&high == 0
+		if c := b[i]; c == '\n' || c == '\r' {
+			return i, hi != 0
+		} else if c >= 0x80 {
+			hi = 0
 		}
-		hi |= uint64(c) // bit 7, in high, for a byte >= 0x80
 	}
-	return -1, hi&high == 0
+	return -1, hi != 0
+}
+
+// stops returns the high bit of each byte of w that is below 14 or, if hi is high, >= 0x80
+// (hi is high or 0), and possibly of bytes after such a byte: the lowest is exact. w-below
+// sets the high bit of a byte below 14 (it borrows), of a byte >= 0x8E, and of bytes after
+// one that borrowed; |w adds every byte >= 0x80, and &^(w&^hi) removes them when hi is 0.
+func stops(w, hi uint64) uint64 {
+	return ((w - below) | w) &^ (w &^ hi) & high
 }
 
 // rebase has nothing to move: this scanner keeps no state.
