@@ -562,26 +562,30 @@ function responseHandle(response, signal, stopped, rt) {
   // With a byte stream (a fetch body is one), the body is read into one buffer of
   // READ_BUFFER bytes, handed back and forth: no new buffer per chunk.
   let view = null;
+  // The reactions of a read, made once (not a pair of closures per chunk).
+  const onRead = ({ done, value }) => {
+    pending = false;
+    if (over) return;
+    if (done) push(-1);
+    else if (view === null && !isUint8Array(value)) fail(Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true }));
+    else {
+      // A read into view returns a Uint8Array over view's (transferred) buffer.
+      if (value.length) deliver(value);
+      if (view !== null) view = new Uint8Array(value.buffer);
+      pump();
+    }
+  };
+  const onReadFailed = (e) => {
+    pending = false;
+    if (over) return;
+    if (signal.aborted) fail(e);
+    else if (stopped()) fail(Object.assign(new TypeError(STOPPED), { permanent: true }));
+    else fail(failedWith('connection lost', e));
+  };
   const pump = () => {
     if (pending || over) return;
     pending = true;
-    (view ? reader.read(view) : reader.read()).then(({ done, value }) => {
-      pending = false;
-      if (over) return;
-      if (done) push(-1);
-      else if (!isUint8Array(value)) fail(Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true }));
-      else {
-        if (value.length) deliver(value);
-        if (view) view = new Uint8Array(value.buffer);
-        pump();
-      }
-    }, (e) => {
-      pending = false;
-      if (over) return;
-      if (signal.aborted) fail(e);
-      else if (stopped()) fail(Object.assign(new TypeError(STOPPED), { permanent: true }));
-      else fail(failedWith('connection lost', e));
-    });
+    (view !== null ? reader.read(view) : reader.read()).then(onRead, onReadFailed);
   };
   const headers = [];
   response.headers.forEach((v, k) => headers.push([k, v]));
