@@ -665,8 +665,10 @@ function makeMessageEvent() {
     #origin;
     #lastEventId;
     #target = null; // set when polysse calls the listeners itself
-    #at = false; // its listeners are being called
-    #stop = 0; // during that: 1 stopPropagation, 2 stopImmediatePropagation
+    // -1 unless polysse is calling its listeners; during that 0, or 1 after
+    // stopPropagation, 2 after stopImmediatePropagation (one field: each costs the
+    // construction of every event).
+    #stop = -1;
     constructor(type, data, origin, lastEventId) {
       super(type);
       this.#data = data;
@@ -681,24 +683,24 @@ function makeMessageEvent() {
     // dispatch an event it received again, on another target.
     get target() { return super.target ?? this.#target; }
     get srcElement() { return super.srcElement ?? this.#target; }
-    get currentTarget() { return super.eventPhase !== 0 || !this.#at ? super.currentTarget : this.#target; }
-    get eventPhase() { return super.eventPhase !== 0 || !this.#at ? super.eventPhase : 2; } // AT_TARGET
-    composedPath() { return super.eventPhase !== 0 || !this.#at ? super.composedPath() : [this.#target]; }
+    get currentTarget() { return super.eventPhase !== 0 || this.#stop < 0 ? super.currentTarget : this.#target; }
+    get eventPhase() { return super.eventPhase !== 0 || this.#stop < 0 ? super.eventPhase : 2; } // AT_TARGET
+    composedPath() { return super.eventPhase !== 0 || this.#stop < 0 ? super.composedPath() : [this.#target]; }
     // The flags are EventTarget's too (cancelBubble shows them), which leaves them set
     // after a dispatch, as Chromium does.
     stopPropagation() {
-      if (this.#at && this.#stop === 0) this.#stop = 1;
+      if (this.#stop === 0) this.#stop = 1;
       super.stopPropagation();
     }
     stopImmediatePropagation() {
-      if (this.#at) this.#stop = 2;
+      if (this.#stop >= 0) this.#stop = 2;
       super.stopImmediatePropagation();
     }
     static {
       hooks = {
-        at(e, target) { e.#target = target; e.#at = true; },
+        at(e, target) { e.#target = target; e.#stop = 0; },
         stopped(e) { return e.#stop; },
-        done(e) { e.#at = false; },
+        done(e) { e.#stop = -1; },
       };
     }
   }
