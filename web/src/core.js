@@ -498,6 +498,20 @@ function shortText(u8, p, n) {
   return String.fromCharCode.apply(null, u8.subarray(p, p + n));
 }
 
+// u32le returns the little-endian uint32 at p in u8.
+function u32le(u8, p) {
+  return (u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24)) >>> 0;
+}
+
+// batchText returns the n bytes at p of a batch u8 as a string: a slice of whole, the
+// batch decoded in one go, when there is one, else decoded on their own (module
+// functions, not closures made per batch).
+function batchText(u8, p, n, whole) {
+  if (n === 0) return '';
+  if (whole !== null) return whole.slice(p, p + n);
+  return n <= SHORT_TEXT ? shortText(u8, p, n) : decoder.decode(u8.subarray(p, p + n));
+}
+
 // READ_BUFFER is the size of the buffer a byte-stream body is read into (see
 // responseHandle): a read returns what has arrived, up to that.
 const READ_BUFFER = 256 << 10;
@@ -975,20 +989,25 @@ function createAPI(bridge, version, rt) {
       let type = this.#type;
       let id = this.#lastId;
       let p = 0;
-      const text = (n) => {
-        const s = n === 0 ? '' : whole !== null ? whole.slice(p, p + n) : n <= SHORT_TEXT ? shortText(u8, p, n) : decoder.decode(u8.subarray(p, p + n));
-        p += n;
-        return s;
-      };
-      const u32 = () => { const n = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24); p += 4; return n >>> 0; };
       let i = 0;
       for (; i < count && p < len; i++) {
         const flags = u8[p++];
-        if (flags & 1) type = text(u32());
-        if (flags & 2) id = text(u32());
+        let n;
+        if (flags & 1) {
+          n = u32le(u8, p);
+          type = batchText(u8, p + 4, n, whole);
+          p += 4 + n;
+        }
+        if (flags & 2) {
+          n = u32le(u8, p);
+          id = batchText(u8, p + 4, n, whole);
+          p += 4 + n;
+        }
         types[i] = type;
         ids[i] = id;
-        datas[i] = text(u32());
+        n = u32le(u8, p);
+        datas[i] = batchText(u8, p + 4, n, whole);
+        p += 4 + n;
       }
       return i;
     }
