@@ -498,6 +498,20 @@ function shortText(u8, p, n) {
   return String.fromCharCode.apply(null, u8.subarray(p, p + n));
 }
 
+// u32le returns the little-endian uint32 at p in u8.
+function u32le(u8, p) {
+  return (u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24)) >>> 0;
+}
+
+// batchText returns the n bytes at p of a batch u8 as a string: a slice of whole, the
+// batch decoded in one go, when there is one, else decoded on their own (module
+// functions, not closures made per batch).
+function batchText(u8, p, n, whole) {
+  if (n === 0) return '';
+  if (whole !== null) return whole.slice(p, p + n);
+  return n <= SHORT_TEXT ? shortText(u8, p, n) : decoder.decode(u8.subarray(p, p + n));
+}
+
 // READ_BUFFER is the size of the buffer a byte-stream body is read into (see
 // responseHandle): a read returns what has arrived, up to that.
 const READ_BUFFER = 256 << 10;
@@ -562,26 +576,30 @@ function responseHandle(response, signal, stopped, rt) {
   // With a byte stream (a fetch body is one), the body is read into one buffer of
   // READ_BUFFER bytes, handed back and forth: no new buffer per chunk.
   let view = null;
+  // The reactions of a read, made once (not a pair of closures per chunk).
+  const onRead = ({ done, value }) => {
+    pending = false;
+    if (over) return;
+    if (done) push(-1);
+    else if (view === null && !isUint8Array(value)) fail(Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true }));
+    else {
+      // A read into view returns a Uint8Array over view's (transferred) buffer.
+      if (value.length) deliver(value);
+      if (view !== null) view = new Uint8Array(value.buffer);
+      pump();
+    }
+  };
+  const onReadFailed = (e) => {
+    pending = false;
+    if (over) return;
+    if (signal.aborted) fail(e);
+    else if (stopped()) fail(Object.assign(new TypeError(STOPPED), { permanent: true }));
+    else fail(failedWith('connection lost', e));
+  };
   const pump = () => {
     if (pending || over) return;
     pending = true;
-    (view ? reader.read(view) : reader.read()).then(({ done, value }) => {
-      pending = false;
-      if (over) return;
-      if (done) push(-1);
-      else if (!isUint8Array(value)) fail(Object.assign(new TypeError('the response body yielded a chunk that is not a Uint8Array'), { permanent: true }));
-      else {
-        if (value.length) deliver(value);
-        if (view) view = new Uint8Array(value.buffer);
-        pump();
-      }
-    }, (e) => {
-      pending = false;
-      if (over) return;
-      if (signal.aborted) fail(e);
-      else if (stopped()) fail(Object.assign(new TypeError(STOPPED), { permanent: true }));
-      else fail(failedWith('connection lost', e));
-    });
+    (view !== null ? reader.read(view) : reader.read()).then(onRead, onReadFailed);
   };
   const headers = [];
   response.headers.forEach((v, k) => headers.push([k, v]));
@@ -661,8 +679,10 @@ function makeMessageEvent() {
     #origin;
     #lastEventId;
     #target = null; // set when polysse calls the listeners itself
-    #at = false; // its listeners are being called
-    #stop = 0; // during that: 1 stopPropagation, 2 stopImmediatePropagation
+    // -1 unless polysse is calling its listeners; during that 0, or 1 after
+    // stopPropagation, 2 after stopImmediatePropagation (one field: each costs the
+    // construction of every event).
+    #stop = -1;
     constructor(type, data, origin, lastEventId) {
       super(type);
       this.#data = data;
@@ -677,24 +697,24 @@ function makeMessageEvent() {
     // dispatch an event it received again, on another target.
     get target() { return super.target ?? this.#target; }
     get srcElement() { return super.srcElement ?? this.#target; }
-    get currentTarget() { return super.eventPhase !== 0 || !this.#at ? super.currentTarget : this.#target; }
-    get eventPhase() { return super.eventPhase !== 0 || !this.#at ? super.eventPhase : 2; } // AT_TARGET
-    composedPath() { return super.eventPhase !== 0 || !this.#at ? super.composedPath() : [this.#target]; }
+    get currentTarget() { return super.eventPhase !== 0 || this.#stop < 0 ? super.currentTarget : this.#target; }
+    get eventPhase() { return super.eventPhase !== 0 || this.#stop < 0 ? super.eventPhase : 2; } // AT_TARGET
+    composedPath() { return super.eventPhase !== 0 || this.#stop < 0 ? super.composedPath() : [this.#target]; }
     // The flags are EventTarget's too (cancelBubble shows them), which leaves them set
     // after a dispatch, as Chromium does.
     stopPropagation() {
-      if (this.#at && this.#stop === 0) this.#stop = 1;
+      if (this.#stop === 0) this.#stop = 1;
       super.stopPropagation();
     }
     stopImmediatePropagation() {
-      if (this.#at) this.#stop = 2;
+      if (this.#stop >= 0) this.#stop = 2;
       super.stopImmediatePropagation();
     }
     static {
       hooks = {
-        at(e, target) { e.#target = target; e.#at = true; },
+        at(e, target) { e.#target = target; e.#stop = 0; },
         stopped(e) { return e.#stop; },
-        done(e) { e.#at = false; },
+        done(e) { e.#stop = -1; },
       };
     }
   }
@@ -969,20 +989,25 @@ function createAPI(bridge, version, rt) {
       let type = this.#type;
       let id = this.#lastId;
       let p = 0;
-      const text = (n) => {
-        const s = n === 0 ? '' : whole !== null ? whole.slice(p, p + n) : n <= SHORT_TEXT ? shortText(u8, p, n) : decoder.decode(u8.subarray(p, p + n));
-        p += n;
-        return s;
-      };
-      const u32 = () => { const n = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24); p += 4; return n >>> 0; };
       let i = 0;
       for (; i < count && p < len; i++) {
         const flags = u8[p++];
-        if (flags & 1) type = text(u32());
-        if (flags & 2) id = text(u32());
+        let n;
+        if (flags & 1) {
+          n = u32le(u8, p);
+          type = batchText(u8, p + 4, n, whole);
+          p += 4 + n;
+        }
+        if (flags & 2) {
+          n = u32le(u8, p);
+          id = batchText(u8, p + 4, n, whole);
+          p += 4 + n;
+        }
         types[i] = type;
         ids[i] = id;
-        datas[i] = text(u32());
+        n = u32le(u8, p);
+        datas[i] = batchText(u8, p + 4, n, whole);
+        p += 4 + n;
       }
       return i;
     }
