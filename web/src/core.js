@@ -913,18 +913,23 @@ function createAPI(bridge, version, rt) {
           const n = this.#decodeBatch(new Uint8Array(rt.memory.buffer, ptr, len), count);
           const { types, ids, datas } = this.#batch;
           const fast = direct(zoneFree);
-          for (let i = 0; i < n; i++) {
+          let i = 0;
+          for (; i < n; i++) {
             if (this.#restarting) { // restart(), before or by a listener: drop the rest
               // Go counts them delivered: resume after the last event dispatched.
               if (live() && this.#handle) this.#handle.restart(this.#lastId);
               break;
             }
-            this.#type = types[i];
-            this.#lastId = ids[i];
+            const type = types[i];
+            const id = ids[i];
+            this.#type = type;
+            this.#lastId = id;
             if (!live()) break; // closed by a listener
-            this.#deliver(fast, types[i], datas[i], ids[i]);
+            const data = datas[i];
+            datas[i] = undefined; // no event data kept alive by the arrays
+            this.#deliver(fast, type, data, id);
           }
-          datas.fill(undefined, 0, n); // no event data kept alive by the arrays
+          for (; i < n; i++) datas[i] = undefined; // nor that of events left undelivered
         },
         _comment: (text, lastId) => {
           if (!live() || this.#restarting) return;
@@ -1032,7 +1037,8 @@ function createAPI(bridge, version, rt) {
         const two = list.captures > 0 && atTarget().captureFirst;
         for (let pass = two ? 0 : 1; pass < 2; pass++) {
           const capture = pass === 0;
-          if (!capture && atTarget().stopBetween && (hooks.stopped(e) > 0 || e.cancelBubble)) return;
+          // (Only after a capturing pass: before it, no listener has seen the event.)
+          if (two && !capture && atTarget().stopBetween && (hooks.stopped(e) > 0 || e.cancelBubble)) return;
           for (let i = 0; i < list.length; i++) {
             const l = list[i];
             if (l.removed || (two && l.capture !== capture)) continue;
